@@ -1,0 +1,197 @@
+"""Domain types of the library: documents, articles, blocks and annotations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class BlockKind(StrEnum):
+    """The kind of a navigable block of an article."""
+
+    PARAGRAPH = "paragraph"
+    HEADING = "heading"
+    LIST_ITEM = "list"
+    QUOTE = "quote"
+    CODE = "code"
+
+
+HIGHLIGHT_COLORS: tuple[str, ...] = ("yellow", "green", "blue", "pink")
+"""Highlight colours in the order `c` cycles through them; the first is the default."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """One navigable unit of an article's text.
+
+    Attributes:
+        kind: What the block is (paragraph, heading, list item, quote, code).
+        text: The block's text; code keeps its line breaks, other kinds are one line.
+        level: Heading level (1-6) or list nesting depth (1-based); 0 otherwise.
+    """
+
+    kind: BlockKind
+    text: str
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed document, ready to be stored as an article.
+
+    Attributes:
+        title: The article's title.
+        blocks: The article's text as blocks, in reading order.
+        source: Where it came from: an absolute path or a URL.
+        date: `YYYY-MM` or `YYYY-MM-DD`, if known.
+        author: The author, if known.
+        tags: Tags given by the document itself (e.g. Markdown front matter).
+        format: The format it was read from (`txt`, `md`, ...).
+    """
+
+    title: str
+    blocks: tuple[Block, ...]
+    source: str = ""
+    date: str | None = None
+    author: str | None = None
+    tags: tuple[str, ...] = ()
+    format: str = "txt"
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article stored in the library.
+
+    Attributes:
+        id: Stable UUID.
+        title: Title shown in the library.
+        source: Where it was imported from.
+        date: Publication date as given by the document, if any.
+        author: Author, if known.
+        tags: Tags given by the document itself.
+        format: The format it was imported from.
+        words: Number of words in the text.
+        block_count: Number of blocks.
+        position: Block index of the reading position.
+        annotation_count: Number of annotations on it.
+        content_hash: Hash of the title and blocks, to spot unchanged re-imports.
+        created_at: When it was first imported (ISO 8601, UTC).
+        updated_at: When its text last changed (ISO 8601, UTC).
+    """
+
+    id: str
+    title: str
+    source: str
+    date: str | None
+    author: str | None
+    tags: tuple[str, ...]
+    format: str
+    words: int
+    block_count: int
+    position: int
+    annotation_count: int
+    content_hash: str
+    created_at: str
+    updated_at: str
+
+    @property
+    def progress(self) -> float:
+        """Reading progress from 0.0 to 1.0, from the reading position."""
+        if self.block_count <= 1:
+            return 1.0 if self.position > 0 else 0.0
+        return min(1.0, self.position / (self.block_count - 1))
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where an annotation sits: a position and a quote, as in the W3C model.
+
+    Offsets count characters within a block's text; `end_offset` is exclusive.
+
+    Attributes:
+        start_block: Block index where the passage starts.
+        start_offset: Character offset in the start block.
+        end_block: Block index where the passage ends.
+        end_offset: Character offset in the end block (exclusive).
+        exact: The passage's exact text (blocks joined with a blank line).
+        prefix: Up to 32 characters of text before the passage.
+        suffix: Up to 32 characters of text after the passage.
+    """
+
+    start_block: int
+    start_offset: int
+    end_block: int
+    end_offset: int
+    exact: str = ""
+    prefix: str = ""
+    suffix: str = ""
+
+    def covers(self, block: int) -> bool:
+        """Whether the passage touches the given block."""
+        return self.start_block <= block <= self.end_block
+
+    def span_in(self, block: int, block_length: int) -> tuple[int, int] | None:
+        """The part of a block the passage covers, as (start, end) offsets.
+
+        Args:
+            block: The block index.
+            block_length: Length of that block's text.
+
+        Returns:
+            The covered range, or None if the passage does not touch the block.
+        """
+        if not self.covers(block):
+            return None
+        start = self.start_offset if block == self.start_block else 0
+        end = self.end_offset if block == self.end_block else block_length
+        return (max(0, min(start, block_length)), max(0, min(end, block_length)))
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A highlight on a passage, with its colour, tags and note.
+
+    Attributes:
+        id: Stable UUID.
+        article_id: The article it belongs to.
+        anchor: Where it sits in the article.
+        color: Highlight colour name, one of `HIGHLIGHT_COLORS`.
+        note: The reader's note (may be empty).
+        tags: Tag names, sorted.
+        orphaned: True when its text could no longer be found after a re-import.
+        created_at: When it was made (ISO 8601, UTC).
+        updated_at: When it last changed (ISO 8601, UTC).
+    """
+
+    id: str
+    article_id: str
+    anchor: Anchor
+    color: str = HIGHLIGHT_COLORS[0]
+    note: str = ""
+    tags: tuple[str, ...] = field(default=())
+    orphaned: bool = False
+    created_at: str = ""
+    updated_at: str = ""
+
+
+@dataclass(frozen=True)
+class TagCount:
+    """A tag and how many annotations carry it."""
+
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What storing a document did.
+
+    Attributes:
+        status: `imported`, `updated` or `unchanged`.
+        article: The stored article.
+        orphaned: Annotations that could not be re-anchored on an update.
+    """
+
+    status: str
+    article: Article
+    orphaned: int = 0

@@ -1,0 +1,575 @@
+"""The library: articles, blocks, annotations and tags in one SQLite file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from annotations.anchoring import TextMap, reanchor
+from annotations.migrations import migrations
+from annotations.models import (
+    HIGHLIGHT_COLORS,
+    Anchor,
+    Annotation,
+    Article,
+    Block,
+    BlockKind,
+    Document,
+    ImportResult,
+    TagCount,
+)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+
+Clock = Callable[[], datetime]
+
+
+class LibraryError(Exception):
+    """A library file that cannot be used; the message is one line for the user."""
+
+
+class NotFoundError(LookupError):
+    """An article or annotation that does not exist."""
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """A moment as an ISO 8601 UTC timestamp with milliseconds, e.g. `2026-01-31T09:00:00.000Z`."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def content_hash(document: Document) -> str:
+    """A hash of a document's title and text, to recognise identical content."""
+    digest = hashlib.sha256()
+    digest.update(document.title.encode("utf-8", "surrogatepass"))
+    for block in document.blocks:
+        digest.update(b"\x00" + f"{block.kind}:{block.level}".encode() + b"\x01")
+        digest.update(block.text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Clean tag names: trimmed, inner whitespace collapsed, no leading '#', no duplicates."""
+    seen: dict[str, str] = {}
+    for raw in tags:
+        name = re.sub(r"\s+", " ", raw).strip().lstrip("#").strip()
+        if name and name.casefold() not in seen:
+            seen[name.casefold()] = name
+    return tuple(seen.values())
+
+
+def check_library_file(path: Path) -> None:
+    """Check, without writing anything, that a path can be opened as a library.
+
+    A missing or empty file is fine (it becomes a new library). Anything else must be
+    a SQLite database that is empty or holds a library this version understands.
+
+    Raises:
+        LibraryError: With a one-line reason naming the file.
+    """
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise LibraryError(f"{path} is a folder, not a library file")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise LibraryError(f"cannot read library {path}: {error.strerror or error}") from None
+    if not header:
+        return
+    if header != SQLITE_HEADER:
+        raise LibraryError(
+            f"{path} is not a reader library (not an SQLite database); left untouched"
+        )
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {
+                row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            applied: set[str] = set()
+            if "_sqlite_migrations" in tables:
+                applied = {
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT name FROM _sqlite_migrations WHERE migration_set = ?",
+                        [migrations.name],
+                    )
+                }
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise LibraryError(
+            f"{path} is damaged or not a library ({error}); left untouched"
+        ) from None
+    if tables and not applied:
+        raise LibraryError(f"{path} is an SQLite database of another program, not a reader library")
+    known = {migration.name for migration in migrations._migrations}
+    if applied - known:
+        raise LibraryError(
+            f"{path} was written by a newer version of reader; upgrade reader to open it"
+        )
+
+
+class AnnotationStore:
+    """The reader's library, wrapping one `sqlite_utils.Database`.
+
+    Every public method that writes is one transaction.
+
+    Args:
+        db: A path to the library file, or an open Database (tests pass
+            `Database(memory=True)`).
+        clock: Returns the current time; injected for tests.
+    """
+
+    def __init__(self, db: Database | str | Path, clock: Clock = utc_now) -> None:
+        if isinstance(db, Database):
+            self.path: Path | None = None
+            self.db = db
+        else:
+            self.path = Path(db).expanduser()
+            check_library_file(self.path)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = Database(self.path, execute_plugins=False)
+            except (OSError, sqlite3.Error) as error:
+                raise LibraryError(f"cannot open library {self.path}: {error}") from None
+        self.clock = clock
+        self._configure()
+        self._migrate()
+
+    def _configure(self) -> None:
+        conn = self.db.conn
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if self.path is not None:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            except sqlite3.OperationalError as error:
+                raise LibraryError(f"cannot open library {self.path}: {error}") from None
+
+    def _migrate(self) -> None:
+        try:
+            pending = migrations.pending(self.db)
+            if not pending:
+                return
+            if self.path is not None and migrations.applied(self.db):
+                self._backup(f"before-{pending[0].name}")
+            migrations.apply(self.db)
+        except sqlite3.Error as error:
+            where = self.path or "memory"
+            raise LibraryError(f"cannot prepare library {where}: {error}") from None
+
+    def _backup(self, label: str) -> Path:
+        """Copy the library next to itself before changing its schema."""
+        assert self.path is not None
+        target = self.path.with_name(f"{self.path.name}.{label}.bak")
+        backup = sqlite3.connect(target)
+        try:
+            self.db.conn.backup(backup)
+        finally:
+            backup.close()
+        shutil.copymode(self.path, target)
+        return target
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def _now(self) -> str:
+        return format_timestamp(self.clock())
+
+    # Articles -------------------------------------------------------------
+
+    _ARTICLE_SELECT = """
+        SELECT a.*, (SELECT count(*) FROM annotations n WHERE n.article_id = a.id)
+            AS annotation_count
+        FROM articles a
+    """
+
+    @staticmethod
+    def _article(row: dict[str, Any]) -> Article:
+        return Article(
+            id=row["id"],
+            title=row["title"],
+            source=row["source"],
+            date=row["date"],
+            author=row["author"],
+            tags=tuple(json.loads(row["tags"] or "[]")),
+            format=row["format"],
+            words=row["words"],
+            block_count=row["block_count"],
+            position=row["position"],
+            annotation_count=row["annotation_count"],
+            content_hash=row["content_hash"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+    def list_articles(self) -> list[Article]:
+        """All articles, most recently imported first."""
+        rows = self.db.query(self._ARTICLE_SELECT + " ORDER BY a.created_at DESC, a.rowid DESC")
+        return [self._article(row) for row in rows]
+
+    def count_articles(self) -> int:
+        """How many articles the library holds."""
+        return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def get_article(self, article_id: str) -> Article:
+        """One article by its id.
+
+        Raises:
+            NotFoundError: If there is no such article.
+        """
+        rows = list(self.db.query(self._ARTICLE_SELECT + " WHERE a.id = ?", [article_id]))
+        if not rows:
+            raise NotFoundError(f"no article with id {article_id}")
+        return self._article(rows[0])
+
+    def find_article(self, reference: str) -> Article:
+        """An article by its full id or a unique prefix of it.
+
+        Raises:
+            NotFoundError: If none or several articles match.
+        """
+        reference = reference.strip().lower()
+        if not reference:
+            raise NotFoundError("no article id given")
+        ids = [
+            row["id"]
+            for row in self.db.query(
+                "SELECT id FROM articles WHERE id >= ? AND id < ? LIMIT 2",
+                [reference, reference + "\uffff"],
+            )
+        ]
+        if not ids:
+            raise NotFoundError(f"no article with id {reference}")
+        if len(ids) > 1 and reference not in ids:
+            raise NotFoundError(f"article id {reference} is ambiguous; give more characters")
+        return self.get_article(reference if reference in ids else ids[0])
+
+    def find_article_by_source(self, source: str) -> Article | None:
+        """The article imported from a source (path or URL), if any."""
+        rows = list(self.db.query(self._ARTICLE_SELECT + " WHERE a.source = ? LIMIT 1", [source]))
+        return self._article(rows[0]) if rows else None
+
+    def get_blocks(self, article_id: str) -> list[Block]:
+        """An article's blocks in reading order."""
+        cursor = self.db.execute(
+            "SELECT kind, text, level FROM blocks WHERE article_id = ? ORDER BY idx", [article_id]
+        )
+        return [Block(BlockKind(kind), text, level) for kind, text, level in cursor]
+
+    def _block_texts(self, article_id: str) -> list[str]:
+        cursor = self.db.execute(
+            "SELECT text FROM blocks WHERE article_id = ? ORDER BY idx", [article_id]
+        )
+        return [text for (text,) in cursor]
+
+    def import_document(self, document: Document) -> ImportResult:
+        """Store a parsed document as an article.
+
+        Identical content already in the library is left as it is. A changed version of
+        a source already imported replaces that article's text, and its annotations are
+        re-anchored (those that cannot be placed are kept and marked orphaned).
+
+        Args:
+            document: The parsed document.
+
+        Returns:
+            What was done, and the stored article.
+        """
+        digest = content_hash(document)
+        with self.db.atomic():
+            same = list(
+                self.db.query("SELECT id FROM articles WHERE content_hash = ? LIMIT 1", [digest])
+            )
+            if same:
+                return ImportResult("unchanged", self.get_article(same[0]["id"]))
+            existing = self.find_article_by_source(document.source) if document.source else None
+            if existing is None:
+                article_id = str(uuid.uuid4())
+                self._insert_article(article_id, document, digest)
+                return ImportResult("imported", self.get_article(article_id))
+            orphaned = self._replace_article(existing, document, digest)
+            return ImportResult("updated", self.get_article(existing.id), orphaned)
+
+    def _article_row(self, document: Document, digest: str) -> dict[str, Any]:
+        return {
+            "title": document.title,
+            "source": document.source,
+            "date": document.date,
+            "author": document.author,
+            "tags": json.dumps(list(document.tags), ensure_ascii=False),
+            "format": document.format,
+            "words": sum(len(block.text.split()) for block in document.blocks),
+            "block_count": len(document.blocks),
+            "content_hash": digest,
+        }
+
+    def _insert_blocks(self, article_id: str, blocks: Sequence[Block]) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO blocks (article_id, idx, kind, level, text) VALUES (?, ?, ?, ?, ?)",
+            (
+                (article_id, index, str(block.kind), block.level, block.text)
+                for index, block in enumerate(blocks)
+            ),
+        )
+
+    def _insert_article(self, article_id: str, document: Document, digest: str) -> None:
+        now = self._now()
+        row = self._article_row(document, digest)
+        row.update(id=article_id, position=0, created_at=now, updated_at=now)
+        self.db["articles"].insert(row)
+        self._insert_blocks(article_id, document.blocks)
+
+    def _replace_article(self, article: Article, document: Document, digest: str) -> int:
+        old = TextMap(self._block_texts(article.id))
+        new = TextMap([block.text for block in document.blocks])
+        now = self._now()
+        orphaned = 0
+        for annotation in self.list_annotations(article.id):
+            anchor = annotation.anchor
+            old_start = (
+                old.to_global(min(anchor.start_block, len(old.texts) - 1), anchor.start_offset)
+                if old.texts
+                else 0
+            )
+            placed = reanchor(anchor, old_start, new) if new.texts else None
+            if placed is None:
+                orphaned += 1
+                self.db.execute(
+                    "UPDATE annotations SET orphaned = 1, updated_at = ? WHERE id = ?",
+                    [now, annotation.id],
+                )
+                continue
+            self.db["annotations"].update(
+                annotation.id, {**self._anchor_row(placed), "orphaned": 0}
+            )
+        self.db.execute("DELETE FROM blocks WHERE article_id = ?", [article.id])
+        self._insert_blocks(article.id, document.blocks)
+        row = self._article_row(document, digest)
+        row.update(updated_at=now, position=min(article.position, max(0, len(document.blocks) - 1)))
+        self.db["articles"].update(article.id, row)
+        return orphaned
+
+    def set_position(self, article_id: str, block: int) -> None:
+        """Remember the reading position (a block index) of an article."""
+        self.db.execute(
+            "UPDATE articles SET position = ?, opened_at = ? WHERE id = ?",
+            [max(0, block), self._now(), article_id],
+        )
+
+    def delete_article(self, article_id: str) -> None:
+        """Remove an article with its blocks and annotations."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+            self._drop_unused_tags()
+
+    # Annotations ----------------------------------------------------------
+
+    @staticmethod
+    def _anchor_row(anchor: Anchor) -> dict[str, Any]:
+        return {
+            "start_block": anchor.start_block,
+            "start_offset": anchor.start_offset,
+            "end_block": anchor.end_block,
+            "end_offset": anchor.end_offset,
+            "exact": anchor.exact,
+            "prefix": anchor.prefix,
+            "suffix": anchor.suffix,
+        }
+
+    def _annotations(self, where: str, params: Sequence[Any], order: str) -> list[Annotation]:
+        rows = self.db.query(
+            f"""
+            SELECT n.*, (
+                SELECT json_group_array(name) FROM (
+                    SELECT t.name FROM annotation_tags x JOIN tags t ON t.id = x.tag_id
+                    WHERE x.annotation_id = n.id ORDER BY t.name COLLATE NOCASE
+                )
+            ) AS tag_names
+            FROM annotations n WHERE {where} ORDER BY {order}
+            """,
+            params,
+        )
+        return [
+            Annotation(
+                id=row["id"],
+                article_id=row["article_id"],
+                anchor=Anchor(
+                    row["start_block"],
+                    row["start_offset"],
+                    row["end_block"],
+                    row["end_offset"],
+                    row["exact"],
+                    row["prefix"],
+                    row["suffix"],
+                ),
+                color=row["color"],
+                note=row["note"],
+                tags=tuple(json.loads(row["tag_names"])),
+                orphaned=bool(row["orphaned"]),
+                created_at=row["created_at"],
+                updated_at=row["updated_at"],
+            )
+            for row in rows
+        ]
+
+    def list_annotations(self, article_id: str | None = None) -> list[Annotation]:
+        """Annotations of one article (or all), in text order."""
+        order = "n.article_id, n.start_block, n.start_offset, n.end_block, n.end_offset"
+        if article_id is None:
+            return self._annotations("1", [], order)
+        return self._annotations("n.article_id = ?", [article_id], order)
+
+    def get_annotation(self, annotation_id: str) -> Annotation:
+        """One annotation by its id.
+
+        Raises:
+            NotFoundError: If there is no such annotation.
+        """
+        found = self._annotations("n.id = ?", [annotation_id], "n.id")
+        if not found:
+            raise NotFoundError(f"no annotation with id {annotation_id}")
+        return found[0]
+
+    def add_highlight(
+        self,
+        article_id: str,
+        start: tuple[int, int],
+        end: tuple[int, int],
+        *,
+        color: str = HIGHLIGHT_COLORS[0],
+        tags: Iterable[str] = (),
+        note: str = "",
+    ) -> Annotation:
+        """Highlight a passage of an article.
+
+        Args:
+            article_id: The article.
+            start: (block index, character offset) where the passage starts.
+            end: (block index, character offset) where it ends, exclusive.
+            color: Highlight colour.
+            tags: Tags to put on it.
+            note: A note to attach.
+
+        Returns:
+            The new annotation.
+
+        Raises:
+            NotFoundError: If the article does not exist.
+            ValueError: If the range is empty or outside the article.
+        """
+        if color not in HIGHLIGHT_COLORS:
+            raise ValueError(f"unknown colour {color!r}")
+        with self.db.atomic():
+            texts = self._block_texts(article_id)
+            if not texts:
+                self.get_article(article_id)
+                raise ValueError("the article has no text to highlight")
+            (start_block, start_offset), (end_block, end_offset) = start, end
+            valid = (
+                0 <= start_block <= end_block < len(texts)
+                and 0 <= start_offset <= len(texts[start_block])
+                and 0 <= end_offset <= len(texts[end_block])
+                and (start_block, start_offset) < (end_block, end_offset)
+            )
+            if not valid:
+                raise ValueError(f"passage {start}-{end} is outside the article or empty")
+            anchor = TextMap(texts).anchor(start_block, start_offset, end_block, end_offset)
+            annotation_id = str(uuid.uuid4())
+            now = self._now()
+            self.db["annotations"].insert(
+                {
+                    "id": annotation_id,
+                    "article_id": article_id,
+                    **self._anchor_row(anchor),
+                    "color": color,
+                    "note": note,
+                    "orphaned": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            self._write_tags(annotation_id, tags)
+        return self.get_annotation(annotation_id)
+
+    def delete_annotation(self, annotation_id: str) -> None:
+        """Remove an annotation with its tags and note."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM annotations WHERE id = ?", [annotation_id])
+            self._drop_unused_tags()
+
+    def _touch(self, annotation_id: str, **values: Any) -> Annotation:
+        with self.db.atomic():
+            values["updated_at"] = self._now()
+            assignments = ", ".join(f"{column} = ?" for column in values)
+            cursor = self.db.execute(
+                f"UPDATE annotations SET {assignments} WHERE id = ?",
+                [*values.values(), annotation_id],
+            )
+            if cursor.rowcount == 0:
+                raise NotFoundError(f"no annotation with id {annotation_id}")
+        return self.get_annotation(annotation_id)
+
+    def set_color(self, annotation_id: str, color: str) -> Annotation:
+        """Change an annotation's highlight colour."""
+        if color not in HIGHLIGHT_COLORS:
+            raise ValueError(f"unknown colour {color!r}")
+        return self._touch(annotation_id, color=color)
+
+    def set_note(self, annotation_id: str, note: str) -> Annotation:
+        """Replace an annotation's note (an empty string removes it)."""
+        return self._touch(annotation_id, note=note)
+
+    def set_tags(self, annotation_id: str, tags: Iterable[str]) -> Annotation:
+        """Replace an annotation's tags."""
+        with self.db.atomic():
+            self._touch(annotation_id)
+            self.db.execute("DELETE FROM annotation_tags WHERE annotation_id = ?", [annotation_id])
+            self._write_tags(annotation_id, tags)
+            self._drop_unused_tags()
+        return self.get_annotation(annotation_id)
+
+    def _write_tags(self, annotation_id: str, tags: Iterable[str]) -> None:
+        for name in normalize_tags(tags):
+            self.db.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", [name])
+            self.db.execute(
+                "INSERT OR IGNORE INTO annotation_tags (annotation_id, tag_id) "
+                "SELECT ?, id FROM tags WHERE name = ?",
+                [annotation_id, name],
+            )
+
+    def _drop_unused_tags(self) -> None:
+        self.db.execute(
+            "DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM annotation_tags)"
+        )
+
+    def list_tags(self) -> list[TagCount]:
+        """Every tag with the number of annotations carrying it, most used first."""
+        rows = self.db.execute(
+            """
+            SELECT t.name, count(x.annotation_id) FROM tags t
+            LEFT JOIN annotation_tags x ON x.tag_id = t.id
+            GROUP BY t.id ORDER BY count(x.annotation_id) DESC, t.name COLLATE NOCASE
+            """
+        )
+        return [TagCount(name, count) for name, count in rows]

@@ -1,0 +1,1 @@
+"""reader: a keyboard-driven terminal reader that keeps highlights, tags and notes."""

@@ -1,0 +1,215 @@
+"""The `reader` command: the TUI and its subcommands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from annotations.models import Article
+from annotations.store import AnnotationStore, LibraryError, NotFoundError
+from reader.library import library_path, open_library
+
+DISTRIBUTION = "reader-annotations"
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print a one-line error to stderr and exit."""
+    click.echo(f"reader: {message}", err=True)
+    raise SystemExit(code)
+
+
+@dataclass
+class Context:
+    """What the subcommands share: the `--db` option."""
+
+    db: Path | None
+
+    @contextmanager
+    def store(self) -> Iterator[AnnotationStore]:
+        """Open the library, with a one-line error when it cannot be used."""
+        path = library_path(self.db)
+        try:
+            store = open_library(path)
+        except LibraryError as error:
+            fail(str(error))
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def run_tui(store: AnnotationStore, open_article: str | None = None) -> None:
+    """Start the TUI on a library."""
+    from reader.app import ReaderApp
+
+    ReaderApp(store, open_article=open_article).run()
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Library file (default: $READER_DB, else the user data folder).",
+)
+@click.version_option(version(DISTRIBUTION), prog_name="reader")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None) -> None:
+    """A keyboard-driven terminal reader that keeps highlights, tags and notes.
+
+    Without a command, opens the library in the terminal UI.
+    """
+    ctx.obj = Context(db)
+    if ctx.invoked_subcommand is None:
+        with ctx.obj.store() as store:
+            run_tui(store)
+
+
+@cli.command("open")
+@click.argument("target")
+@click.pass_obj
+def open_command(obj: Context, target: str) -> None:
+    """Open an article by id (or id prefix), importing it first if TARGET is a file."""
+    from reader.ingest import ImportFailure, load_document
+
+    with obj.store() as store:
+        path = Path(target).expanduser()
+        if path.is_file():
+            try:
+                article_id = store.import_document(load_document(path)).article.id
+            except ImportFailure as error:
+                fail(f"{path}: {error}")
+        else:
+            try:
+                article_id = store.find_article(target).id
+            except NotFoundError as error:
+                fail(f"{error} (and no such file)")
+        run_tui(store, open_article=article_id)
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True)
+@click.pass_obj
+def import_command(obj: Context, paths: Sequence[str]) -> None:
+    """Import files and folders (recursively).
+
+    Prints `imported N, updated N, unchanged N, failed N`; exits 1 if any failed.
+    """
+    from reader.ingest import ImportSummary, import_files, iter_files
+
+    summary = ImportSummary()
+    files: list[Path] = []
+    for raw in paths:
+        if raw.startswith(("http://", "https://")):
+            summary.failures.append((raw, "importing from URLs is not supported yet"))
+            continue
+        path = Path(raw).expanduser()
+        if not path.exists():
+            summary.failures.append((raw, "no such file or folder"))
+            continue
+        files.extend(iter_files([path]))
+    with obj.store() as store:
+        if sys.stderr.isatty() and len(files) > 1:
+            with click.progressbar(length=len(files), label="Importing", file=sys.stderr) as bar:
+                done = import_files(store, files, on_file=lambda _: bar.update(1))
+        else:
+            done = import_files(store, files)
+    done.failures[:0] = summary.failures
+    for path_text, reason in done.failures:
+        click.echo(f"reader: {path_text}: {reason}", err=True)
+    click.echo(done.line())
+    if done.failed:
+        raise SystemExit(1)
+
+
+def _article_json(article: Article) -> dict[str, object]:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "date": article.date,
+        "source": article.source,
+        "author": article.author,
+        "words": article.words,
+        "annotations": article.annotation_count,
+        "progress": round(article.progress, 4),
+        "tags": list(article.tags),
+        "created_at": article.created_at,
+        "updated_at": article.updated_at,
+    }
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_obj
+def list_command(obj: Context, as_json: bool) -> None:
+    """List the articles in the library."""
+    with obj.store() as store:
+        articles = store.list_articles()
+    if as_json:
+        click.echo(json.dumps([_article_json(a) for a in articles], ensure_ascii=False, indent=2))
+        return
+    for article in articles:
+        title = " ".join(article.title.split())
+        click.echo(
+            f"{article.id[:8]}  {article.date or '-':10}  {article.words:>7} words  "
+            f"{article.annotation_count:>3} notes  {round(article.progress * 100):>3}%  {title}"
+        )
+
+
+@cli.command("export")
+@click.option("--article", "article_ref", help="Only this article (id or id prefix).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown"]),
+    default="markdown",
+    show_default=True,
+    help="Export format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    help="File, or folder for one file per article; '-' (default) is stdout.",
+)
+@click.pass_obj
+def export_command(obj: Context, article_ref: str | None, fmt: str, output: str) -> None:
+    """Export annotations (all annotated articles, or one) as Markdown."""
+    from annotations.export import article_markdown, export_markdown_folder, write_text_atomic
+
+    with obj.store() as store:
+        if article_ref:
+            try:
+                articles = [store.find_article(article_ref)]
+            except NotFoundError as error:
+                fail(str(error))
+        else:
+            articles = [a for a in store.list_articles() if a.annotation_count]
+        try:
+            if output == "-":
+                click.echo("\n".join(article_markdown(store, a) for a in articles), nl=False)
+                return
+            target = Path(output).expanduser()
+            if target.is_dir() or output.endswith(("/", "\\")) or not target.suffix:
+                written = export_markdown_folder(store, target, articles)
+                click.echo(f"exported {len(written)} articles to {target}", err=True)
+            else:
+                write_text_atomic(target, "\n".join(article_markdown(store, a) for a in articles))
+                click.echo(f"exported {len(articles)} articles to {target}", err=True)
+        except OSError as error:
+            fail(f"cannot write {output}: {error.strerror or error}")
+
+
+def main() -> None:
+    """Entry point of the `reader` console script."""
+    try:
+        cli(prog_name="reader")
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None

@@ -1,0 +1,482 @@
+"""Reading files into documents: decoding, plain text and Markdown parsing."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from annotations.models import Block, BlockKind, Document
+
+TEXT_SUFFIXES = {".txt", ".text"}
+MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+IMPORTABLE_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES
+MAX_TITLE = 120
+"""Titles are shorter than this many characters."""
+
+_DATE_TOKEN = re.compile(r"\A\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)(?![\d-])[ \t]*(?:\r?\n)?")
+_BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
+_BYLINE = re.compile(r"^(?:by|door|von|par|por|di)\s+(\S.{0,78})$", re.IGNORECASE)
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "nr",
+    "fig", "dhr", "mevr", "mw", "drs", "ir", "ing", "bijv", "o.a", "m.a.w", "z.b", "u.a",
+    "bzw", "ca", "mme", "mlle", "jan", "feb", "aug", "sept", "oct", "okt", "nov", "dec",
+}  # fmt: skip
+if TYPE_CHECKING:
+    from annotations.store import AnnotationStore
+
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)]*(?=\s+|$)")
+
+
+class ImportFailure(Exception):
+    """A file that cannot be imported; the message is a one-line reason."""
+
+
+# Decoding ------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode a text file's bytes: BOMs first, then UTF-8, then cp1252.
+
+    Undecodable bytes never raise: a legacy 8-bit file falls back to cp1252 with
+    the few bytes it leaves undefined replaced.
+
+    Raises:
+        ImportFailure: For binary data (NUL bytes without a UTF-16 BOM).
+    """
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    if b"\x00" in data[:8192]:
+        raise ImportFailure("binary file, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def normalize_newlines(text: str) -> str:
+    """CRLF and CR line endings as LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Sentences and titles -------------------------------------------------------
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a text, skipping common abbreviations and initials."""
+    for match in _SENTENCE_END.finditer(text):
+        before = text[: match.start()]
+        word = before.rsplit(None, 1)[-1] if before.split() else ""
+        stem = word.lstrip("(\"'“‘«").lower()
+        if match.group().startswith(".") and (
+            stem in _ABBREVIATIONS or (len(stem) == 1 and stem.isalpha()) or stem.isdigit()
+        ):
+            continue
+        return text[: match.end()].strip()
+    return text.strip()
+
+
+def shorten(text: str, limit: int = MAX_TITLE - 1) -> str:
+    """Cut a text at a word boundary to fit a limit, marking the cut with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def title_from_text(text: str) -> str:
+    """A title taken from the first sentence of a text, never a whole long paragraph."""
+    return shorten(first_sentence(text)) or "Untitled"
+
+
+# Plain text -------------------------------------------------------------------
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Join a hard-wrapped paragraph's lines into one line."""
+    out = ""
+    for raw in lines:
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and line[:1].islower():
+            out += line
+        else:
+            out = f"{out} {line}" if out else line
+    return out
+
+
+def _split_paragraphs(text: str) -> list[list[str]]:
+    """Split text into paragraphs, each a list of its lines."""
+    chunks = [chunk for chunk in _BLANK_LINE.split(text) if chunk.strip()]
+    if len(chunks) == 1:
+        lines = [line for line in chunks[0].split("\n") if line.strip()]
+        # No blank lines at all: one paragraph per line when lines are long
+        # (one line per paragraph), or per indented line in a hard-wrapped book.
+        if len(lines) > 1 and sum(len(line) > 100 for line in lines) > len(lines) / 2:
+            return [[line] for line in lines]
+        if len(lines) > 2 and sum(line[:1] in " \t" for line in lines[1:]) >= 2:
+            paragraphs: list[list[str]] = []
+            for line in lines:
+                if not paragraphs or line[:1] in " \t":
+                    paragraphs.append([line])
+                else:
+                    paragraphs[-1].append(line)
+            return paragraphs
+    return [chunk.split("\n") for chunk in chunks]
+
+
+def _is_heading_line(lines: list[str], text: str) -> bool:
+    return (
+        len(lines) == 1
+        and len(text) <= 70
+        and len(text.split()) <= 9
+        and any(ch.isalpha() for ch in text)
+        and not re.search(r"[.,;:!?…\"'”’»)\]]$", text)
+    )
+
+
+def parse_text(text: str, source: str = "") -> Document:
+    """Parse plain text into a document.
+
+    Paragraphs are separated by blank lines, and single line breaks inside a
+    paragraph are joined. A leading `date YYYY-MM[-DD]` token sets the date. A
+    first line that stands alone, is short and has no final period is the title;
+    otherwise the title is the first sentence. Short standalone lines without
+    final punctuation become headings (chapter titles).
+
+    Args:
+        text: The decoded text.
+        source: Where it came from.
+
+    Raises:
+        ImportFailure: If there is no text.
+    """
+    text = normalize_newlines(text).lstrip("\ufeff")
+    date = None
+    match = _DATE_TOKEN.match(text)
+    if match:
+        date = match.group(1)
+        text = text[match.end() :]
+    paragraphs = [(lines, _join_lines(lines)) for lines in _split_paragraphs(text)]
+    paragraphs = [(lines, joined) for lines, joined in paragraphs if joined]
+    if not paragraphs:
+        raise ImportFailure("empty file, no text to read")
+    title = None
+    author = None
+    first_lines, first = paragraphs[0]
+    if (
+        len(paragraphs) > 1
+        and len(first_lines) == 1
+        and len(first) < MAX_TITLE
+        and not first.endswith(".")
+    ):
+        title = first
+        paragraphs = paragraphs[1:]
+        byline = _BYLINE.match(paragraphs[0][1]) if len(paragraphs[0][0]) == 1 else None
+        if byline and len(paragraphs) > 1:
+            author = byline.group(1).strip()
+            paragraphs = paragraphs[1:]
+    blocks = []
+    for index, (lines, joined) in enumerate(paragraphs):
+        is_heading = index + 1 < len(paragraphs) and _is_heading_line(lines, joined)
+        kind = BlockKind.HEADING if is_heading else BlockKind.PARAGRAPH
+        blocks.append(Block(kind, joined, 2 if is_heading else 0))
+    if title is None:
+        title = title_from_text(blocks[0].text)
+    return Document(
+        title=title, blocks=tuple(blocks), source=source, date=date, author=author, format="txt"
+    )
+
+
+# Markdown -------------------------------------------------------------------------
+
+
+def _front_matter_value(raw: str) -> str | list[str]:
+    raw = raw.strip()
+    if raw.startswith("[") and raw.endswith("]"):
+        return [_unquote(item) for item in raw[1:-1].split(",") if item.strip()]
+    return _unquote(raw)
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str | list[str]], str]:
+    """Split YAML front matter (a simple `key: value` subset) from a Markdown text."""
+    if not text.startswith("---"):
+        return {}, text
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return {}, text
+    for end in range(1, len(lines)):
+        if lines[end].strip() in ("---", "..."):
+            break
+    else:
+        return {}, text
+    meta: dict[str, str | list[str]] = {}
+    key = None
+    for line in lines[1:end]:
+        item = re.match(r"^\s+-\s+(.*)$", line) or re.match(r"^-\s+(.*)$", line)
+        if item and key is not None:
+            current = meta.get(key)
+            values = current if isinstance(current, list) else []
+            values.append(_unquote(item.group(1)))
+            meta[key] = values
+            continue
+        pair = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$", line)
+        if pair:
+            key = pair.group(1).lower()
+            meta[key] = _front_matter_value(pair.group(2)) if pair.group(2).strip() else []
+    return meta, "\n".join(lines[end + 1 :])
+
+
+def _inline_text(token) -> str:  # type: ignore[no-untyped-def]
+    parts: list[str] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(child.content or "")
+    return " ".join("".join(parts).split())
+
+
+def _meta_text(meta: dict[str, str | list[str]], key: str) -> str | None:
+    value = meta.get(key)
+    if isinstance(value, list):
+        value = ", ".join(value)
+    return value.strip() or None if value else None
+
+
+def _meta_date(meta: dict[str, str | list[str]]) -> str | None:
+    value = _meta_text(meta, "date")
+    match = re.match(r"^(\d{4}-\d{2}(?:-\d{2})?)", value or "")
+    return match.group(1) if match else None
+
+
+def parse_markdown(text: str, source: str = "") -> Document:
+    """Parse Markdown into a document with blocks of their kind.
+
+    Front matter (`title`, `date`, `tags`, `author`, `source`) is honoured.
+    Headings, paragraphs, list items, quotes and code blocks become blocks; code
+    keeps its line breaks. Without a front matter title, a leading `# Heading` is
+    the title, else the first sentence.
+
+    Raises:
+        ImportFailure: If there is no text.
+    """
+    from markdown_it import MarkdownIt
+
+    meta, body = split_front_matter(normalize_newlines(text).lstrip("\ufeff"))
+    tokens = MarkdownIt("commonmark").enable("table").parse(body)
+    blocks: list[Block] = []
+    quote_depth = 0
+    lists: list[list[int]] = []  # per open list: [ordered flag, next number]
+    item_fresh = False
+    heading_level = 0
+    table_rows: list[str] | None = None
+    row: list[str] = []
+    for token in tokens:
+        kind = token.type
+        if kind == "blockquote_open":
+            quote_depth += 1
+        elif kind == "blockquote_close":
+            quote_depth -= 1
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            start = int(token.attrGet("start") or 1) if kind == "ordered_list_open" else 0
+            lists.append([kind == "ordered_list_open", start])
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "list_item_open":
+            item_fresh = True
+        elif kind == "heading_open":
+            heading_level = int(token.tag[1:])
+        elif kind == "table_open":
+            table_rows = []
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close" and table_rows is not None:
+            table_rows.append(" | ".join(row))
+        elif kind == "table_close" and table_rows is not None:
+            blocks.append(Block(BlockKind.CODE, "\n".join(table_rows)))
+            table_rows = None
+        elif kind == "inline":
+            content = _inline_text(token)
+            if table_rows is not None:
+                row.append(content)
+            elif not content:
+                continue
+            elif heading_level:
+                blocks.append(Block(BlockKind.HEADING, content, heading_level))
+            elif lists and item_fresh:
+                ordered, number = lists[-1]
+                if ordered:
+                    content = f"{number}. {content}"
+                    lists[-1][1] += 1
+                blocks.append(Block(BlockKind.LIST_ITEM, content, len(lists)))
+                item_fresh = False
+            elif quote_depth:
+                blocks.append(Block(BlockKind.QUOTE, content, quote_depth))
+            else:
+                blocks.append(Block(BlockKind.PARAGRAPH, content, len(lists)))
+        elif kind == "heading_close":
+            heading_level = 0
+        elif kind in ("fence", "code_block"):
+            code = token.content.rstrip("\n")
+            if code.strip():
+                blocks.append(Block(BlockKind.CODE, code))
+        elif kind == "html_block":
+            stripped = " ".join(
+                re.sub(r"<!--.*?-->|<[^>]+>", " ", token.content, flags=re.S).split()
+            )
+            if stripped:
+                blocks.append(Block(BlockKind.PARAGRAPH, stripped))
+    title = _meta_text(meta, "title")
+    leading_h1 = len(blocks) > 1 and blocks[0].kind == BlockKind.HEADING and blocks[0].level == 1
+    if leading_h1 and title in (None, blocks[0].text):
+        title = blocks[0].text
+        blocks = blocks[1:]
+    if not blocks:
+        raise ImportFailure("empty file, no text to read")
+    if title is None:
+        title = title_from_text(blocks[0].text)
+    tags = meta.get("tags", [])
+    if isinstance(tags, str):
+        tags = [tag for tag in re.split(r"[,\s]+", tags) if tag]
+    return Document(
+        title=shorten(title, 300),
+        blocks=tuple(blocks),
+        source=_meta_text(meta, "source") or source,
+        date=_meta_date(meta),
+        author=_meta_text(meta, "author"),
+        tags=tuple(tags),
+        format="md",
+    )
+
+
+# Files ----------------------------------------------------------------------------
+
+
+def _looks_like_markdown(text: str) -> bool:
+    head = text.lstrip("\ufeff")[:4000]
+    return head.startswith("---\n") or bool(re.search(r"^(#{1,6} |```|\* |- )", head, re.M))
+
+
+def load_document(path: Path) -> Document:
+    """Read a file into a document, by its extension, then by sniffing its content.
+
+    Raises:
+        ImportFailure: With a one-line reason when the file cannot be imported.
+    """
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        raise ImportFailure("HTML pages are not supported yet")
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise ImportFailure("is a folder") from None
+    except OSError as error:
+        raise ImportFailure(f"cannot read: {error.strerror or error}") from None
+    if not data.strip():
+        raise ImportFailure("empty file, no text to read")
+    text = decode_bytes(data)
+    if not text.strip():
+        raise ImportFailure("empty file, no text to read")
+    source = str(path.resolve())
+    if suffix in MARKDOWN_SUFFIXES:
+        return parse_markdown(text, source)
+    if suffix in TEXT_SUFFIXES:
+        return parse_text(text, source)
+    if suffix and not suffix[1:].isalnum():
+        raise ImportFailure(f"unsupported file type {suffix}")
+    if _looks_like_markdown(text):
+        return parse_markdown(text, source)
+    if suffix:
+        raise ImportFailure(f"unsupported file type {suffix}")
+    return parse_text(text, source)
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """The files to import: given files as they are, folders walked recursively.
+
+    Inside folders only known document types are taken; hidden files and folders
+    are skipped and symlinked folders are not followed.
+    """
+    for path in paths:
+        if not path.is_dir():
+            yield path
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+            for name in sorted(files):
+                candidate = Path(root) / name
+                if not name.startswith(".") and candidate.suffix.lower() in IMPORTABLE_SUFFIXES:
+                    yield candidate
+
+
+@dataclass
+class ImportSummary:
+    """Counts and failures of an import batch."""
+
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    article_ids: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        """How many files failed."""
+        return len(self.failures)
+
+    def line(self) -> str:
+        """The summary line: `imported N, updated N, unchanged N, failed N`."""
+        return (
+            f"imported {self.imported}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, failed {self.failed}"
+        )
+
+
+def import_files(
+    store: AnnotationStore,
+    files: Iterable[Path],
+    on_file: Callable[[Path], None] | None = None,
+) -> ImportSummary:
+    """Import files into a store, one transaction each; a bad file never stops the batch.
+
+    Args:
+        store: The `AnnotationStore` to import into.
+        files: The files (see `iter_files`).
+        on_file: Called after each file, e.g. to advance a progress bar.
+    """
+    summary = ImportSummary()
+    for path in files:
+        try:
+            result = store.import_document(load_document(path))
+        except ImportFailure as error:
+            summary.failures.append((str(path), str(error)))
+        else:
+            setattr(summary, result.status, getattr(summary, result.status) + 1)
+            summary.article_ids.append(result.article.id)
+        if on_file is not None:
+            on_file(path)
+    return summary

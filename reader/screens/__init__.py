@@ -1,0 +1,1 @@
+"""Textual screens and dialogs of reader."""

@@ -1,0 +1,225 @@
+"""The article screen: read, move between paragraphs, highlight, tag and note."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import getters, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from annotations.models import HIGHLIGHT_COLORS, Annotation, Article
+from annotations.store import NotFoundError
+from reader.clipboard import copy_text
+from reader.screens.export import export_article
+from reader.screens.note_dialog import NoteDialog
+from reader.screens.tag_dialog import TagDialog
+from reader.widgets.paragraph_view import ParagraphView
+from reader.widgets.wrapping import safe_text
+
+POSITION_SAVE_DELAY = 0.5
+"""Seconds after the last move before the reading position is written."""
+
+
+class ArticleScreen(Screen[None]):
+    """One article as navigable paragraphs, with its annotations.
+
+    Args:
+        article_id: The article to show.
+    """
+
+    BINDINGS: list[BindingType] = [
+        Binding("h", "highlight", "Highlight", tooltip="Highlight or unhighlight", id="highlight"),
+        Binding("c", "color", "Colour", tooltip="Next colour of this highlight", id="color"),
+        Binding("t", "tag", "Tag", tooltip="Tag this passage", id="tag"),
+        Binding("n", "note", "Note", tooltip="Write a note on this passage", id="note"),
+        Binding("right_square_bracket", "jump(1)", "Next note", show=False, id="annotation-next"),
+        Binding("left_square_bracket", "jump(-1)", "Prev note", show=False, id="annotation-prev"),
+        Binding("y", "copy", "Copy", show=False, tooltip="Copy the passage", id="copy"),
+        Binding("e", "export", "Export", tooltip="Export this article's annotations", id="export"),
+        Binding("escape,q", "back", "Back", tooltip="Back to the library", id="back"),
+    ]
+    """Annotation keys; movement keys live on the ParagraphView."""
+
+    view = getters.query_one(ParagraphView)
+    status = getters.query_one("#article-status", Static)
+
+    def __init__(self, article_id: str) -> None:
+        super().__init__()
+        self.article_id = article_id
+        self.article: Article | None = None
+        self._save_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        store = self.app.store
+        try:
+            self.article = store.get_article(self.article_id)
+            blocks = store.get_blocks(self.article_id)
+        except NotFoundError:
+            blocks = []
+        yield Static(self._header(), id="article-header")
+        yield ParagraphView(
+            blocks,
+            store.list_annotations(self.article_id) if blocks else (),
+            cursor=self.article.position if self.article else 0,
+        )
+        yield Static(id="article-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.article is None or not self.view.blocks:
+            self.notify("This article has no text", severity="error")
+            self.app.pop_screen()
+            return
+        self.view.focus()
+        self._update_status()
+
+    def _header(self) -> Text:
+        if self.article is None:
+            return Text("")
+        article = self.article
+        details = [part for part in (article.author, article.date) if part]
+        details.append(f"{article.words:,} words")
+        return Text.assemble(
+            (safe_text(article.title), "bold"), "\n", (safe_text(" · ".join(details)), "dim")
+        )
+
+    def _update_status(self) -> None:
+        view = self.view
+        total = len(view.blocks)
+        percent = round(100 * view.cursor / (total - 1)) if total > 1 else 100
+        count = len(view.annotations)
+        here = view.annotations_at(view.cursor)
+        parts = [f"¶ {view.cursor + 1}/{total}", f"{percent}%", f"{count} annotations"]
+        if here:
+            parts.append(f"here: {here[0].color}")
+        self.status.update(Text("  ·  ".join(parts)))
+
+    # Reading position -------------------------------------------------------
+
+    @on(ParagraphView.CursorMoved)
+    def _cursor_moved(self, event: ParagraphView.CursorMoved) -> None:
+        self._update_status()
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(POSITION_SAVE_DELAY, self.save_position)
+
+    def save_position(self) -> None:
+        """Write the reading position to the library."""
+        if self.article is not None and self.view.blocks:
+            self.app.store.set_position(self.article_id, self.view.cursor)
+
+    def on_unmount(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+
+    def action_back(self) -> None:
+        """Remember the position and go back to the library."""
+        self.save_position()
+        self.app.pop_screen()
+
+    # Annotations ---------------------------------------------------------
+
+    def _annotation_here(self) -> Annotation | None:
+        here = self.view.annotations_at(self.view.cursor)
+        return here[0] if here else None
+
+    def _reload_annotations(self) -> None:
+        self.view.set_annotations(self.app.store.list_annotations(self.article_id))
+        self._update_status()
+
+    def _new_highlight(self, **values: object) -> Annotation | None:
+        block = self.view.cursor
+        length = len(self.view.blocks[block].text)
+        if length == 0:
+            self.notify("Nothing to highlight here", severity="warning")
+            return None
+        return self.app.store.add_highlight(self.article_id, (block, 0), (block, length), **values)
+
+    def action_highlight(self) -> None:
+        """Highlight the paragraph under the cursor, or remove the highlight there."""
+        existing = self._annotation_here()
+        if existing is not None:
+            self.app.store.delete_annotation(existing.id)
+            self.notify("Highlight removed")
+        elif self._new_highlight() is not None:
+            self.notify("Highlighted")
+        self._reload_annotations()
+
+    def action_color(self) -> None:
+        """Give the highlight under the cursor the next colour."""
+        existing = self._annotation_here()
+        if existing is None:
+            self.notify("No highlight here: press h first", severity="warning")
+            return
+        index = HIGHLIGHT_COLORS.index(existing.color) if existing.color in HIGHLIGHT_COLORS else -1
+        color = HIGHLIGHT_COLORS[(index + 1) % len(HIGHLIGHT_COLORS)]
+        self.app.store.set_color(existing.id, color)
+        self._reload_annotations()
+        self.notify(f"Colour: {color}")
+
+    def action_tag(self) -> None:
+        """Tag the passage under the cursor (highlighting it if needed)."""
+        existing = self._annotation_here()
+        known = [tag.name for tag in self.app.store.list_tags()]
+
+        def chosen(tags: list[str] | None) -> None:
+            if tags is None:
+                return
+            current = self._annotation_here()
+            if current is None:
+                if not tags:
+                    return
+                self._new_highlight(tags=tags)
+            else:
+                self.app.store.set_tags(current.id, tags)
+            self._reload_annotations()
+            self.notify("Tags saved" if tags else "Tags removed")
+
+        self.app.push_screen(TagDialog(existing.tags if existing else (), known), chosen)
+
+    def action_note(self) -> None:
+        """Write or edit the note on the passage under the cursor."""
+        existing = self._annotation_here()
+
+        def chosen(note: str | None) -> None:
+            if note is None:
+                return
+            current = self._annotation_here()
+            if current is None:
+                if not note.strip():
+                    return
+                self._new_highlight(note=note)
+            else:
+                self.app.store.set_note(current.id, note)
+            self._reload_annotations()
+            self.notify("Note saved" if note.strip() else "Note removed")
+
+        passage = self.view.blocks[self.view.cursor].text
+        self.app.push_screen(NoteDialog(existing.note if existing else "", passage), chosen)
+
+    def action_jump(self, direction: int) -> None:
+        """Move to the next (1) or previous (-1) annotated passage."""
+        cursor = self.view.cursor
+        starts = sorted({a.anchor.start_block for a in self.view.annotations})
+        if direction > 0:
+            target = next((block for block in starts if block > cursor), None)
+        else:
+            target = next((block for block in reversed(starts) if block < cursor), None)
+        if target is None:
+            self.notify("No more annotations" if starts else "No annotations yet")
+            return
+        self.view.cursor = target
+
+    def action_copy(self) -> None:
+        """Copy the passage under the cursor, with the article's title."""
+        existing = self._annotation_here()
+        passage = existing.anchor.exact if existing else self.view.blocks[self.view.cursor].text
+        title = self.article.title if self.article else ""
+        self.notify(copy_text(self.app, f"{passage}\n\n— {title}"), markup=False)
+
+    def action_export(self) -> None:
+        """Export this article's annotations as Markdown."""
+        export_article(self, self.app.store.get_article(self.article_id))

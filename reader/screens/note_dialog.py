@@ -1,0 +1,66 @@
+"""A multi-line editor for the note on a passage."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static, TextArea
+
+from reader.screens.confirm_dialog import ConfirmDialog
+from reader.widgets.wrapping import safe_text
+
+PASSAGE_PREVIEW = 240
+"""Characters of the passage shown above the editor."""
+
+
+class NoteDialog(ModalScreen[str | None]):
+    """Edit a note; returns the text on ctrl+s, or None when cancelled.
+
+    Args:
+        note: The current note.
+        passage: The passage it belongs to, shown for context.
+    """
+
+    BINDINGS: list[BindingType] = [
+        Binding("ctrl+s", "save", "Save", priority=True, id="save"),
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+    ]
+    """ctrl+s saves; escape cancels, asking first if the text changed."""
+
+    def __init__(self, note: str, passage: str = "") -> None:
+        super().__init__(classes="dialog")
+        self.note = note
+        self.passage = passage
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box note-box"):
+            yield Label("Note", classes="dialog-title")
+            if self.passage:
+                preview = " ".join(self.passage.split())
+                if len(preview) > PASSAGE_PREVIEW:
+                    preview = preview[: PASSAGE_PREVIEW - 1] + "…"
+                yield Static(Text(safe_text(preview), style="italic"), classes="note-passage")
+            yield TextArea(self.note, soft_wrap=True, show_line_numbers=False, id="note")
+            yield Label("ctrl+s saves · escape cancels", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        editor = self.query_one(TextArea)
+        editor.focus()
+        editor.move_cursor(editor.document.end)
+
+    def action_save(self) -> None:
+        """Close with the edited note."""
+        self.dismiss(self.query_one(TextArea).text)
+
+    @work
+    async def action_cancel(self) -> None:
+        """Close without saving; ask first when the text changed."""
+        if self.query_one(TextArea).text != self.note and not await self.app.push_screen_wait(
+            ConfirmDialog("Discard the changes to this note?")
+        ):
+            return
+        self.dismiss(None)

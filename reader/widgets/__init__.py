@@ -1,0 +1,1 @@
+"""Widgets of reader: the article view and the library list."""

@@ -1,0 +1,420 @@
+"""The article text as navigable blocks, rendered line by line (Textual's Line API)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import accumulate, pairwise
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from annotations.models import HIGHLIGHT_COLORS, Annotation, Block, BlockKind
+from reader.widgets.wrapping import hard_wrap_offsets, safe_text, wrap_offsets
+
+MAX_TEXT_WIDTH = 88
+"""Lines of text are at most this wide, for comfortable reading."""
+GUTTER = 3
+NOTE_LINES = 4
+"""A note shows at most this many lines under its passage."""
+
+
+@dataclass
+class _Layout:
+    """How one block is laid out at the current width."""
+
+    lines: list[tuple[int, int]]
+    """(start, end) offsets of each text line."""
+    meta: list[tuple[str, str]]
+    """Lines shown under the passage: (component name, text)."""
+    gap: int
+    """Blank lines after the block."""
+
+    @property
+    def height(self) -> int:
+        return len(self.lines) + len(self.meta) + self.gap
+
+
+class ParagraphView(ScrollView, can_focus=True):
+    """An article's blocks, one of which is the cursor, with highlights and notes shown.
+
+    Only the visible lines are rendered; blocks are wrapped for the current width in one
+    fast pass, so opening, jumping and moving cost the same at any article length.
+    """
+
+    COMPONENT_CLASSES = {
+        "paragraph-view--cursor",
+        "paragraph-view--cursor-gutter",
+        "paragraph-view--heading",
+        "paragraph-view--code",
+        "paragraph-view--quote",
+        "paragraph-view--bullet",
+        "paragraph-view--tags",
+        "paragraph-view--note",
+        "paragraph-view--marker",
+        *(f"paragraph-view--highlight-{color}" for color in HIGHLIGHT_COLORS),
+    }
+    """Cursor, block kinds, annotation lines and one class per highlight colour."""
+
+    DEFAULT_CSS = """
+    ParagraphView {
+        background: $surface;
+        scrollbar-gutter: stable;
+        & > .paragraph-view--cursor { background: $boost; }
+        & > .paragraph-view--cursor-gutter { color: $accent; }
+        & > .paragraph-view--heading { color: $primary; text-style: bold; }
+        & > .paragraph-view--code { background: $panel; color: $text; }
+        & > .paragraph-view--quote { color: $text-muted; text-style: italic; }
+        & > .paragraph-view--bullet { color: $secondary; }
+        & > .paragraph-view--tags { color: $accent; }
+        & > .paragraph-view--note { color: $text-muted; text-style: italic; }
+        & > .paragraph-view--marker { color: $accent; text-style: bold; }
+        & > .paragraph-view--highlight-yellow { background: $warning 35%; }
+        & > .paragraph-view--highlight-green { background: $success 35%; }
+        & > .paragraph-view--highlight-blue { background: $primary 45%; }
+        & > .paragraph-view--highlight-pink { background: $error 35%; }
+    }
+    """
+
+    BINDINGS: list[BindingType] = [
+        Binding("down,j", "cursor(1)", "Next", tooltip="Next paragraph", id="cursor-next"),
+        Binding("up,k", "cursor(-1)", "Previous", tooltip="Previous paragraph", id="cursor-prev"),
+        Binding("g,home", "first", "First", show=False, id="cursor-first"),
+        Binding("G,end", "last", "Last", show=False, id="cursor-last"),
+        Binding("space,pagedown", "page(1)", "Page down", show=False, id="page-down"),
+        Binding("b,pageup", "page(-1)", "Page up", show=False, id="page-up"),
+    ]
+    """Moving the cursor: by paragraph, to the ends, by a screen."""
+
+    cursor: reactive[int] = reactive(0, always_update=False, init=False)
+    """Index of the block under the cursor."""
+
+    class CursorMoved(Message):
+        """The cursor moved to another block."""
+
+        def __init__(self, view: ParagraphView, block: int) -> None:
+            super().__init__()
+            self.view = view
+            self.block = block
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, ParagraphView.CursorMoved)
+
+    def __init__(
+        self,
+        blocks: Sequence[Block],
+        annotations: Sequence[Annotation] = (),
+        *,
+        cursor: int = 0,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.blocks = list(blocks)
+        self._texts = [safe_text(block.text) for block in self.blocks]
+        self._annotations: list[Annotation] = []
+        self._by_block: dict[int, list[Annotation]] = {}
+        self._ending: dict[int, list[Annotation]] = {}
+        self._layouts: list[_Layout] = []
+        self._starts: list[int] = [0]
+        self._width = 0
+        self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
+        self.set_annotations(annotations, relayout=False)
+        self.set_reactive(ParagraphView.cursor, self._clamp(cursor))
+
+    # Data -----------------------------------------------------------------
+
+    def _clamp(self, block: int) -> int:
+        return max(0, min(block, len(self.blocks) - 1))
+
+    def set_annotations(self, annotations: Sequence[Annotation], relayout: bool = True) -> None:
+        """Show a new set of annotations (after any change to them)."""
+        self._annotations = [a for a in annotations if not a.orphaned]
+        self._by_block = {}
+        self._ending = {}
+        for annotation in self._annotations:
+            anchor = annotation.anchor
+            for block in range(anchor.start_block, min(anchor.end_block, len(self.blocks) - 1) + 1):
+                self._by_block.setdefault(block, []).append(annotation)
+            if annotation.tags or annotation.note.strip():
+                self._ending.setdefault(anchor.end_block, []).append(annotation)
+        if relayout:
+            self._relayout(self._width, force=True)
+
+    def annotations_at(self, block: int) -> list[Annotation]:
+        """The annotations touching a block, in text order."""
+        return list(self._by_block.get(block, ()))
+
+    @property
+    def annotations(self) -> list[Annotation]:
+        """All placed annotations shown, in text order."""
+        return list(self._annotations)
+
+    # Layout ---------------------------------------------------------------
+
+    @property
+    def text_width(self) -> int:
+        """Cells available for text on a line."""
+        return max(10, min(MAX_TEXT_WIDTH, self._width - GUTTER - 1))
+
+    @property
+    def _margin(self) -> int:
+        return max(0, (self._width - GUTTER - self.text_width) // 2)
+
+    def _prefix_width(self, block: Block) -> int:
+        if block.kind == BlockKind.LIST_ITEM:
+            return 2 * max(1, block.level)
+        if block.kind == BlockKind.QUOTE:
+            return 2 * max(1, block.level)
+        if block.kind == BlockKind.CODE:
+            return 2
+        return 2 * block.level if block.kind == BlockKind.PARAGRAPH else 0
+
+    def _layout_block(self, index: int) -> _Layout:
+        block = self.blocks[index]
+        text = self._texts[index]
+        width = self.text_width - self._prefix_width(block)
+        if block.kind == BlockKind.CODE:
+            lines = hard_wrap_offsets(block.text, width - 2)
+        else:
+            lines = wrap_offsets(text, width)
+        meta: list[tuple[str, str]] = []
+        for annotation in self._ending.get(index, ()):
+            if annotation.tags:
+                tags = safe_text("  ".join(f"#{tag}" for tag in annotation.tags))
+                meta.extend(("tags", tags[a:b]) for a, b in wrap_offsets(tags, width))
+            note = annotation.note.strip()
+            if note:
+                note_lines: list[tuple[str, str]] = []
+                for part in note.split("\n"):
+                    part = safe_text(part)
+                    note_lines.extend(("note", part[a:b]) for a, b in wrap_offsets(part, width - 2))
+                if len(note_lines) > NOTE_LINES:
+                    note_lines = [*note_lines[: NOTE_LINES - 1], ("note", "…")]
+                meta.extend(note_lines)
+        following = self.blocks[index + 1] if index + 1 < len(self.blocks) else None
+        gap = 1
+        if (
+            following is not None
+            and block.kind == following.kind
+            and block.kind in (BlockKind.LIST_ITEM, BlockKind.QUOTE)
+            and not meta
+        ):
+            gap = 0
+        return _Layout(lines, meta, gap)
+
+    def _relayout(self, width: int, force: bool = False) -> None:
+        if width <= 0 or (width == self._width and not force and self._layouts):
+            return
+        self._width = width
+        self._layouts = [self._layout_block(index) for index in range(len(self.blocks))]
+        self._starts = [0, *accumulate(layout.height for layout in self._layouts)]
+        self._cache.clear()
+        self.virtual_size = Size(width, self._starts[-1])
+        self.refresh()
+
+    def relayout_block(self, index: int) -> None:
+        """Lay out one block again (its annotations changed) and redraw."""
+        if not self._layouts:
+            return
+        self._layouts[index] = self._layout_block(index)
+        self._starts = [0, *accumulate(layout.height for layout in self._layouts)]
+        self._cache.clear()
+        self.virtual_size = Size(self._width, self._starts[-1])
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._relayout(self.scrollable_content_region.width)
+        self.scroll_to_cursor(animate=False)
+
+    def on_mount(self) -> None:
+        self._relayout(self.scrollable_content_region.width)
+        self.call_after_refresh(self.scroll_to_cursor, animate=False, center=True)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    def block_rows(self, index: int) -> tuple[int, int]:
+        """First row and number of text rows of a block."""
+        return self._starts[index], len(self._layouts[index].lines) + len(self._layouts[index].meta)
+
+    def block_at_row(self, row: int) -> int:
+        """The block shown on a (virtual) row."""
+        return self._clamp(bisect_right(self._starts, row) - 1)
+
+    # Rendering ------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        row = round(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        if not self._layouts or row >= self._starts[-1]:
+            return Strip.blank(width, self.rich_style)
+        block = self.block_at_row(row)
+        is_cursor = block == self.cursor
+        key = (block, row - self._starts[block], is_cursor)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_row(block, row - self._starts[block], is_cursor, width)
+            self._cache[key] = strip
+        return strip
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"paragraph-view--{name}", partial=True)
+
+    def _render_row(self, index: int, row: int, is_cursor: bool, width: int) -> Strip:
+        layout = self._layouts[index]
+        block = self.blocks[index]
+        base = self.rich_style
+        row_style = base + self._style("cursor") if is_cursor else base
+        margin = Segment(" " * self._margin, row_style)
+        if row >= len(layout.lines) + len(layout.meta):
+            return Strip([Segment(" " * width, base)], width)
+        gutter = " " * GUTTER
+        segments = [margin]
+        if row < len(layout.lines):
+            marker = " "
+            if row == 0 and self._ending.get(index):
+                marker = "✎" if any(a.note.strip() for a in self._ending[index]) else "#"
+            bar = "▌" if is_cursor else " "
+            segments += [
+                Segment(bar, row_style + self._style("cursor-gutter")),
+                Segment(marker, row_style + self._style("marker")),
+                Segment(" ", row_style),
+            ]
+            segments += self._text_segments(index, block, row, row_style)
+        else:
+            kind, text = layout.meta[row - len(layout.lines)]
+            prefix = " " * self._prefix_width(block)
+            segments += [
+                Segment(gutter, row_style),
+                Segment(prefix + ("  " if kind == "note" else ""), row_style),
+                Segment(text, row_style + self._style(kind)),
+            ]
+        strip = Strip(segments)
+        return strip.extend_cell_length(width, row_style).crop(0, width)
+
+    def _text_segments(self, index: int, block: Block, row: int, row_style: Style) -> list[Segment]:
+        start, end = self._layouts[index].lines[row]
+        text = self._texts[index]
+        kind_style = row_style
+        prefix: list[Segment] = []
+        prefix_width = self._prefix_width(block)
+        if block.kind == BlockKind.HEADING:
+            kind_style = row_style + self._style("heading")
+        elif block.kind == BlockKind.QUOTE:
+            kind_style = row_style + self._style("quote")
+            prefix = [Segment("▎ " * max(1, block.level), row_style + self._style("bullet"))]
+        elif block.kind == BlockKind.LIST_ITEM:
+            indent = " " * (prefix_width - 2)
+            bullet = "• " if row == 0 and not text[:1].isdigit() else "  "
+            prefix = [
+                Segment(indent, row_style),
+                Segment(bullet, row_style + self._style("bullet")),
+            ]
+        elif block.kind == BlockKind.CODE:
+            kind_style = row_style + self._style("code")
+            prefix = [Segment("  ", row_style), Segment(" ", kind_style)]
+        elif prefix_width:
+            prefix = [Segment(" " * prefix_width, row_style)]
+        cuts = {start, end}
+        spans: list[tuple[int, int, Style]] = []
+        for annotation in self._by_block.get(index, ()):
+            span = annotation.anchor.span_in(index, len(text))
+            if span is None or span[1] <= start or span[0] >= end:
+                continue
+            a, b = max(span[0], start), min(span[1], end)
+            style = self._style(f"highlight-{annotation.color}")
+            spans.append((a, b, style))
+            cuts.update((a, b))
+        points = sorted(cuts)
+        segments = list(prefix)
+        for a, b in pairwise(points):
+            style = kind_style
+            for span_start, span_end, span_style in spans:
+                if span_start <= a and b <= span_end:
+                    style = style + span_style
+            segments.append(Segment(text[a:b], style))
+        if block.kind == BlockKind.CODE:
+            used = sum(segment.cell_length for segment in segments) - 2
+            fill = max(0, self.text_width - prefix_width - used)
+            segments.append(Segment(" " * fill, kind_style))
+        return segments
+
+    # Cursor ---------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return self._clamp(value)
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_block(old)
+        self.refresh_block(new)
+        self.scroll_to_cursor()
+        self.post_message(self.CursorMoved(self, new))
+
+    def refresh_block(self, index: int) -> None:
+        """Redraw the rows of one block, if it is laid out."""
+        if 0 <= index < len(self._layouts):
+            self.refresh_lines(self._starts[index], self._layouts[index].height)
+
+    def scroll_to_cursor(self, animate: bool = False, center: bool = False) -> None:
+        """Scroll so the cursor block is visible (its top, when it is taller than the view)."""
+        if not self._layouts:
+            return
+        top, rows = self.block_rows(self.cursor)
+        height = self.scrollable_content_region.height
+        y = self.scroll_offset.y
+        if center:
+            y = top - max(0, (height - rows) // 3)
+        elif top < y:
+            y = top
+        elif top + rows > y + height:
+            y = top if rows >= height else top + rows - height + 1
+        self.scroll_to(y=max(0, y), animate=animate, immediate=True)
+
+    def action_cursor(self, step: int) -> None:
+        """Move the cursor by a number of blocks."""
+        self.cursor = self._clamp(self.cursor + step)
+
+    def action_first(self) -> None:
+        """Move to the first block."""
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False, immediate=True)
+
+    def action_last(self) -> None:
+        """Move to the last block."""
+        self.cursor = len(self.blocks) - 1
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+
+    def action_page(self, direction: int) -> None:
+        """Scroll a screen down (1) or up (-1) and put the cursor on the top block shown."""
+        if not self._layouts:
+            return
+        height = max(1, self.scrollable_content_region.height - 1)
+        y = max(0, min(self.max_scroll_y, round(self.scroll_offset.y) + direction * height))
+        self.scroll_to(y=y, animate=False, immediate=True)
+        block = self.block_at_row(y)
+        if self._starts[block] < y and block + 1 < len(self.blocks):
+            block += 1
+        if direction > 0 and y >= self.max_scroll_y:
+            block = max(block, self.cursor)
+        if direction < 0 and y == 0:
+            block = 0
+        self.set_reactive(ParagraphView.cursor, self._clamp(block))
+        self.refresh()
+        self.post_message(self.CursorMoved(self, self.cursor))
+
+    def on_click(self, event: events.Click) -> None:
+        row = round(self.scroll_offset.y) + event.y
+        if self._layouts and row < self._starts[-1]:
+            self.cursor = self.block_at_row(row)
