@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -43,8 +44,9 @@ class ImportFailure(Exception):
 def decode_bytes(data: bytes) -> str:
     """Decode a text file's bytes: BOMs first, then UTF-8, then cp1252.
 
-    Undecodable bytes never raise: a legacy 8-bit file falls back to cp1252 with
-    the few bytes it leaves undefined replaced.
+    Undecodable bytes never raise: text that is mostly UTF-8 keeps UTF-8 with its
+    broken bytes replaced; a legacy 8-bit file falls back to cp1252 with the few
+    bytes it leaves undefined replaced.
 
     Raises:
         ImportFailure: For binary data (NUL bytes without a UTF-16 BOM).
@@ -63,7 +65,14 @@ def decode_bytes(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    # A UTF-8 file with a few broken bytes stays UTF-8 (the bad bytes replaced);
+    # reading it as cp1252 would garble every accented letter in it.
+    lenient = data.decode("utf-8", errors="replace")
+    broken = lenient.count("\ufffd")
+    if sum(ord(ch) > 127 for ch in lenient) - broken > broken:
+        return lenient
+    return data.decode("cp1252", errors="replace")
 
 
 def normalize_newlines(text: str) -> str:
@@ -136,7 +145,9 @@ def _split_paragraphs(text: str) -> list[list[str]]:
                 else:
                     paragraphs[-1].append(line)
             return paragraphs
-    return [chunk.split("\n") for chunk in chunks]
+    # Whitespace-only lines (e.g. a blank line left by a removed date token) are
+    # not part of a paragraph, so a title line after them still stands alone.
+    return [[line for line in chunk.split("\n") if line.strip()] for chunk in chunks]
 
 
 def _is_heading_line(lines: list[str], text: str) -> bool:
@@ -214,8 +225,14 @@ def _front_matter_value(raw: str) -> str | list[str]:
 
 def _unquote(value: str) -> str:
     value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        try:
+            # JSON strings are YAML double-quoted scalars, escapes included.
+            return str(json.loads(value))
+        except ValueError:
+            return value[1:-1]
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        return value[1:-1].replace("''", "'")
     return value
 
 

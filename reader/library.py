@@ -6,7 +6,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from annotations.store import AnnotationStore
+from annotations.store import AnnotationStore, Clock, utc_now
 
 ENV_DB = "READER_DB"
 WELCOME = "welcome.md"
@@ -37,14 +37,18 @@ def sample_files() -> list[Path]:
     return sorted(files, key=lambda path: path.name == WELCOME)
 
 
-def open_library(path: Path) -> AnnotationStore:
+def open_library(path: Path, clock: Clock = utc_now) -> AnnotationStore:
     """Open a library, creating it with the bundled samples on first start.
+
+    Args:
+        path: The library file.
+        clock: Returns the current time; injected for tests.
 
     Raises:
         LibraryError: If the file exists but is not a usable library.
     """
     is_new = not path.exists() or path.stat().st_size == 0
-    store = AnnotationStore(path)
+    store = AnnotationStore(path, clock=clock)
     if is_new and store.count_articles() == 0:
         from reader.ingest import import_files
 

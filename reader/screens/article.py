@@ -35,8 +35,22 @@ class ArticleScreen(Screen[None]):
         Binding("c", "color", "Colour", tooltip="Next colour of this highlight", id="color"),
         Binding("t", "tag", "Tag", tooltip="Tag this passage", id="tag"),
         Binding("n", "note", "Note", tooltip="Write a note on this passage", id="note"),
-        Binding("right_square_bracket", "jump(1)", "Next note", show=False, id="annotation-next"),
-        Binding("left_square_bracket", "jump(-1)", "Prev note", show=False, id="annotation-prev"),
+        Binding(
+            "right_square_bracket",
+            "jump(1)",
+            "Next note",
+            show=False,
+            tooltip="Next annotation",
+            id="annotation-next",
+        ),
+        Binding(
+            "left_square_bracket",
+            "jump(-1)",
+            "Prev note",
+            show=False,
+            tooltip="Previous annotation",
+            id="annotation-prev",
+        ),
         Binding("y", "copy", "Copy", show=False, tooltip="Copy the passage", id="copy"),
         Binding("e", "export", "Export", tooltip="Export this article's annotations", id="export"),
         Binding("escape,q", "back", "Back", tooltip="Back to the library", id="back"),
@@ -51,6 +65,8 @@ class ArticleScreen(Screen[None]):
         self.article_id = article_id
         self.article: Article | None = None
         self._save_timer: Timer | None = None
+        self._position: int | None = None
+        self._saved_position: int | None = None
 
     def compose(self) -> ComposeResult:
         store = self.app.store
@@ -101,19 +117,22 @@ class ArticleScreen(Screen[None]):
 
     @on(ParagraphView.CursorMoved)
     def _cursor_moved(self, event: ParagraphView.CursorMoved) -> None:
+        self._position = event.block
         self._update_status()
         if self._save_timer is not None:
             self._save_timer.stop()
         self._save_timer = self.set_timer(POSITION_SAVE_DELAY, self.save_position)
 
     def save_position(self) -> None:
-        """Write the reading position to the library."""
-        if self.article is not None and self.view.blocks:
-            self.app.store.set_position(self.article_id, self.view.cursor)
+        """Write the reading position to the library, if it changed."""
+        if self._position is not None and self._position != self._saved_position:
+            self.app.store.set_position(self.article_id, self._position)
+            self._saved_position = self._position
 
     def on_unmount(self) -> None:
         if self._save_timer is not None:
             self._save_timer.stop()
+        self.save_position()
 
     def action_back(self) -> None:
         """Remember the position and go back to the library."""

@@ -11,6 +11,21 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
 
+HIDDEN_ACTIONS = {
+    "scroll_left",
+    "scroll_right",
+    "page_left",
+    "page_right",
+    "focus_next",
+    "focus_previous",
+    "screen.copy_text",
+    "copy_text",
+    "scroll_home",
+    "scroll_end",
+}
+"""Inherited scrolling and focus keys that mean nothing in reader."""
+
+
 def key_table(screen: Screen[object]) -> Table:
     """A table of the keys active on a screen, keys of the same action together."""
     app = screen.app
@@ -18,7 +33,7 @@ def key_table(screen: Screen[object]) -> Table:
     for key, active in screen.active_bindings.items():
         binding = active.binding
         description = binding.tooltip or binding.description
-        if not description:
+        if not description or binding.action in HIDDEN_ACTIONS:
             continue
         entry = grouped.setdefault((id(active.node), binding.action), ([], description))
         label = app.get_key_display(binding.with_key(key))
@@ -29,7 +44,6 @@ def key_table(screen: Screen[object]) -> Table:
     table.add_column()
     for keys, description in grouped.values():
         table.add_row(Text(" ".join(keys)), Text(description))
-    table.add_row(Text(app.get_key_display(Binding("ctrl+p", ""))), Text("Command palette"))
     return table
 
 

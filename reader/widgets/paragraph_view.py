@@ -270,13 +270,19 @@ class ParagraphView(ScrollView, can_focus=True):
         return strip
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"paragraph-view--{name}", partial=True)
+        """The ink of a component: colour (blended over the background) and text style."""
+        full = self.get_component_rich_style(f"paragraph-view--{name}")
+        return Style(color=full.color, bold=full.bold, italic=full.italic)
+
+    def _background(self, name: str) -> Style:
+        """The background of a component, blended over the widget's background."""
+        return Style(bgcolor=self.get_component_rich_style(f"paragraph-view--{name}").bgcolor)
 
     def _render_row(self, index: int, row: int, is_cursor: bool, width: int) -> Strip:
         layout = self._layouts[index]
         block = self.blocks[index]
         base = self.rich_style
-        row_style = base + self._style("cursor") if is_cursor else base
+        row_style = base + self._background("cursor") if is_cursor else base
         margin = Segment(" " * self._margin, row_style)
         if row >= len(layout.lines) + len(layout.meta):
             return Strip([Segment(" " * width, base)], width)
@@ -323,7 +329,7 @@ class ParagraphView(ScrollView, can_focus=True):
                 Segment(bullet, row_style + self._style("bullet")),
             ]
         elif block.kind == BlockKind.CODE:
-            kind_style = row_style + self._style("code")
+            kind_style = row_style + self._style("code") + self._background("code")
             prefix = [Segment("  ", row_style), Segment(" ", kind_style)]
         elif prefix_width:
             prefix = [Segment(" " * prefix_width, row_style)]
@@ -334,7 +340,7 @@ class ParagraphView(ScrollView, can_focus=True):
             if span is None or span[1] <= start or span[0] >= end:
                 continue
             a, b = max(span[0], start), min(span[1], end)
-            style = self._style(f"highlight-{annotation.color}")
+            style = self._background(f"highlight-{annotation.color}")
             spans.append((a, b, style))
             cuts.update((a, b))
         points = sorted(cuts)

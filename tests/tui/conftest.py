@@ -1,0 +1,49 @@
+"""Fixtures for driving the TUI headless: a library on disk, and an app factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from annotations.store import AnnotationStore
+from reader.app import ReaderApp
+from reader.library import open_library
+from tests.conftest import FixedClock
+
+AppFactory = Callable[..., ReaderApp]
+
+
+@pytest.fixture
+def library_path(tmp_path: Path) -> Path:
+    """Where the test's library file lives."""
+    return tmp_path / "library.db"
+
+
+@pytest.fixture
+def library(library_path: Path, clock: FixedClock) -> AnnotationStore:
+    """A library on disk, created as on first start (with the bundled samples)."""
+    return open_library(library_path, clock=clock)
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> AppFactory:
+    """Build the app on a store, exporting into the test's temporary folder."""
+
+    def factory(store: AnnotationStore, **options: object) -> ReaderApp:
+        return ReaderApp(store, export_folder=tmp_path / "exports", **options)  # type: ignore[arg-type]
+
+    return factory
+
+
+def article_id(store: AnnotationStore, title_start: str) -> str:
+    """The id of the article whose title starts with the given text."""
+    return next(a.id for a in store.list_articles() if a.title.startswith(title_start))
+
+
+def screen_text(app: ReaderApp) -> str:
+    """Everything the app shows on its screen right now, as plain text."""
+    return "\n".join(
+        "".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()
+    )

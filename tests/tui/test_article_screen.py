@@ -1,0 +1,279 @@
+"""The article screen, driven headless: each key changes the store as it should."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from annotations.models import Block, BlockKind, Document
+from annotations.store import AnnotationStore
+from reader.library import open_library
+from reader.screens.article import ArticleScreen
+from reader.screens.confirm_dialog import ConfirmDialog
+from reader.screens.note_dialog import NoteDialog
+from reader.screens.tag_dialog import TagDialog
+from reader.widgets.paragraph_view import ParagraphView
+from tests.tui.conftest import AppFactory, article_id, screen_text
+
+SIZE = (100, 30)
+
+
+def long_document(paragraphs: int) -> Document:
+    """A document with many numbered paragraphs."""
+    blocks = tuple(
+        Block(BlockKind.PARAGRAPH, f"Paragraph {n} says something worth reading, twice over.")
+        for n in range(paragraphs)
+    )
+    return Document(title="A long read", blocks=blocks, source="/books/long.txt")
+
+
+async def test_movement_keys(library: AnnotationStore, make_app: AppFactory) -> None:
+    """j/k/arrows, g/G, home/end, space/b and page keys move the cursor."""
+    app = make_app(library, open_article=article_id(library, "The Lighthouse"))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(ParagraphView)
+        last = len(view.blocks) - 1
+        await pilot.press("j", "j", "down", "k")
+        assert view.cursor == 2
+        await pilot.press("up", "up", "up")
+        assert view.cursor == 0
+        await pilot.press("G")
+        assert view.cursor == last
+        await pilot.press("g")
+        assert view.cursor == 0
+        await pilot.press("end")
+        assert view.cursor == last
+        await pilot.press("home")
+        assert view.cursor == 0
+        await pilot.press("space")
+        after_page = view.cursor
+        assert after_page > 2
+        await pilot.press("pagedown")
+        assert view.cursor > after_page
+        await pilot.press("b", "pageup")
+        assert view.cursor == 0
+
+
+async def test_highlight_survives_restart(
+    library: AnnotationStore, library_path: Path, make_app: AppFactory
+) -> None:
+    """h highlights the cursor's paragraph; the highlight is there after a restart."""
+    welcome = article_id(library, "Welcome")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "h")
+        view = app.screen.query_one(ParagraphView)
+        text = view.blocks[1].text
+    library.close()
+
+    [annotation] = open_library(library_path).list_annotations(welcome)
+    assert (annotation.anchor.start_block, annotation.anchor.start_offset) == (1, 0)
+    assert (annotation.anchor.end_block, annotation.anchor.end_offset) == (1, len(text))
+    assert annotation.anchor.exact == text
+
+    reopened = open_library(library_path)
+    app = make_app(reopened, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(ParagraphView)
+        assert [a.id for a in view.annotations_at(1)] == [annotation.id]
+
+
+async def test_h_on_highlight_removes_it(library: AnnotationStore, make_app: AppFactory) -> None:
+    """Pressing h on an existing highlight removes it."""
+    welcome = article_id(library, "Welcome")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("h")
+        assert len(library.list_annotations(welcome)) == 1
+        await pilot.press("h")
+        assert library.list_annotations(welcome) == []
+
+
+async def test_c_cycles_colour(library: AnnotationStore, make_app: AppFactory) -> None:
+    """c gives the highlight under the cursor the next colour, and wraps around."""
+    welcome = article_id(library, "Welcome")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        assert library.list_annotations(welcome) == []
+        await pilot.press("h")
+        colors = []
+        for _ in range(4):
+            await pilot.press("c")
+            colors.append(library.list_annotations(welcome)[0].color)
+        assert colors == ["green", "blue", "pink", "yellow"]
+
+
+async def test_t_tags_with_completion(library: AnnotationStore, make_app: AppFactory) -> None:
+    """t creates a highlight with tags, and completes tags already in the library."""
+    welcome = article_id(library, "Welcome")
+    library.add_highlight(welcome, (0, 0), (0, 5), tags=["philosophy"])
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "t")
+        assert isinstance(app.screen, TagDialog)
+        await pilot.press(*"idea, philo")
+        await pilot.pause()
+        await pilot.press("tab")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen)
+    [tagged] = [a for a in library.list_annotations(welcome) if a.anchor.start_block == 1]
+    assert tagged.tags == ("idea", "philosophy")
+    assert {tag.name: tag.count for tag in library.list_tags()} == {"philosophy": 2, "idea": 1}
+
+
+async def test_t_escape_changes_nothing(library: AnnotationStore, make_app: AppFactory) -> None:
+    """Cancelling the tag dialog creates no highlight."""
+    welcome = article_id(library, "Welcome")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", *"unused", "escape")
+        assert isinstance(app.screen, ArticleScreen)
+    assert library.list_annotations(welcome) == []
+
+
+async def test_n_writes_multiline_note(library: AnnotationStore, make_app: AppFactory) -> None:
+    """n opens the editor; ctrl+s saves a multi-line note on a new highlight."""
+    welcome = article_id(library, "Welcome")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        assert isinstance(app.screen, NoteDialog)
+        await pilot.press(*"First line", "enter", *"second line", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen)
+        [annotation] = library.list_annotations(welcome)
+        assert annotation.note == "First line\nsecond line"
+        await pilot.press("n")
+        await pilot.press("end", *" (edited)", "ctrl+s")
+        await pilot.pause()
+    assert library.list_annotations(welcome)[0].note == "First line\nsecond line (edited)"
+
+
+async def test_note_escape_asks_before_discarding(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """escape on a changed note asks first; n keeps editing, y discards."""
+    welcome = article_id(library, "Welcome")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", *"draft", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteDialog)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen)
+    assert library.list_annotations(welcome) == []
+
+
+async def test_annotations_are_visible_in_text(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """Tags and notes show under their passage, and the status counts annotations."""
+    welcome = article_id(library, "Welcome")
+    library.add_highlight(welcome, (0, 0), (0, 10), tags=["keys", "start"], note="Read this first")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        shown = screen_text(app)
+    assert "#keys  #start" in shown
+    assert "Read this first" in shown
+    assert "1 annotations" in shown
+
+
+async def test_back_remembers_position(library: AnnotationStore, make_app: AppFactory) -> None:
+    """escape and q go back to the library; reopening returns to the same paragraph."""
+    story = article_id(library, "The Lighthouse")
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("ArticleTable").select(story)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen)
+        await pilot.press(*"jjjjj", "escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ArticleScreen)
+        assert library.get_article(story).position == 5
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one(ParagraphView).cursor == 5
+        await pilot.press("j", "q")
+        await pilot.pause()
+        assert library.get_article(story).position == 6
+
+
+async def test_jump_between_annotations(library: AnnotationStore, make_app: AppFactory) -> None:
+    """] and [ move to the next and previous annotated passage."""
+    story = article_id(library, "The Lighthouse")
+    for block in (3, 10, 20):
+        library.add_highlight(story, (block, 0), (block, 4))
+    app = make_app(library, open_article=story)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(ParagraphView)
+        await pilot.press("right_square_bracket")
+        assert view.cursor == 3
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert view.cursor == 20
+        await pilot.press("left_square_bracket")
+        assert view.cursor == 10
+
+
+async def test_e_exports_article(
+    library: AnnotationStore, make_app: AppFactory, tmp_path: Path
+) -> None:
+    """e asks where to write, then writes this article's annotations as Markdown."""
+    welcome = article_id(library, "Welcome")
+    library.add_highlight(welcome, (0, 0), (0, 5), tags=["start"], note="A note")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+    written = tmp_path / "exports" / "welcome-to-reader.md"
+    text = written.read_text(encoding="utf-8")
+    assert text.startswith("---\ntitle: \"Welcome to reader\"")
+    assert "# Welcome to reader" in text
+    assert "#start" in text
+    assert "A note" in text
+
+
+async def test_markup_and_escapes_show_literally(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """Markup and escape sequences in an article are data: shown, never run."""
+    hostile = "Press [bold]here[/] or [@click=app.quit]quit[/] \x1b[2J\x1b]0;title\x07 now."
+    result = library.import_document(
+        Document(title="[red]Hostile[/red]", blocks=(Block(BlockKind.PARAGRAPH, hostile),))
+    )
+    app = make_app(library, open_article=result.article.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("h")
+        shown = screen_text(app)
+        assert app.is_running
+    assert "[red]Hostile[/red]" in shown
+    assert "[bold]here[/] or [@click=app.quit]quit[/]" in shown
+    assert "\x1b" not in shown
+    assert "␛[2J" in shown
+
+
+async def test_huge_article_opens_and_reaches_end(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """A 12,000-paragraph article opens, G reaches its last paragraph and shows it."""
+    article = library.import_document(long_document(12_000)).article
+    app = make_app(library, open_article=article.id)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(ParagraphView)
+        await pilot.press("G")
+        await pilot.pause()
+        assert view.cursor == 11_999
+        assert "Paragraph 11999 says" in screen_text(app)
+        await pilot.press("k", "h")
+    [annotation] = library.list_annotations(article.id)
+    assert annotation.anchor.start_block == 11_998
