@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -22,6 +23,11 @@ _TAG_CHARS = re.compile(r"[^\w/-]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def _newlines(text: str) -> str:
+    """CRLF and CR as LF: Markdown ends a line at each of them, quote marker or not."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def escape_markdown(text: str) -> str:
     """Escape text so a Markdown parser reads it back as the same plain text.
 
@@ -30,7 +36,7 @@ def escape_markdown(text: str) -> str:
     backslash-escaped; line breaks are kept.
     """
     lines = []
-    for line in _CONTROL.sub("", text).split("\n"):
+    for line in _CONTROL.sub("", _newlines(text)).split("\n"):
         line = line.strip()
         line = _INLINE_SPECIAL.sub(r"\\\1", line)
         line = _ENTITY.sub(r"\\&", line)
@@ -84,6 +90,7 @@ def _passage_markdown(parts: Sequence[tuple[BlockKind, str]]) -> str:
         if quoted:
             quoted.append("")
         if kind == BlockKind.CODE:
+            text = _newlines(text)
             fence = _fence(text)
             quoted.extend([fence, *text.split("\n"), fence])
         else:
@@ -174,10 +181,19 @@ def markdown_filenames(articles: Sequence[Article]) -> dict[str, str]:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write a text file so that it is either fully written or not changed at all."""
+    """Write a text file so that it is either fully written or not changed at all.
+
+    The file gets the permissions of the file it replaces, or the usual ones for a
+    new file (0o666 less the umask), not the private 0o600 of a temporary file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+        os.chmod(temporary, mode)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
             file.write(text)
             file.flush()
@@ -186,6 +202,13 @@ def write_text_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def article_markdown(store: AnnotationStore, article: Article) -> str:

@@ -550,12 +550,22 @@ class AnnotationStore:
         return self.get_annotation(annotation_id)
 
     def _write_tags(self, annotation_id: str, tags: Iterable[str]) -> None:
-        for name in normalize_tags(tags):
-            self.db.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", [name])
+        names = normalize_tags(tags)
+        if not names:
+            return
+        # SQLite's NOCASE folds ASCII only: match existing tags by casefold here, so
+        # "ärger" reuses an existing "Ärger" as "foo" reuses "Foo".
+        existing = {
+            name.casefold(): tag_id for tag_id, name in self.db.execute("SELECT id, name FROM tags")
+        }
+        for name in names:
+            tag_id = existing.get(name.casefold())
+            if tag_id is None:
+                tag_id = self.db.execute("INSERT INTO tags (name) VALUES (?)", [name]).lastrowid
+                existing[name.casefold()] = tag_id
             self.db.execute(
-                "INSERT OR IGNORE INTO annotation_tags (annotation_id, tag_id) "
-                "SELECT ?, id FROM tags WHERE name = ?",
-                [annotation_id, name],
+                "INSERT OR IGNORE INTO annotation_tags (annotation_id, tag_id) VALUES (?, ?)",
+                [annotation_id, tag_id],
             )
 
     def _drop_unused_tags(self) -> None:

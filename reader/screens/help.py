@@ -10,7 +10,6 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
-
 HIDDEN_ACTIONS = {
     "scroll_left",
     "scroll_right",

@@ -45,5 +45,6 @@ def article_id(store: AnnotationStore, title_start: str) -> str:
 def screen_text(app: ReaderApp) -> str:
     """Everything the app shows on its screen right now, as plain text."""
     return "\n".join(
-        "".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()
+        "".join(segment.text for segment in strip)
+        for strip in app.screen._compositor.render_strips()
     )

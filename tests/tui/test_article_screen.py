@@ -237,7 +237,7 @@ async def test_e_exports_article(
         await pilot.pause()
     written = tmp_path / "exports" / "welcome-to-reader.md"
     text = written.read_text(encoding="utf-8")
-    assert text.startswith("---\ntitle: \"Welcome to reader\"")
+    assert text.startswith('---\ntitle: "Welcome to reader"')
     assert "# Welcome to reader" in text
     assert "#start" in text
     assert "A note" in text
