@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from annotations.models import Article
 from reader.ingest import ImportFailure, iter_files, load_document
 from reader.screens.export import export_article
 from reader.screens.path_dialog import PathDialog
@@ -29,6 +30,7 @@ class LibraryScreen(Screen[None]):
     """Library keys; j/k and arrows move in the list."""
 
     table = getters.query_one(ArticleTable)
+    _articles: list[Article] = []
     summary = getters.query_one("#library-summary", Static)
 
     def compose(self) -> ComposeResult:
@@ -42,13 +44,16 @@ class LibraryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.reload()
 
+    def on_resize(self) -> None:
+        self.table.show_articles(self._articles, self.app.size.width)
+
     def on_screen_resume(self) -> None:
         self.reload()
         self.table.focus()
 
     def reload(self, select: str | None = None) -> None:
         """Read the articles again from the library."""
-        articles = self.app.store.list_articles()
+        articles = self._articles = self.app.store.list_articles()
         self.table.show_articles(articles, self.app.size.width)
         if select:
             self.table.select(select)

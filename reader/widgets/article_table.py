@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from annotations.models import Article
 from reader.widgets.wrapping import safe_text
 
-FIXED_COLUMNS_WIDTH = 46
+FIXED_COLUMNS_WIDTH = 42
 """Cells taken by every column but the title, with padding."""
 
 
@@ -37,18 +37,19 @@ class ArticleTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
 
-    def on_mount(self) -> None:
-        self.add_column("Title", key="title")
-        self.add_column("Date", key="date")
-        self.add_column(Text("Words", justify="right"), key="words")
-        self.add_column(Text("Notes", justify="right"), key="annotations")
-        self.add_column(Text("Read", justify="right"), key="progress")
+    def _add_columns(self, title_width: int) -> None:
+        self.add_column("Title", width=title_width, key="title")
+        self.add_column("Date", width=10, key="date")
+        self.add_column(Text("Words", justify="right"), width=7, key="words")
+        self.add_column(Text("Notes", justify="right"), width=5, key="annotations")
+        self.add_column(Text("Read", justify="right"), width=4, key="progress")
 
     def show_articles(self, articles: Sequence[Article], width: int) -> None:
         """Replace the rows, keeping the cursor on the same article where possible."""
         selected = self.selected_id
-        title_width = max(16, width - FIXED_COLUMNS_WIDTH)
-        self.clear()
+        title_width = max(12, width - FIXED_COLUMNS_WIDTH)
+        self.clear(columns=True)
+        self._add_columns(title_width)
         for article in articles:
             title = Text(safe_text(article.title), no_wrap=True)
             title.truncate(title_width, overflow="ellipsis")
