@@ -89,10 +89,12 @@ def _context_score(text: str, start: int, end: int, anchor: Anchor) -> int:
 def reanchor(anchor: Anchor, old_start: int, new: TextMap) -> Anchor | None:
     """Place an anchor in a changed text.
 
-    The exact position is kept when the quote is still there; otherwise the quote
-    is searched for, preferring the occurrence with the best matching context and
-    then the one nearest the old position. A quote that no longer occurs exactly
-    cannot be placed with confidence, and None is returned.
+    The exact position is kept when the quote is still there with its context.
+    Otherwise every occurrence of the quote is a candidate, and the one whose
+    surrounding text best matches the anchor's prefix and suffix wins, the one
+    nearest the old position breaking ties (so a repeated short quote does not
+    stay on the wrong copy just because it sits at the old offset). A quote that
+    no longer occurs exactly cannot be placed with confidence: None is returned.
 
     Args:
         anchor: The anchor in the old text.
@@ -105,9 +107,14 @@ def reanchor(anchor: Anchor, old_start: int, new: TextMap) -> Anchor | None:
     exact = anchor.exact
     if not exact:
         return None
+    full_context = len(anchor.prefix) + len(anchor.suffix)
+    here = None
     if anchor.start_block < len(new.texts):
         here = new.to_global(anchor.start_block, anchor.start_offset)
-        if new.text[here : here + len(exact)] == exact:
+        if (
+            new.text[here : here + len(exact)] == exact
+            and _context_score(new.text, here, here + len(exact), anchor) == full_context
+        ):
             return new.anchor_global(here, here + len(exact))
     candidates: list[int] = []
     found = new.text.find(exact)
@@ -120,6 +127,7 @@ def reanchor(anchor: Anchor, old_start: int, new: TextMap) -> Anchor | None:
         candidates,
         key=lambda at: (
             _context_score(new.text, at, at + len(exact), anchor),
+            at == here,
             -abs(at - old_start),
         ),
     )

@@ -97,8 +97,12 @@ def check_library_file(path: Path) -> None:
         raise LibraryError(
             f"{path} is not a reader library (not an SQLite database); left untouched"
         )
+    # Without a -wal file the main file holds everything, and `immutable` reads it
+    # without creating -wal/-shm files next to a file that may not be ours.
+    wal = path.with_name(f"{path.name}-wal")
+    options = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True)
         try:
             tables = {
                 row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")

@@ -90,7 +90,9 @@ def first_sentence(text: str) -> str:
         word = before.rsplit(None, 1)[-1] if before.split() else ""
         stem = word.lstrip("(\"'“‘«").lower()
         if match.group().startswith(".") and (
-            stem in _ABBREVIATIONS or (len(stem) == 1 and stem.isalpha()) or stem.isdigit()
+            stem in _ABBREVIATIONS
+            or (len(stem) == 1 and stem.isalpha())
+            or (stem.isdigit() and len(stem) <= 2)
         ):
             continue
         return text[: match.end()].strip()

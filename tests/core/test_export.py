@@ -1,0 +1,286 @@
+"""Markdown export: golden output, structure safety, front matter, file names, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import uuid
+from itertools import count
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from annotations import export
+from annotations.models import Article, Block, BlockKind, Document
+from annotations.store import AnnotationStore
+from tests.conftest import FixedClock
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+UPDATE_GOLDEN = os.environ.get("READER_UPDATE_GOLDEN") == "1"
+"""Set READER_UPDATE_GOLDEN=1 to rewrite the golden files; then read the diff before committing."""
+
+
+@pytest.fixture
+def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make new article and annotation ids predictable: 00000000-...-000000000001, ..."""
+    numbers = count(1)
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=next(numbers)))
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare text with tests/golden/<name>, or rewrite it when asked to."""
+    path = GOLDEN / name
+    if UPDATE_GOLDEN:
+        path.write_text(text, encoding="utf-8", newline="\n")
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_article_markdown_matches_golden_file(
+    store: AnnotationStore, clock: FixedClock, fixed_ids: None
+) -> None:
+    """A small annotated article exports exactly as the reviewed golden Markdown file."""
+    document = Document(
+        title="On Bridges: a “short” essay",
+        blocks=(
+            Block(BlockKind.HEADING, "Why we build them", 2),
+            Block(BlockKind.PARAGRAPH, "A bridge joins two banks. It also joins two towns."),
+            Block(BlockKind.PARAGRAPH, "The old one was wood; the new one is steel and oak."),
+            Block(BlockKind.LIST_ITEM, "It opens for boats.", 1),
+            Block(BlockKind.CODE, "span = 42  # metres\nlanes = 1"),
+            Block(BlockKind.PARAGRAPH, "This sentence will be cut from the next version."),
+        ),
+        source="https://example.org/bridges",
+        date="2023-05",
+        author="Ineke Hoogstraten",
+        tags=("towns",),
+    )
+    article_id = store.import_document(document).article.id
+    store.add_highlight(article_id, (1, 0), (1, 25), tags=["Ideas", "#civic life"], note="True.")
+    store.add_highlight(
+        article_id, (2, 26), (3, 19), color="green", note="Materials matter.\nAsk *why*."
+    )
+    store.add_highlight(article_id, (4, 0), (4, 9), color="blue", tags=["numbers"])
+    store.add_highlight(article_id, (5, 5), (5, 13), note="Gone in the new version.")
+    changed = Document(**{**document.__dict__, "blocks": document.blocks[:5]})
+    assert store.import_document(changed).orphaned == 1
+
+    markdown = export.article_markdown(store, store.get_article(article_id))
+
+    check_golden("bridges.md", markdown)
+
+
+# Structure safety ---------------------------------------------------------------------------
+
+NASTY = [
+    "---",
+    "# Not a heading",
+    "```",
+    "~~~ tilde fence",
+    "> not a quote",
+    "<b>html</b> and <!-- comment -->",
+    "[link](http://x) and ![image](y.png) and <http://auto.link>",
+    "*stars* and _underscores_ and **bold**",
+    "1. not a list",
+    "2) not a list either",
+    "- dash + plus * star",
+    "#hashtag in the text",
+    "a\n---\nsetext underline",
+    "line one\n# heading on line two\n> quote on line three",
+    "pipes | a | b | and `code` and ==highlight== and %%comment%%",
+    "&amp; an entity and a back\\slash",
+    "ends with a backslash\\",
+    "carriage\r- return\r\n+ item\r1. one",
+]
+
+
+def markdown_body(markdown: str) -> str:
+    """The document without its front matter."""
+    assert markdown.startswith("---\n")
+    return markdown.split("\n---\n", 1)[1]
+
+
+def plain_text(token: Token) -> str:
+    """The plain text of an inline token, line breaks kept."""
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("passage", NASTY, ids=range(len(NASTY)))
+def test_passages_and_notes_never_break_the_document(store: AnnotationStore, passage: str) -> None:
+    """Markup-like text exports as exactly one quote of the passage and a note paragraph."""
+    blocks = (
+        Block(BlockKind.PARAGRAPH, "Before."),
+        Block(BlockKind.PARAGRAPH, passage),
+        Block(BlockKind.PARAGRAPH, "After."),
+    )
+    article = store.import_document(Document("Title", blocks, source="/t.txt")).article
+    store.add_highlight(article.id, (1, 0), (1, len(passage)), tags=["t"], note=passage)
+
+    body = markdown_body(export.article_markdown(store, store.get_article(article.id)))
+    tokens = MarkdownIt("commonmark").parse(body)
+
+    expected = passage.replace("\r\n", "\n").replace("\r", "\n")
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert headings == ["Title"]
+    assert [t.type for t in tokens].count("blockquote_open") == 1
+    assert not [t for t in tokens if t.type == "html_block"]
+    inline = [child.type for t in tokens for child in t.children or []]
+    assert not {"html_inline", "link_open", "image", "em_open", "strong_open"} & set(inline)
+    quoted, outside, depth = [], [], 0
+    for token in tokens:
+        depth += {"blockquote_open": 1, "blockquote_close": -1}.get(token.type, 0)
+        if token.type == "inline":
+            (quoted if depth else outside).append(plain_text(token))
+        elif token.type not in ("paragraph_open", "paragraph_close", "heading_open"):
+            assert token.type in ("heading_close", "blockquote_open", "blockquote_close")
+    assert quoted == [expected]
+    assert outside == ["Title", "#t", expected]
+
+
+def test_a_passage_across_blocks_with_code_stays_one_quote(store: AnnotationStore) -> None:
+    """A passage spanning a paragraph and code with backtick runs is one quote, code intact."""
+    code = "x = '```'\n    indented()\n~~~"
+    blocks = (Block(BlockKind.PARAGRAPH, "Run this:"), Block(BlockKind.CODE, code))
+    article = store.import_document(Document("Code", blocks, source="/c.md")).article
+    store.add_highlight(article.id, (0, 0), (1, len(code)))
+
+    tokens = MarkdownIt("commonmark").parse(
+        markdown_body(export.article_markdown(store, store.get_article(article.id)))
+    )
+
+    assert [t.type for t in tokens].count("blockquote_open") == 1
+    fences = [t for t in tokens if t.type == "fence"]
+    assert [t.content for t in fences] == [code + "\n"]
+    assert fences[0].level == 1, "the code fence is inside the quote"
+
+
+def test_front_matter_round_trips_awkward_values(store: AnnotationStore, clock: FixedClock) -> None:
+    """Front matter holds title, source, date, tags and exported; quotes and colons survive."""
+    title = 'He said: "no" -- and left: #1'
+    document = Document(title, (Block(BlockKind.PARAGRAPH, "Text."),), source="C:\\x: y.txt")
+    article = store.import_document(document).article
+    store.add_highlight(article.id, (0, 0), (0, 4), tags=["b tag", "A"])
+
+    markdown = export.article_markdown(store, store.get_article(article.id))
+
+    front = markdown.split("\n---\n", 1)[0].removeprefix("---\n")
+    fields = {}
+    for line in front.split("\n"):
+        key, _, value = line.partition(": ")
+        fields[key] = json.loads(value)
+    assert fields["title"] == title
+    assert fields["source"] == "C:\\x: y.txt"
+    assert fields["date"] is None
+    assert fields["tags"] == ["A", "b tag"]
+    assert fields["exported"].startswith("2026-01-31T09:00:")
+    assert {"title", "source", "date", "tags", "exported"} <= fields.keys()
+
+
+# File names and writing -------------------------------------------------------------------------
+
+
+def make_article(article_id: str, title: str) -> Article:
+    """An article record with just an id and a title that matter here."""
+    return Article(article_id, title, "", None, None, (), "txt", 0, 0, 0, 0, "", "", "")
+
+
+def test_markdown_filenames_are_plain_unique_and_short() -> None:
+    """File names never hold separators or dots-only names, are unique and stay short."""
+    titles = [
+        "../../etc/passwd",
+        "/abs/path",
+        "C:\\Windows\\system32",
+        "",
+        "..",
+        "🙂🙂",
+        "x" * 500,
+        "word " * 200,
+        "Same Title",
+        "Same Title",
+        "Über die Straße",
+    ]
+    articles = [
+        make_article(f"{number:08d}-aaaa-4bbb-8ccc-dddddddddddd", title)
+        for number, title in enumerate(titles)
+    ]
+
+    names = export.markdown_filenames(articles)
+
+    assert list(names) == [a.id for a in articles]
+    assert len(set(names.values())) == len(articles)
+    for name in names.values():
+        assert name.endswith(".md")
+        assert "/" not in name and "\\" not in name and ".." not in name
+        assert not name.startswith(".")
+        assert 4 < len(name) <= 100
+        assert Path(name).name == name
+    assert names[articles[0].id] == "etc-passwd.md"
+    assert names[articles[10].id] == "uber-die-strasse.md"
+
+
+def test_export_folder_writes_only_inside_the_folder(
+    store: AnnotationStore, tmp_path: Path
+) -> None:
+    """Exporting articles with hostile titles writes one file each, all inside the folder."""
+    for number, title in enumerate(["../../escape", "/etc/passwd", "Same", "Same"]):
+        blocks = (Block(BlockKind.PARAGRAPH, f"Text {number}."),)
+        store.import_document(Document(title, blocks, source=f"/{number}.txt"))
+    folder = tmp_path / "out" / "notes"
+
+    written = export.export_markdown_folder(store, folder, store.list_articles())
+
+    assert len(written) == 4
+    assert sorted(p.parent for p in written) == [folder] * 4
+    everything = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.md"))
+    assert everything == sorted(p.relative_to(tmp_path).as_posix() for p in written)
+    assert all(p.read_text(encoding="utf-8").startswith("---\ntitle: ") for p in written)
+
+
+def test_write_text_atomic_keeps_the_old_file_when_the_rename_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the final rename fails, the target keeps its old text and no temp file is left."""
+    target = tmp_path / "notes.md"
+    target.write_text("old text\n", encoding="utf-8")
+
+    def broken_replace(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export.os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        export.write_text_atomic(target, "new text\n")
+
+    assert target.read_text(encoding="utf-8") == "old text\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "notes.md"]
+
+
+def test_write_text_atomic_leaves_nothing_when_the_text_cannot_be_written(tmp_path: Path) -> None:
+    """A text that cannot be encoded leaves neither the target nor a temp file behind."""
+    target = tmp_path / "out" / "notes.md"
+    with pytest.raises(UnicodeEncodeError):
+        export.write_text_atomic(target, "lone surrogate \ud800")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_write_text_atomic_gives_normal_permissions(tmp_path: Path) -> None:
+    """A new export gets the usual permissions, not 0600; a replaced file keeps its own."""
+    fresh = tmp_path / "fresh.md"
+    export.write_text_atomic(fresh, "text\n")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
+
+    kept = tmp_path / "kept.md"
+    kept.write_text("old\n", encoding="utf-8")
+    kept.chmod(0o640)
+    export.write_text_atomic(kept, "new\n")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    assert kept.read_text(encoding="utf-8") == "new\n"
