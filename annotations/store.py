@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from annotations.models import (
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
+QUOTE_BLOCKS = 16
+"""Blocks read on each side of a passage to build its quote's prefix and suffix."""
 
 Clock = Callable[[], datetime]
 
@@ -279,11 +282,14 @@ class AnnotationStore:
         cursor = self.db.execute(
             "SELECT kind, text, level FROM blocks WHERE article_id = ? ORDER BY idx", [article_id]
         )
-        return [Block(BlockKind(kind), text, level) for kind, text, level in cursor]
+        kinds = {kind.value: kind for kind in BlockKind}
+        return [Block(kinds[kind], text, level) for kind, text, level in cursor]
 
-    def _block_texts(self, article_id: str) -> list[str]:
+    def _block_texts(self, article_id: str, first: int = 0, last: int | None = None) -> list[str]:
+        """The texts of an article's blocks, all or those from `first` to `last`."""
         cursor = self.db.execute(
-            "SELECT text FROM blocks WHERE article_id = ? ORDER BY idx", [article_id]
+            "SELECT text FROM blocks WHERE article_id = ? AND idx BETWEEN ? AND ? ORDER BY idx",
+            [article_id, first, last if last is not None else 2**62],
         )
         return [text for (text,) in cursor]
 
@@ -485,20 +491,28 @@ class AnnotationStore:
         if color not in HIGHLIGHT_COLORS:
             raise ValueError(f"unknown colour {color!r}")
         with self.db.atomic():
-            texts = self._block_texts(article_id)
-            if not texts:
-                self.get_article(article_id)
-                raise ValueError("the article has no text to highlight")
+            count = self.get_article(article_id).block_count
             (start_block, start_offset), (end_block, end_offset) = start, end
+            if not 0 <= start_block <= end_block < count:
+                raise ValueError(f"passage {start}-{end} is outside the article")
+            # Only the blocks around the passage are read: enough for the quote's
+            # prefix and suffix (every block adds at least 3 characters with its
+            # separator), so a highlight costs the same in a note and in a book.
+            first = max(0, start_block - QUOTE_BLOCKS)
+            last = min(count - 1, end_block + QUOTE_BLOCKS)
+            texts = self._block_texts(article_id, first, last)
+            start_text, end_text = texts[start_block - first], texts[end_block - first]
             valid = (
-                0 <= start_block <= end_block < len(texts)
-                and 0 <= start_offset <= len(texts[start_block])
-                and 0 <= end_offset <= len(texts[end_block])
+                0 <= start_offset <= len(start_text)
+                and 0 <= end_offset <= len(end_text)
                 and (start_block, start_offset) < (end_block, end_offset)
             )
             if not valid:
                 raise ValueError(f"passage {start}-{end} is outside the article or empty")
-            anchor = TextMap(texts).anchor(start_block, start_offset, end_block, end_offset)
+            local = TextMap(texts).anchor(
+                start_block - first, start_offset, end_block - first, end_offset
+            )
+            anchor = replace(local, start_block=start_block, end_block=end_block)
             annotation_id = str(uuid.uuid4())
             now = self._now()
             self.db["annotations"].insert(

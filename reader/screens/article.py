@@ -17,6 +17,7 @@ from reader.screens.export import export_article
 from reader.screens.note_dialog import NoteDialog
 from reader.screens.tag_dialog import TagDialog
 from reader.widgets.paragraph_view import ParagraphView
+from reader.widgets.status_line import StatusLine
 from reader.widgets.wrapping import safe_text
 
 POSITION_SAVE_DELAY = 0.5
@@ -58,7 +59,7 @@ class ArticleScreen(Screen[None]):
     """Annotation keys; movement keys live on the ParagraphView."""
 
     view = getters.query_one(ParagraphView)
-    status = getters.query_one("#article-status", Static)
+    status = getters.query_one(StatusLine)
 
     def __init__(self, article_id: str) -> None:
         super().__init__()
@@ -81,7 +82,7 @@ class ArticleScreen(Screen[None]):
             store.list_annotations(self.article_id) if blocks else (),
             cursor=self.article.position if self.article else 0,
         )
-        yield Static(id="article-status")
+        yield StatusLine(id="article-status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -111,7 +112,7 @@ class ArticleScreen(Screen[None]):
         parts = [f"¶ {view.cursor + 1}/{total}", f"{percent}%", f"{count} annotations"]
         if here:
             parts.append(f"here: {here[0].color}")
-        self.status.update(Text("  ·  ".join(parts)))
+        self.status.text = "  ·  ".join(parts)
 
     # Reading position -------------------------------------------------------
 

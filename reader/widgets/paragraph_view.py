@@ -12,7 +12,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -125,7 +125,9 @@ class ParagraphView(ScrollView, can_focus=True):
         self._annotations: list[Annotation] = []
         self._by_block: dict[int, list[Annotation]] = {}
         self._ending: dict[int, list[Annotation]] = {}
-        self._layouts: list[_Layout] = []
+        self._layouts: list[_Layout | None] = []
+        self._heights: list[int] = []
+        self._heights_changed = False
         self._starts: list[int] = [0]
         self._width = 0
         self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
@@ -138,18 +140,37 @@ class ParagraphView(ScrollView, can_focus=True):
         return max(0, min(block, len(self.blocks) - 1))
 
     def set_annotations(self, annotations: Sequence[Annotation], relayout: bool = True) -> None:
-        """Show a new set of annotations (after any change to them)."""
-        self._annotations = [a for a in annotations if not a.orphaned]
+        """Show a new set of annotations (after any change to them).
+
+        Only blocks whose tag or note lines changed are laid out again, so a change
+        costs the same in a short article and in a book.
+        """
+        last = len(self.blocks) - 1
+        old_ending = self._ending
+        self._annotations = [
+            a for a in annotations if not a.orphaned and a.anchor.end_block <= last
+        ]
         self._by_block = {}
         self._ending = {}
         for annotation in self._annotations:
             anchor = annotation.anchor
-            for block in range(anchor.start_block, min(anchor.end_block, len(self.blocks) - 1) + 1):
+            for block in range(anchor.start_block, anchor.end_block + 1):
                 self._by_block.setdefault(block, []).append(annotation)
             if annotation.tags or annotation.note.strip():
                 self._ending.setdefault(anchor.end_block, []).append(annotation)
-        if relayout:
-            self._relayout(self._width, force=True)
+        if not relayout or not self._layouts:
+            return
+        changed = [
+            block
+            for block in old_ending.keys() | self._ending.keys()
+            if _meta_key(old_ending.get(block, ())) != _meta_key(self._ending.get(block, ()))
+        ]
+        for block in changed:
+            self._layouts[block] = None
+            self._set_height(block, self._estimate(block))
+        self._sync_heights()
+        self._cache.clear()
+        self.refresh()
 
     def annotations_at(self, block: int) -> list[Annotation]:
         """The annotations touching a block, in text order."""
@@ -182,12 +203,13 @@ class ParagraphView(ScrollView, can_focus=True):
 
     def _layout_block(self, index: int) -> _Layout:
         block = self.blocks[index]
-        text = self._texts[index]
         width = self.text_width - self._prefix_width(block)
         if block.kind == BlockKind.CODE:
             lines = hard_wrap_offsets(block.text, width - 2)
         else:
-            lines = wrap_offsets(text, width)
+            lines = wrap_offsets(self._texts[index], width)
+        if index not in self._ending:
+            return _Layout(lines, [], self._gap(index))
         meta: list[tuple[str, str]] = []
         for annotation in self._ending.get(index, ()):
             if annotation.tags:
@@ -202,36 +224,88 @@ class ParagraphView(ScrollView, can_focus=True):
                 if len(note_lines) > NOTE_LINES:
                     note_lines = [*note_lines[: NOTE_LINES - 1], ("note", "…")]
                 meta.extend(note_lines)
-        following = self.blocks[index + 1] if index + 1 < len(self.blocks) else None
-        gap = 1
-        if (
-            following is not None
-            and block.kind == following.kind
-            and block.kind in (BlockKind.LIST_ITEM, BlockKind.QUOTE)
-            and not meta
-        ):
-            gap = 0
-        return _Layout(lines, meta, gap)
+        return _Layout(lines, meta, 1)
+
+    def _estimate(self, index: int) -> int:
+        """A block's height without wrapping it (exact for blocks with annotation lines)."""
+        block = self.blocks[index]
+        if index in self._ending:
+            layout = self._layouts[index] = self._layout_block(index)
+            return layout.height
+        if block.kind == BlockKind.CODE:
+            lines = block.text.count("\n") + 1
+        else:
+            width = self.text_width - self._prefix_width(block)
+            lines = max(1, -(-len(block.text) // max(1, width - 4)))
+        return lines + self._gap(index)
+
+    def _gap(self, index: int) -> int:
+        """Blank lines after a block without annotation lines."""
+        # Consecutive list items and quote paragraphs sit together, without a blank line.
+        block = self.blocks[index]
+        if index + 1 < len(self.blocks) and block.kind in (BlockKind.LIST_ITEM, BlockKind.QUOTE):
+            return 0 if self.blocks[index + 1].kind == block.kind else 1
+        return 1
+
+    def _set_height(self, index: int, height: int) -> None:
+        if self._heights[index] != height:
+            self._heights[index] = height
+            self._heights_changed = True
+
+    def _layout(self, index: int) -> _Layout:
+        """A block's exact layout, wrapping it on first use."""
+        layout = self._layouts[index]
+        if layout is None:
+            layout = self._layouts[index] = self._layout_block(index)
+            self._set_height(index, layout.height)
+        return layout
+
+    def _sync_heights(self) -> None:
+        """Recompute block positions after heights changed."""
+        if self._heights_changed:
+            self._heights_changed = False
+            self._starts = [0, *accumulate(self._heights)]
+            self.virtual_size = Size(self._width, self._starts[-1])
 
     def _relayout(self, width: int, force: bool = False) -> None:
+        """Prepare a new width: blocks get estimated heights and are wrapped when shown."""
         if width <= 0 or (width == self._width and not force and self._layouts):
             return
         self._width = width
-        self._layouts = [self._layout_block(index) for index in range(len(self.blocks))]
-        self._starts = [0, *accumulate(layout.height for layout in self._layouts)]
+        count = len(self.blocks)
+        self._layouts = [None] * count
+        self._heights = [0] * count
+        # Plain paragraphs, nearly all of a book, are estimated inline: this runs for
+        # every block on open and resize.
+        per_line = max(1, self.text_width - 4)
+        paragraph, ending = BlockKind.PARAGRAPH, self._ending
+        self._heights = [
+            -(-len(block.text) // per_line) + 1
+            if block.kind is paragraph and not block.level and block.text and index not in ending
+            else self._estimate(index)
+            for index, block in enumerate(self.blocks)
+        ]
+        self._heights_changed = True
+        self._sync_heights()
         self._cache.clear()
-        self.virtual_size = Size(width, self._starts[-1])
         self.refresh()
 
-    def relayout_block(self, index: int) -> None:
-        """Lay out one block again (its annotations changed) and redraw."""
+    def _lay_out_rows(self, top: int, height: int) -> None:
+        """Wrap every block shown in rows top..top+height, until positions settle."""
         if not self._layouts:
             return
-        self._layouts[index] = self._layout_block(index)
-        self._starts = [0, *accumulate(layout.height for layout in self._layouts)]
-        self._cache.clear()
-        self.virtual_size = Size(self._width, self._starts[-1])
-        self.refresh()
+        for _ in range(4):
+            first = self.block_at_row(top)
+            last = self.block_at_row(top + height)
+            for index in range(first, last + 1):
+                self._layout(index)
+            if not self._heights_changed:
+                return
+            self._sync_heights()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._lay_out_rows(round(self.scroll_offset.y), self.scrollable_content_region.height)
+        return super().render_lines(crop)
 
     def on_resize(self, event: events.Resize) -> None:
         self._relayout(self.scrollable_content_region.width)
@@ -241,13 +315,25 @@ class ParagraphView(ScrollView, can_focus=True):
         self._relayout(self.scrollable_content_region.width)
         self.call_after_refresh(self.scroll_to_cursor, animate=False, center=True)
 
+    def on_unmount(self) -> None:
+        # Free the article at once: a closed book should not wait for the collector.
+        self.blocks = []
+        self._texts = []
+        self._layouts = []
+        self._annotations = []
+        self._by_block = {}
+        self._ending = {}
+        self._cache.clear()
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
 
     def block_rows(self, index: int) -> tuple[int, int]:
         """First row and number of text rows of a block."""
-        return self._starts[index], len(self._layouts[index].lines) + len(self._layouts[index].meta)
+        layout = self._layout(index)
+        self._sync_heights()
+        return self._starts[index], len(layout.lines) + len(layout.meta)
 
     def block_at_row(self, row: int) -> int:
         """The block shown on a (virtual) row."""
@@ -279,7 +365,7 @@ class ParagraphView(ScrollView, can_focus=True):
         return Style(bgcolor=self.get_component_rich_style(f"paragraph-view--{name}").bgcolor)
 
     def _render_row(self, index: int, row: int, is_cursor: bool, width: int) -> Strip:
-        layout = self._layouts[index]
+        layout = self._layout(index)
         block = self.blocks[index]
         base = self.rich_style
         row_style = base + self._background("cursor") if is_cursor else base
@@ -311,7 +397,7 @@ class ParagraphView(ScrollView, can_focus=True):
         return strip.extend_cell_length(width, row_style).crop(0, width)
 
     def _text_segments(self, index: int, block: Block, row: int, row_style: Style) -> list[Segment]:
-        start, end = self._layouts[index].lines[row]
+        start, end = self._layout(index).lines[row]
         text = self._texts[index]
         kind_style = row_style
         prefix: list[Segment] = []
@@ -371,7 +457,7 @@ class ParagraphView(ScrollView, can_focus=True):
     def refresh_block(self, index: int) -> None:
         """Redraw the rows of one block, if it is laid out."""
         if 0 <= index < len(self._layouts):
-            self.refresh_lines(self._starts[index], self._layouts[index].height)
+            self.refresh_lines(self._starts[index], self._heights[index])
 
     def scroll_to_cursor(self, animate: bool = False, center: bool = False) -> None:
         """Scroll so the cursor block is visible (its top, when it is taller than the view)."""
@@ -399,6 +485,13 @@ class ParagraphView(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         """Move to the last block."""
+        # Wrap the last screenful for real first, so the end is exactly where it is drawn.
+        height = self.scrollable_content_region.height
+        index, rows = len(self.blocks) - 1, 0
+        while index >= 0 and rows < height and self._layouts:
+            rows += self._layout(index).height
+            index -= 1
+        self._sync_heights()
         self.cursor = len(self.blocks) - 1
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
@@ -407,13 +500,18 @@ class ParagraphView(ScrollView, can_focus=True):
         if not self._layouts:
             return
         height = max(1, self.scrollable_content_region.height - 1)
-        y = max(0, min(self.max_scroll_y, round(self.scroll_offset.y) + direction * height))
+        before = round(self.scroll_offset.y)
+        if direction > 0 and before >= self.max_scroll_y:
+            # Already showing the end: a further page goes to the last paragraph.
+            self.cursor = len(self.blocks) - 1
+            return
+        y = max(0, before + direction * height)
+        self._lay_out_rows(y, height + 1)
+        y = min(self.max_scroll_y, y)
         self.scroll_to(y=y, animate=False, immediate=True)
         block = self.block_at_row(y)
         if self._starts[block] < y and block + 1 < len(self.blocks):
             block += 1
-        if direction > 0 and y >= self.max_scroll_y:
-            block = max(block, self.cursor)
         if direction < 0 and y == 0:
             block = 0
         self.set_reactive(ParagraphView.cursor, self._clamp(block))
@@ -424,3 +522,8 @@ class ParagraphView(ScrollView, can_focus=True):
         row = round(self.scroll_offset.y) + event.y
         if self._layouts and row < self._starts[-1]:
             self.cursor = self.block_at_row(row)
+
+
+def _meta_key(annotations: Sequence[Annotation]) -> list[tuple[tuple[str, ...], str]]:
+    """What decides the lines shown under a passage."""
+    return [(annotation.tags, annotation.note.strip()) for annotation in annotations]

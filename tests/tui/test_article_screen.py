@@ -277,3 +277,30 @@ async def test_huge_article_opens_and_reaches_end(
         await pilot.press("k", "h")
     [annotation] = library.list_annotations(article.id)
     assert annotation.anchor.start_block == 11_998
+
+
+async def test_paging_through_varied_paragraphs(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """Paging covers a long article of uneven paragraphs in order, end to end and back."""
+    blocks = tuple(
+        Block(BlockKind.PARAGRAPH, f"P{n} " + "word " * ((n * 37) % 90 + 1)) for n in range(150)
+    )
+    article = library.import_document(Document(title="Uneven", blocks=blocks)).article
+    app = make_app(library, open_article=article.id)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(ParagraphView)
+        seen = [view.cursor]
+        while view.cursor < 149 and len(seen) < 150:
+            await pilot.press("space")
+            seen.append(view.cursor)
+            assert f"P{view.cursor} " in screen_text(app)
+        assert seen == sorted(seen) and seen[-1] == 149
+        await pilot.press("G")
+        shown = screen_text(app)
+        assert "P149 " in shown and "P148 " in shown
+        while view.cursor > 0 and len(seen) < 300:
+            await pilot.press("b")
+            seen.append(view.cursor)
+        assert view.cursor == 0
+        assert "P0 " in screen_text(app)
