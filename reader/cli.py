@@ -46,6 +46,21 @@ class Context:
             store.close()
 
 
+def _set_db(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Context).db = value
+
+
+db_option = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    expose_value=False,
+    callback=_set_db,
+    help="Library file (as `reader --db`).",
+)
+"""`--db` accepted after a subcommand too: `reader list --db lib.db`."""
+
+
 def run_tui(store: AnnotationStore, open_article: str | None = None) -> None:
     """Start the TUI on a library."""
     from reader.app import ReaderApp
@@ -73,6 +88,7 @@ def cli(ctx: click.Context, db: Path | None) -> None:
 
 
 @cli.command("open")
+@db_option
 @click.argument("target")
 @click.pass_obj
 def open_command(obj: Context, target: str) -> None:
@@ -95,6 +111,7 @@ def open_command(obj: Context, target: str) -> None:
 
 
 @cli.command("import")
+@db_option
 @click.argument("paths", nargs=-1, required=True)
 @click.pass_obj
 def import_command(obj: Context, paths: Sequence[str]) -> None:
@@ -146,6 +163,7 @@ def _article_json(article: Article) -> dict[str, object]:
 
 
 @cli.command("list")
+@db_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @click.pass_obj
 def list_command(obj: Context, as_json: bool) -> None:
@@ -164,6 +182,7 @@ def list_command(obj: Context, as_json: bool) -> None:
 
 
 @cli.command("export")
+@db_option
 @click.option("--article", "article_ref", help="Only this article (id or id prefix).")
 @click.option(
     "--format",

@@ -232,3 +232,12 @@ def test_usage_errors_exit_2(db: Path, args: list[str]) -> None:
     assert result.exit_code == 2
     assert "Usage:" in result.stderr
     assert not db.exists()
+
+
+def test_db_is_accepted_after_the_subcommand(tmp_path: Path) -> None:
+    """`reader list --db PATH` uses that library, like `reader --db PATH list`."""
+    db = tmp_path / "after.db"
+    result = CliRunner().invoke(cli, ["list", "--json", "--db", str(db)], prog_name="reader")
+    assert result.exit_code == 0, result.output
+    assert db.exists()
+    assert any(item["title"].startswith("Welcome") for item in json.loads(result.stdout))
