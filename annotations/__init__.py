@@ -1,29 +1,6 @@
-"""The reader's core: the annotation library, anchoring and export, free of any UI."""
+"""The reader's core: the annotation library, anchoring and export, free of any UI.
 
-from annotations.models import (
-    HIGHLIGHT_COLORS,
-    Anchor,
-    Annotation,
-    Article,
-    Block,
-    BlockKind,
-    Document,
-    ImportResult,
-    TagCount,
-)
-from annotations.store import AnnotationStore, LibraryError, NotFoundError
-
-__all__ = [
-    "HIGHLIGHT_COLORS",
-    "Anchor",
-    "Annotation",
-    "AnnotationStore",
-    "Article",
-    "Block",
-    "BlockKind",
-    "Document",
-    "ImportResult",
-    "LibraryError",
-    "NotFoundError",
-    "TagCount",
-]
+Import what you need from its modules: `annotations.store.AnnotationStore`,
+`annotations.models`, `annotations.export`. This package module stays empty so
+that importing one part never loads the others.
+"""

@@ -9,13 +9,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from annotations.models import Article
-from annotations.store import AnnotationStore, LibraryError, NotFoundError
-from reader.library import library_path, open_library
+if TYPE_CHECKING:
+    from annotations.models import Article
+    from annotations.store import AnnotationStore
+
+# The store (and sqlite-utils) is imported by the commands that open the library,
+# so `reader --version` and `--help` start fast.
 
 DISTRIBUTION = "reader-annotations"
 
@@ -35,6 +38,9 @@ class Context:
     @contextmanager
     def store(self) -> Iterator[AnnotationStore]:
         """Open the library, with a one-line error when it cannot be used."""
+        from annotations.store import LibraryError
+        from reader.library import library_path, open_library
+
         path = library_path(self.db)
         try:
             store = open_library(path)
@@ -93,6 +99,7 @@ def cli(ctx: click.Context, db: Path | None) -> None:
 @click.pass_obj
 def open_command(obj: Context, target: str) -> None:
     """Open an article by id (or id prefix), importing it first if TARGET is a file."""
+    from annotations.store import NotFoundError
     from reader.ingest import ImportFailure, load_document
 
     with obj.store() as store:
@@ -202,6 +209,7 @@ def list_command(obj: Context, as_json: bool) -> None:
 def export_command(obj: Context, article_ref: str | None, fmt: str, output: str) -> None:
     """Export annotations (all annotated articles, or one) as Markdown."""
     from annotations.export import article_markdown, export_markdown_folder, write_text_atomic
+    from annotations.store import NotFoundError
 
     with obj.store() as store:
         if article_ref:
