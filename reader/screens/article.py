@@ -13,6 +13,7 @@ from textual.widgets import Footer, Static
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Article
 from annotations.store import NotFoundError
 from reader.clipboard import copy_text
+from reader.screens.confirm_dialog import ConfirmDialog
 from reader.screens.export import export_article
 from reader.screens.note_dialog import NoteDialog
 from reader.screens.tag_dialog import TagDialog
@@ -158,18 +159,66 @@ class ArticleScreen(Screen[None]):
             return None
         return self.app.store.add_highlight(self.article_id, (block, 0), (block, length), **values)
 
+    def _is_current(self) -> bool:
+        """Whether the text shown is still the article's; when not, reload it and say so.
+
+        Another process (an import) may have changed the article since it was opened;
+        annotating the old text would attach notes to the wrong passage.
+        """
+        store = self.app.store
+        try:
+            latest = store.get_article(self.article_id)
+        except NotFoundError:
+            self.notify("This article is no longer in the library", severity="error")
+            self.app.pop_screen()
+            return False
+        if self.article is not None and latest.content_hash == self.article.content_hash:
+            return True
+        self.article = latest
+        cursor = self.view.cursor
+        self.view.remove()
+        blocks = store.get_blocks(self.article_id)
+        view = ParagraphView(blocks, store.list_annotations(self.article_id), cursor=cursor)
+        self.mount(view, before=self.status)
+        view.focus()
+        self.query_one("#article-header", Static).update(self._header())
+        self.notify(
+            "This article was updated by an import and has been reloaded; try again",
+            severity="warning",
+        )
+        return False
+
     def action_highlight(self) -> None:
-        """Highlight the paragraph under the cursor, or remove the highlight there."""
+        """Highlight the paragraph under the cursor, or remove the highlight there.
+
+        Removing a highlight that carries tags or a note asks first.
+        """
+        if not self._is_current():
+            return
         existing = self._annotation_here()
-        if existing is not None:
-            self.app.store.delete_annotation(existing.id)
-            self.notify("Highlight removed")
-        elif self._new_highlight() is not None:
-            self.notify("Highlighted")
-        self._reload_annotations()
+        if existing is None:
+            if self._new_highlight() is not None:
+                self.notify("Highlighted")
+                self._reload_annotations()
+            return
+
+        def remove(confirmed: bool | None) -> None:
+            if confirmed:
+                self.app.store.delete_annotation(existing.id)
+                self._reload_annotations()
+                self.notify("Highlight removed")
+
+        if existing.tags or existing.note.strip():
+            self.app.push_screen(
+                ConfirmDialog("Remove this highlight with its tags and note?"), remove
+            )
+        else:
+            remove(True)
 
     def action_color(self) -> None:
         """Give the highlight under the cursor the next colour."""
+        if not self._is_current():
+            return
         existing = self._annotation_here()
         if existing is None:
             self.notify("No highlight here: press h first", severity="warning")
@@ -182,6 +231,8 @@ class ArticleScreen(Screen[None]):
 
     def action_tag(self) -> None:
         """Tag the passage under the cursor (highlighting it if needed)."""
+        if not self._is_current():
+            return
         existing = self._annotation_here()
         known = [tag.name for tag in self.app.store.list_tags()]
 
@@ -202,6 +253,8 @@ class ArticleScreen(Screen[None]):
 
     def action_note(self) -> None:
         """Write or edit the note on the passage under the cursor."""
+        if not self._is_current():
+            return
         existing = self._annotation_here()
 
         def chosen(note: str | None) -> None:

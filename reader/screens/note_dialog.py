@@ -26,7 +26,8 @@ class NoteDialog(ModalScreen[str | None]):
     """
 
     BINDINGS: list[BindingType] = [
-        Binding("ctrl+s", "save", "Save", priority=True, id="save"),
+        # Not a priority binding: keys typed before ctrl+s reach the editor first.
+        Binding("ctrl+s", "save", "Save", id="save"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
     """ctrl+s saves; escape cancels, asking first if the text changed."""

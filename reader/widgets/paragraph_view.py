@@ -472,7 +472,7 @@ class ParagraphView(ScrollView, can_focus=True):
             y = top
         elif top + rows > y + height:
             y = top if rows >= height else top + rows - height + 1
-        self.scroll_to(y=max(0, y), animate=animate, immediate=True)
+        self.scroll_to(y=max(0, y), animate=animate, immediate=True, force=True)
 
     def action_cursor(self, step: int) -> None:
         """Move the cursor by a number of blocks."""
@@ -481,7 +481,7 @@ class ParagraphView(ScrollView, can_focus=True):
     def action_first(self) -> None:
         """Move to the first block."""
         self.cursor = 0
-        self.scroll_to(y=0, animate=False, immediate=True)
+        self.scroll_to(y=0, animate=False, immediate=True, force=True)
 
     def action_last(self) -> None:
         """Move to the last block."""
@@ -493,7 +493,7 @@ class ParagraphView(ScrollView, can_focus=True):
             index -= 1
         self._sync_heights()
         self.cursor = len(self.blocks) - 1
-        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def action_page(self, direction: int) -> None:
         """Scroll a screen down (1) or up (-1) and put the cursor on the top block shown."""
@@ -508,10 +508,12 @@ class ParagraphView(ScrollView, can_focus=True):
         y = max(0, before + direction * height)
         self._lay_out_rows(y, height + 1)
         y = min(self.max_scroll_y, y)
-        self.scroll_to(y=y, animate=False, immediate=True)
+        self.scroll_to(y=y, animate=False, immediate=True, force=True)
         block = self.block_at_row(y)
-        if self._starts[block] < y and block + 1 < len(self.blocks):
-            block += 1
+        # The first block that starts on screen; a block taller than the screen,
+        # whose middle is all that shows, keeps the cursor itself.
+        if self._starts[block] < y and self._starts[block + 1] < y + height:
+            block = min(block + 1, len(self.blocks) - 1)
         if direction < 0 and y == 0:
             block = 0
         self.set_reactive(ParagraphView.cursor, self._clamp(block))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
+
 from annotations.models import Block, BlockKind, Document
 from annotations.store import AnnotationStore
 from reader.library import open_library
@@ -304,3 +306,108 @@ async def test_paging_through_varied_paragraphs(
             seen.append(view.cursor)
         assert view.cursor == 0
         assert "P0 " in screen_text(app)
+
+
+async def test_h_asks_before_removing_a_note(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """h on a highlight with a note asks first; n keeps it, y removes it."""
+    welcome = article_id(library, "Welcome")
+    library.add_highlight(welcome, (0, 0), (0, 5), note="Years of thought")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await pilot.pause()
+        assert [a.note for a in library.list_annotations(welcome)] == ["Years of thought"]
+        await pilot.press("h")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert library.list_annotations(welcome) == []
+
+
+async def test_note_typed_fast_is_saved_whole(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """Keys queued just before ctrl+s all reach the note before it is saved."""
+    welcome = article_id(library, "Welcome")
+    text = "The quick brown fox jumps over the lazy dog. END"
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        # Posted without waiting, as a fast typist's or a paste's keys arrive.
+        for char in text:
+            app.post_message(events.Key("space" if char == " " else char, char))
+        app.post_message(events.Key("ctrl+s", None))
+        await pilot.pause()
+        await pilot.pause()
+    [annotation] = library.list_annotations(welcome)
+    assert annotation.note == text
+
+
+async def test_opening_scrolls_to_the_remembered_paragraph(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """An article opened at start (`reader open`) shows its remembered paragraph."""
+    story = article_id(library, "The Lighthouse")
+    library.set_position(story, 250)
+    app = make_app(library, open_article=story)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(ParagraphView)
+        assert view.cursor == 250
+        assert view.blocks[250].text[:30] in screen_text(app)
+
+
+async def test_paging_a_paragraph_taller_than_the_screen(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """Paging through a very long paragraph keeps the cursor on what is shown."""
+    long_words = " ".join(f"word{n}" for n in range(1500))
+    blocks = (
+        Block(BlockKind.PARAGRAPH, "Opening line."),
+        Block(BlockKind.PARAGRAPH, long_words),
+        Block(BlockKind.PARAGRAPH, "Closing line."),
+    )
+    article = library.import_document(Document(title="Tall", blocks=blocks)).article
+    app = make_app(library, open_article=article.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.screen.query_one(ParagraphView)
+        await pilot.press("space")
+        assert view.cursor == 1
+        await pilot.press("space")
+        assert view.cursor == 1
+        assert "word" in screen_text(app)
+
+
+async def test_article_changed_by_an_import_is_reloaded(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """If an import changes the open article, h reloads the text instead of misplacing."""
+    first = Document(
+        title="Changing",
+        blocks=(Block(BlockKind.PARAGRAPH, "Old first."), Block(BlockKind.PARAGRAPH, "Old two.")),
+        source="/notes/changing.txt",
+    )
+    article = library.import_document(first).article
+    app = make_app(library, open_article=article.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j")
+        changed = Document(
+            title="Changing",
+            blocks=(Block(BlockKind.PARAGRAPH, "Entirely new text."),),
+            source="/notes/changing.txt",
+        )
+        assert library.import_document(changed).status == "updated"
+        await pilot.press("h")
+        await pilot.pause()
+        assert app.is_running
+        assert library.list_annotations(article.id) == []
+        assert "Entirely new text." in screen_text(app)
+        await pilot.press("h")
+    [annotation] = library.list_annotations(article.id)
+    assert annotation.anchor.exact == "Entirely new text."
