@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from textual.app import App, SystemCommand
@@ -10,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from annotations.store import AnnotationStore
+from reader.keys import screen_keys
 from reader.library import export_dir
 from reader.screens.help import HelpScreen
 from reader.screens.library import LibraryScreen
@@ -57,12 +59,13 @@ class ReaderApp(App[None]):
             self.push_screen(HelpScreen(self.screen))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's commands, then every action of the current screen by name."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Keys", "Show every key of this screen", self.action_help)
-        if isinstance(screen, LibraryScreen):
-            yield SystemCommand("Import", "Import a file or folder", screen.action_import)
+        for entry in screen_keys(screen, self):
+            if entry.node is self:
+                continue
             yield SystemCommand(
-                "Export", "Export the selected article's annotations", screen.action_export
+                entry.description,
+                f"{entry.tooltip} ({' '.join(entry.keys)})",
+                partial(entry.node.run_action, entry.action),
             )
-        elif hasattr(screen, "action_export"):
-            yield SystemCommand("Export", "Export this article's annotations", screen.action_export)

@@ -40,7 +40,7 @@ class ArticleScreen(Screen[None]):
         Binding(
             "right_square_bracket",
             "jump(1)",
-            "Next note",
+            "Next annotation",
             show=False,
             tooltip="Next annotation",
             id="annotation-next",
@@ -48,7 +48,7 @@ class ArticleScreen(Screen[None]):
         Binding(
             "left_square_bracket",
             "jump(-1)",
-            "Prev note",
+            "Previous annotation",
             show=False,
             tooltip="Previous annotation",
             id="annotation-prev",

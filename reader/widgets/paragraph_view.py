@@ -69,15 +69,15 @@ class ParagraphView(ScrollView, can_focus=True):
     ParagraphView {
         background: $surface;
         scrollbar-gutter: stable;
-        & > .paragraph-view--cursor { background: $boost; }
-        & > .paragraph-view--cursor-gutter { color: $accent; }
-        & > .paragraph-view--heading { color: $primary; text-style: bold; }
+        & > .paragraph-view--cursor { background: $foreground 7%; }
+        & > .paragraph-view--cursor-gutter { color: $text-accent; }
+        & > .paragraph-view--heading { color: $text-primary; text-style: bold; }
         & > .paragraph-view--code { background: $panel; color: $text; }
         & > .paragraph-view--quote { color: $text-muted; text-style: italic; }
-        & > .paragraph-view--bullet { color: $secondary; }
-        & > .paragraph-view--tags { color: $accent; }
+        & > .paragraph-view--bullet { color: $text-secondary; }
+        & > .paragraph-view--tags { color: $text-accent; }
         & > .paragraph-view--note { color: $text-muted; text-style: italic; }
-        & > .paragraph-view--marker { color: $accent; text-style: bold; }
+        & > .paragraph-view--marker { color: $text-accent; text-style: bold; }
         & > .paragraph-view--highlight-yellow { background: $warning 35%; }
         & > .paragraph-view--highlight-green { background: $success 35%; }
         & > .paragraph-view--highlight-blue { background: $primary 45%; }
@@ -86,12 +86,30 @@ class ParagraphView(ScrollView, can_focus=True):
     """
 
     BINDINGS: list[BindingType] = [
-        Binding("down,j", "cursor(1)", "Next", tooltip="Next paragraph", id="cursor-next"),
-        Binding("up,k", "cursor(-1)", "Previous", tooltip="Previous paragraph", id="cursor-prev"),
-        Binding("g,home", "first", "First", show=False, id="cursor-first"),
-        Binding("G,end", "last", "Last", show=False, id="cursor-last"),
-        Binding("space,pagedown", "page(1)", "Page down", show=False, id="page-down"),
-        Binding("b,pageup", "page(-1)", "Page up", show=False, id="page-up"),
+        Binding(
+            "down,j", "cursor(1)", "Next", tooltip="Next paragraph", show=False, id="cursor-next"
+        ),
+        Binding(
+            "up,k",
+            "cursor(-1)",
+            "Previous",
+            tooltip="Previous paragraph",
+            show=False,
+            id="cursor-prev",
+        ),
+        Binding(
+            "g,home", "first", "First", tooltip="First paragraph", show=False, id="cursor-first"
+        ),
+        Binding("G,end", "last", "Last", tooltip="Last paragraph", show=False, id="cursor-last"),
+        Binding(
+            "space,pagedown",
+            "page(1)",
+            "Page down",
+            tooltip="A screen down",
+            show=False,
+            id="page-down",
+        ),
+        Binding("b,pageup", "page(-1)", "Page up", tooltip="A screen up", show=False, id="page-up"),
     ]
     """Moving the cursor: by paragraph, to the ends, by a screen."""
 

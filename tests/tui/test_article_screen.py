@@ -411,3 +411,19 @@ async def test_article_changed_by_an_import_is_reloaded(
         await pilot.press("h")
     [annotation] = library.list_annotations(article.id)
     assert annotation.anchor.exact == "Entirely new text."
+
+
+async def test_command_palette_runs_article_actions(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """ctrl+p offers the screen's own actions by name: typing 'highlight' highlights."""
+    welcome = article_id(library, "Welcome")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"highlight")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+    assert len(library.list_annotations(welcome)) == 1
