@@ -77,6 +77,7 @@ class Article:
         content_hash: Hash of the title and blocks, to spot unchanged re-imports.
         created_at: When it was first imported (ISO 8601, UTC).
         updated_at: When its text last changed (ISO 8601, UTC).
+        opened_at: When it was last opened for reading, if ever.
     """
 
     id: str
@@ -93,6 +94,7 @@ class Article:
     content_hash: str
     created_at: str
     updated_at: str
+    opened_at: str | None = None
 
     @property
     def progress(self) -> float:

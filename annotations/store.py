@@ -228,6 +228,7 @@ class AnnotationStore:
             content_hash=row["content_hash"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            opened_at=row["opened_at"],
         )
 
     def list_articles(self) -> list[Article]:

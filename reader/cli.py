@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -12,6 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
+
+from reader.safe import safe_text
+from reader.words import plural
 
 if TYPE_CHECKING:
     from annotations.models import Article
@@ -42,6 +46,10 @@ class Context:
         from reader.library import library_path, open_library
 
         path = library_path(self.db)
+        explicit = self.db is not None or bool(os.environ.get("READER_DB"))
+        if explicit and not path.parent.is_dir():
+            # A mistyped path should not quietly start a new, empty library.
+            fail(f"folder {path.parent} does not exist (for library {path})")
         try:
             store = open_library(path)
         except LibraryError as error:
@@ -181,10 +189,11 @@ def list_command(obj: Context, as_json: bool) -> None:
         click.echo(json.dumps([_article_json(a) for a in articles], ensure_ascii=False, indent=2))
         return
     for article in articles:
-        title = " ".join(article.title.split())
+        title = safe_text(" ".join(article.title.split()))
         click.echo(
             f"{article.id[:8]}  {article.date or '-':10}  {article.words:>7} words  "
-            f"{article.annotation_count:>3} notes  {round(article.progress * 100):>3}%  {title}"
+            f"{plural(article.annotation_count, 'annotation'):>15}  "
+            f"{round(article.progress * 100):>3}%  {title}"
         )
 
 
@@ -212,7 +221,7 @@ def export_command(obj: Context, article_ref: str | None, fmt: str, output: str)
     from annotations.store import NotFoundError
 
     with obj.store() as store:
-        if article_ref:
+        if article_ref is not None:
             try:
                 articles = [store.find_article(article_ref)]
             except NotFoundError as error:
@@ -224,19 +233,34 @@ def export_command(obj: Context, article_ref: str | None, fmt: str, output: str)
                 click.echo("\n".join(article_markdown(store, a) for a in articles), nl=False)
                 return
             target = Path(output).expanduser()
-            if target.is_dir() or output.endswith(("/", "\\")) or not target.suffix:
+            if target.is_dir() or output.endswith(("/", os.sep)) or not target.suffix:
                 written = export_markdown_folder(store, target, articles)
-                click.echo(f"exported {len(written)} articles to {target}", err=True)
+                click.echo(f"exported {plural(len(written), 'article')} to {target}", err=True)
+            elif len(articles) == 1:
+                write_text_atomic(target, article_markdown(store, articles[0]))
+                click.echo(f"exported 1 article to {target}", err=True)
             else:
-                write_text_atomic(target, "\n".join(article_markdown(store, a) for a in articles))
-                click.echo(f"exported {len(articles)} articles to {target}", err=True)
+                fail(
+                    f"{len(articles)} articles do not fit in one file: "
+                    "give a folder (-o DIR/) or one article (--article ID)",
+                    code=2,
+                )
         except OSError as error:
             fail(f"cannot write {output}: {error.strerror or error}")
 
 
 def main() -> None:
-    """Entry point of the `reader` console script."""
+    """Entry point of the `reader` console script.
+
+    Usage errors are one line on stderr with exit code 2, like every other error.
+    """
     try:
-        cli(prog_name="reader")
-    except KeyboardInterrupt:
+        code = cli.main(prog_name="reader", standalone_mode=False)
+    except click.UsageError as error:
+        command = error.ctx.command_path if error.ctx else "reader"
+        fail(f"{error.format_message()} (see '{command} --help')", code=2)
+    except click.ClickException as error:
+        fail(error.format_message(), code=error.exit_code)
+    except (KeyboardInterrupt, click.Abort):
         raise SystemExit(130) from None
+    raise SystemExit(code if isinstance(code, int) else 0)

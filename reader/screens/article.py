@@ -13,13 +13,14 @@ from textual.widgets import Footer, Static
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Article
 from annotations.store import NotFoundError
 from reader.clipboard import copy_text
+from reader.safe import safe_text
 from reader.screens.confirm_dialog import ConfirmDialog
 from reader.screens.export import export_article
 from reader.screens.note_dialog import NoteDialog
 from reader.screens.tag_dialog import TagDialog
 from reader.widgets.paragraph_view import ParagraphView
 from reader.widgets.status_line import StatusLine
-from reader.widgets.wrapping import safe_text
+from reader.words import plural
 
 POSITION_SAVE_DELAY = 0.5
 """Seconds after the last move before the reading position is written."""
@@ -93,6 +94,9 @@ class ArticleScreen(Screen[None]):
             return
         self.view.focus()
         self._update_status()
+        # Opening counts as reading: the library then shows progress instead of "new".
+        self._position = self.view.cursor
+        self.save_position()
 
     def _header(self) -> Text:
         if self.article is None:
@@ -110,7 +114,7 @@ class ArticleScreen(Screen[None]):
         percent = round(100 * view.cursor / (total - 1)) if total > 1 else 100
         count = len(view.annotations)
         here = view.annotations_at(view.cursor)
-        parts = [f"¶ {view.cursor + 1}/{total}", f"{percent}%", f"{count} annotations"]
+        parts = [f"¶ {view.cursor + 1}/{total}", f"{percent}%", plural(count, "annotation")]
         if here:
             parts.append(f"here: {here[0].color}")
         self.status.text = "  ·  ".join(parts)

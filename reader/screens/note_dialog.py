@@ -10,8 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
+from reader.safe import safe_text
 from reader.screens.confirm_dialog import ConfirmDialog
-from reader.widgets.wrapping import safe_text
 
 PASSAGE_PREVIEW = 240
 """Characters of the passage shown above the editor."""

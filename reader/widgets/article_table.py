@@ -9,15 +9,15 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from annotations.models import Article
-from reader.widgets.wrapping import safe_text
+from reader.safe import safe_text
 
-FIXED_COLUMNS_WIDTH = 42
+FIXED_COLUMNS_WIDTH = 48
 """Cells taken by every column but the title, with padding."""
 
 
 def progress_label(article: Article) -> str:
     """Reading progress as shown in the list."""
-    if article.position == 0:
+    if article.opened_at is None:
         return "new"
     return f"{round(article.progress * 100)}%"
 
@@ -41,7 +41,7 @@ class ArticleTable(DataTable[Text]):
         self.add_column("Title", width=title_width, key="title")
         self.add_column("Date", width=10, key="date")
         self.add_column(Text("Words", justify="right"), width=7, key="words")
-        self.add_column(Text("Notes", justify="right"), width=5, key="annotations")
+        self.add_column(Text("Annotations", justify="right"), width=11, key="annotations")
         self.add_column(Text("Read", justify="right"), width=4, key="progress")
 
     def show_articles(self, articles: Sequence[Article], width: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Block, BlockKind
-from reader.widgets.wrapping import hard_wrap_offsets, safe_text, wrap_offsets
+from reader.safe import safe_text
+from reader.widgets.wrapping import hard_wrap_offsets, wrap_offsets
 
 MAX_TEXT_WIDTH = 88
 """Lines of text are at most this wide, for comfortable reading."""
@@ -212,7 +214,7 @@ class ParagraphView(ScrollView, can_focus=True):
 
     def _prefix_width(self, block: Block) -> int:
         if block.kind == BlockKind.LIST_ITEM:
-            return 2 * max(1, block.level)
+            return 2 * (max(1, block.level) - 1) + (_number_width(block.text) or 2)
         if block.kind == BlockKind.QUOTE:
             return 2 * max(1, block.level)
         if block.kind == BlockKind.CODE:
@@ -426,12 +428,17 @@ class ParagraphView(ScrollView, can_focus=True):
             kind_style = row_style + self._style("quote")
             prefix = [Segment("▎ " * max(1, block.level), row_style + self._style("bullet"))]
         elif block.kind == BlockKind.LIST_ITEM:
-            indent = " " * (prefix_width - 2)
-            bullet = "• " if row == 0 and not text[:1].isdigit() else "  "
-            prefix = [
-                Segment(indent, row_style),
-                Segment(bullet, row_style + self._style("bullet")),
-            ]
+            indent = " " * (2 * (max(1, block.level) - 1))
+            number = _number_width(block.text)
+            if number:
+                # The number is part of the text; wrapped lines hang under the text.
+                prefix = [Segment(indent + " " * (number if row else 0), row_style)]
+            else:
+                bullet = "• " if row == 0 else "  "
+                prefix = [
+                    Segment(indent, row_style),
+                    Segment(bullet, row_style + self._style("bullet")),
+                ]
         elif block.kind == BlockKind.CODE:
             kind_style = row_style + self._style("code") + self._background("code")
             prefix = [Segment("  ", row_style), Segment(" ", kind_style)]
@@ -542,6 +549,15 @@ class ParagraphView(ScrollView, can_focus=True):
         row = round(self.scroll_offset.y) + event.y
         if self._layouts and row < self._starts[-1]:
             self.cursor = self.block_at_row(row)
+
+
+_NUMBERED = re.compile(r"\d{1,9}[.)] ")
+
+
+def _number_width(text: str) -> int:
+    """Width of the number that starts a numbered list item, or 0."""
+    match = _NUMBERED.match(text)
+    return match.end() if match else 0
 
 
 def _meta_key(annotations: Sequence[Annotation]) -> list[tuple[tuple[str, ...], str]]:

@@ -16,33 +16,6 @@ _NOT_ONE_CELL = re.compile(
 )
 
 
-def _build_safe_map() -> dict[int, str]:
-    table: dict[int, str] = {code: chr(0x2400 + code) for code in range(0x20)}
-    table[0x09] = " "
-    table[0x0A] = " "
-    table[0x7F] = "\u2421"
-    for code in range(0x80, 0xA0):
-        table[code] = "\ufffd"
-    # Bidirectional controls would reorder the text around them on screen.
-    for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C):
-        table[code] = "\ufffd"
-    table[0x2028] = " "
-    table[0x2029] = " "
-    return table
-
-
-SAFE_MAP = _build_safe_map()
-"""Maps control characters to visible stand-ins, one character for one, so offsets hold."""
-
-_UNSAFE = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(SAFE_MAP)) + "]")
-
-
-def safe_text(text: str) -> str:
-    """Text with every control character replaced by a visible stand-in of the same length."""
-    # Searching first is much faster than translating, and most text has nothing to replace.
-    return text.translate(SAFE_MAP) if _UNSAFE.search(text) else text
-
-
 @lru_cache(maxsize=64)
 def _line_pattern(width: int) -> re.Pattern[str]:
     # A line starts and ends with a non-space, is at most `width` characters, and ends

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -241,3 +243,59 @@ def test_db_is_accepted_after_the_subcommand(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert db.exists()
     assert any(item["title"].startswith("Welcome") for item in json.loads(result.stdout))
+
+
+def run_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run `python -m reader` for real, as a user's shell would."""
+    return subprocess.run(
+        [sys.executable, "-m", "reader", *(str(arg) for arg in args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [["bogus"], ["import"], ["list", "--nope"], ["export", "--format", "pdf"]]
+)
+def test_usage_errors_are_one_line(db: Path, args: list[str]) -> None:
+    """A usage mistake prints one line on stderr, exits 2 and creates no library."""
+    result = run_process("--db", db, *args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("reader: ")
+    assert "Traceback" not in result.stderr
+    assert not db.exists()
+
+
+def test_db_in_a_missing_folder_is_refused(tmp_path: Path) -> None:
+    """A mistyped --db folder is an error, not a new library somewhere unexpected."""
+    db = tmp_path / "no-such-folder" / "lib.db"
+    result = run("--db", db, "list")
+    assert result.exit_code == 1
+    assert "does not exist" in result.stderr
+    assert not db.parent.exists()
+
+
+def test_several_articles_to_one_file_is_refused(
+    db: Path, annotated: tuple[str, str], tmp_path: Path
+) -> None:
+    """Exporting several articles to one .md file asks for a folder instead."""
+    store = AnnotationStore(db)
+    second = store.list_articles()[1].id
+    store.add_highlight(second, (0, 0), (0, 3))
+    store.close()
+    result = run("--db", db, "export", "-o", tmp_path / "all.md")
+    assert result.exit_code == 2
+    assert "folder" in result.stderr
+    assert not (tmp_path / "all.md").exists()
+
+
+def test_list_shows_control_characters_harmlessly(db: Path, tmp_path: Path) -> None:
+    """Titles with terminal escape sequences print as visible symbols, not as escapes."""
+    hostile = tmp_path / "hostile.txt"
+    hostile.write_text("Bad \x1b]0;pwned\x07 title\n\nSome text here.\n", encoding="utf-8")
+    assert run("--db", db, "import", hostile).exit_code == 0
+    listed = run("--db", db, "list").stdout
+    assert "\x1b" not in listed and "\x07" not in listed
+    assert "Bad ␛]0;pwned␇ title" in listed

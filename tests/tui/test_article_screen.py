@@ -185,7 +185,7 @@ async def test_annotations_are_visible_in_text(
         shown = screen_text(app)
     assert "#keys  #start" in shown
     assert "Read this first" in shown
-    assert "1 annotations" in shown
+    assert "1 annotation" in shown and "1 annotations" not in shown
 
 
 async def test_back_remembers_position(library: AnnotationStore, make_app: AppFactory) -> None:

@@ -25,7 +25,7 @@ async def test_first_screen_lists_samples(library: AnnotationStore, make_app: Ap
         assert table.selected_id == article_id(library, "Welcome")
         shown = screen_text(app)
     assert "Welcome to reader" in shown
-    assert "Words" in shown and "Notes" in shown and "Read" in shown
+    assert "Words" in shown and "Annotations" in shown and "Read" in shown
 
 
 async def test_enter_opens_selected_article(library: AnnotationStore, make_app: AppFactory) -> None:
