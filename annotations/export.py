@@ -116,8 +116,12 @@ def render_article_markdown(
         The document: YAML front matter, `# Title`, then each annotation as a block
         quote of its exact passage, its `#tags` and its note.
     """
+    # The same spelling as the inline #tags, which Obsidian and Logseq require.
     tags = sorted(
-        {*article.tags, *(tag for annotation in annotations for tag in annotation.tags)},
+        {
+            tag_hashtag(tag)[1:]
+            for tag in (*article.tags, *(t for annotation in annotations for t in annotation.tags))
+        },
         key=str.casefold,
     )
     title = " ".join(article.title.split())
@@ -154,8 +158,18 @@ def _annotation_markdown(annotation: Annotation, blocks: Sequence[Block]) -> lis
     if annotation.tags:
         parts.append(" ".join(tag_hashtag(tag) for tag in annotation.tags))
     if annotation.note.strip():
-        parts.append(escape_markdown(annotation.note.strip()))
+        parts.append(_note_markdown(annotation.note))
     return parts
+
+
+def _note_markdown(note: str) -> str:
+    """A note as Markdown paragraphs whose single line breaks are kept (hard breaks)."""
+    paragraphs = re.split(r"\n\s*\n", note.replace("\r\n", "\n").replace("\r", "\n").strip())
+    rendered = []
+    for paragraph in paragraphs:
+        lines = [line for line in escape_markdown(paragraph).split("\n") if line]
+        rendered.append("\\\n".join(lines))
+    return "\n\n".join(part for part in rendered if part)
 
 
 def markdown_filenames(articles: Sequence[Article]) -> dict[str, str]:

@@ -88,3 +88,16 @@ def m001_initial(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX idx_annotation_tags_tag ON annotation_tags (tag_id)")
+
+
+@migrations()
+def m002_settings(db: Database) -> None:
+    """Settings of the app kept with the library (e.g. the theme)."""
+    db.execute(
+        """
+        CREATE TABLE settings (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )
+        """
+    )

@@ -592,6 +592,19 @@ class AnnotationStore:
             "DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM annotation_tags)"
         )
 
+    def get_setting(self, name: str, default: str | None = None) -> str | None:
+        """A setting kept in the library, or the default."""
+        row = self.db.execute("SELECT value FROM settings WHERE name = ?", [name]).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, name: str, value: str) -> None:
+        """Keep a setting in the library."""
+        self.db.execute(
+            "INSERT INTO settings (name, value) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            [name, value],
+        )
+
     def list_tags(self) -> list[TagCount]:
         """Every tag with the number of annotations carrying it, most used first."""
         rows = self.db.execute(

@@ -9,6 +9,7 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.theme import Theme
 
 from annotations.store import AnnotationStore
 from reader.keys import screen_keys
@@ -47,11 +48,18 @@ class ReaderApp(App[None]):
         self.export_folder = export_folder or export_dir()
 
     def on_mount(self) -> None:
+        saved = self.store.get_setting("theme")
+        if saved in self.available_themes:
+            self.theme = saved
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(LibraryScreen())
         if self.open_article:
             from reader.screens.article import ArticleScreen
 
             self.push_screen(ArticleScreen(self.open_article))
+
+    def _remember_theme(self, theme: Theme) -> None:
+        self.store.set_setting("theme", theme.name)
 
     def action_help(self) -> None:
         """Show the keys of the current screen."""

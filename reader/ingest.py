@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import datetime
 import json
 import os
 import re
@@ -78,6 +79,15 @@ def decode_bytes(data: bytes) -> str:
 def normalize_newlines(text: str) -> str:
     """CRLF and CR line endings as LF."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def valid_date(text: str) -> bool:
+    """Whether `YYYY-MM` or `YYYY-MM-DD` names a real month or day."""
+    try:
+        datetime.date.fromisoformat(text if len(text) == 10 else f"{text}-01")
+    except ValueError:
+        return False
+    return True
 
 
 # Sentences and titles -------------------------------------------------------
@@ -181,7 +191,7 @@ def parse_text(text: str, source: str = "") -> Document:
     text = normalize_newlines(text).lstrip("\ufeff")
     date = None
     match = _DATE_TOKEN.match(text)
-    if match:
+    if match and valid_date(match.group(1)):
         date = match.group(1)
         text = text[match.end() :]
     paragraphs = [(lines, _join_lines(lines)) for lines in _split_paragraphs(text)]
@@ -289,7 +299,7 @@ def _meta_text(meta: dict[str, str | list[str]], key: str) -> str | None:
 def _meta_date(meta: dict[str, str | list[str]]) -> str | None:
     value = _meta_text(meta, "date")
     match = re.match(r"^(\d{4}-\d{2}(?:-\d{2})?)", value or "")
-    return match.group(1) if match else None
+    return match.group(1) if match and valid_date(match.group(1)) else None
 
 
 def parse_markdown(text: str, source: str = "") -> Document:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from textual.screen import Screen
@@ -9,6 +10,7 @@ from textual.screen import Screen
 from annotations.export import article_markdown, markdown_filenames, write_text_atomic
 from annotations.models import Article
 from reader.screens.path_dialog import PathDialog
+from reader.words import plural
 
 
 def export_article(screen: Screen[object], article: Article) -> None:
@@ -20,19 +22,22 @@ def export_article(screen: Screen[object], article: Article) -> None:
         if not path:
             return
         target = Path(path).expanduser()
-        if target.is_dir():
+        if target.is_dir() or path.endswith(("/", os.sep)):
             target = target / name
         try:
             write_text_atomic(target, article_markdown(screen.app.store, article))
         except OSError as error:
-            screen.notify(f"Export failed: {error}", severity="error", markup=False)
+            reason = error.strerror or type(error).__name__
+            screen.notify(f"Export failed: {target}: {reason}", severity="error", markup=False)
             return
         screen.app.export_folder = target.parent
-        count = article.annotation_count
         screen.notify(
-            f"Exported {count} annotation{'s' if count != 1 else ''} to {target}",
+            f"Exported {plural(article.annotation_count, 'annotation')} to {target}",
             title="Export",
             markup=False,
         )
 
+    if not article.annotation_count:
+        screen.notify("This article has no annotations to export yet", severity="warning")
+        return
     screen.app.push_screen(PathDialog("Export annotations to", value=str(default)), chosen)

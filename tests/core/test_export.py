@@ -179,7 +179,7 @@ def test_front_matter_round_trips_awkward_values(store: AnnotationStore, clock: 
     assert fields["title"] == title
     assert fields["source"] == "C:\\x: y.txt"
     assert fields["date"] is None
-    assert fields["tags"] == ["A", "b tag"]
+    assert fields["tags"] == ["A", "b-tag"]
     assert fields["exported"].startswith("2026-01-31T09:00:")
     assert {"title", "source", "date", "tags", "exported"} <= fields.keys()
 
@@ -284,3 +284,18 @@ def test_write_text_atomic_gives_normal_permissions(tmp_path: Path) -> None:
     export.write_text_atomic(kept, "new\n")
     assert stat.S_IMODE(kept.stat().st_mode) == 0o640
     assert kept.read_text(encoding="utf-8") == "new\n"
+
+
+def test_note_line_breaks_survive_rendering(store: AnnotationStore) -> None:
+    """A multi-line note renders with its line breaks, and its paragraphs stay apart."""
+    from markdown_it import MarkdownIt
+
+    from annotations.models import Block, BlockKind, Document
+
+    article = store.import_document(
+        Document(title="Notes", blocks=(Block(BlockKind.PARAGRAPH, "Some passage."),))
+    ).article
+    store.add_highlight(article.id, (0, 0), (0, 4), note="line one\nline two\n\nsecond para")
+    html = MarkdownIt("commonmark").render(export.article_markdown(store, article))
+    assert "<p>line one<br />\nline two</p>" in html
+    assert "<p>second para</p>" in html

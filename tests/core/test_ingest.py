@@ -359,3 +359,21 @@ def test_year_before_period_ends_first_sentence() -> None:
     assert first_sentence("Am 3. Mai beginnt der Markt. Alle kommen.") == (
         "Am 3. Mai beginnt der Markt."
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("date 2023-05 Real month. More.\n", "2023-05"),
+        ("date 2024-02-29 Leap day. More.\n", "2024-02-29"),
+        ("date 2023-13 Not a month. More.\n", None),
+        ("date 2023-02-30 Not a day. More.\n", None),
+    ],
+)
+def test_only_real_dates_are_taken(text: str, date: str | None) -> None:
+    """A date token must name a real month or day; otherwise it stays in the text."""
+    from reader.ingest import parse_text
+
+    document = parse_text(text)
+    assert document.date == date
+    assert ("date" in document.blocks[0].text) is (date is None)

@@ -427,3 +427,28 @@ async def test_command_palette_runs_article_actions(
         await pilot.press("enter")
         await pilot.pause(0.3)
     assert len(library.list_annotations(welcome)) == 1
+
+
+async def test_e_into_a_new_folder_and_without_annotations(
+    library: AnnotationStore, make_app: AppFactory, tmp_path: Path
+) -> None:
+    """A path ending in / is a folder for <slug>.md; an unannotated article is not exported."""
+    welcome = article_id(library, "Welcome")
+    story = article_id(library, "The Lighthouse")
+    library.add_highlight(welcome, (0, 0), (0, 5))
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        field = app.screen.query_one("Input")
+        field.value = f"{tmp_path}/vault/"
+        await pilot.press("enter")
+        await pilot.pause()
+    assert (tmp_path / "vault" / "welcome-to-reader.md").is_file()
+
+    app = make_app(library, open_article=story)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen)
+    assert not (tmp_path / "exports").exists()

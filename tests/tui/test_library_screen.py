@@ -104,3 +104,14 @@ async def test_empty_library_says_how_to_import(
     app = make_app(file_store)
     async with app.run_test(size=SIZE):
         assert "Press i to import" in screen_text(app)
+
+
+async def test_theme_is_remembered(library: AnnotationStore, make_app: AppFactory) -> None:
+    """A theme chosen in the app is used again at the next start."""
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        app.theme = "nord"
+        await pilot.pause()
+    app = make_app(library)
+    async with app.run_test(size=SIZE):
+        assert app.theme == "nord"
