@@ -31,6 +31,7 @@ class ArticleScreen(Screen[None]):
 
     Args:
         article_id: The article to show.
+        block: A block to open at (e.g. a search result); else the reading position.
     """
 
     BINDINGS: list[BindingType] = [
@@ -63,9 +64,10 @@ class ArticleScreen(Screen[None]):
     view = getters.query_one(ParagraphView)
     status = getters.query_one(StatusLine)
 
-    def __init__(self, article_id: str) -> None:
+    def __init__(self, article_id: str, block: int | None = None) -> None:
         super().__init__()
         self.article_id = article_id
+        self.start_block = block
         self.article: Article | None = None
         self._save_timer: Timer | None = None
         self._position: int | None = None
@@ -82,10 +84,15 @@ class ArticleScreen(Screen[None]):
         yield ParagraphView(
             blocks,
             store.list_annotations(self.article_id) if blocks else (),
-            cursor=self.article.position if self.article else 0,
+            cursor=self._start_cursor(),
         )
         yield StatusLine(id="article-status")
         yield Footer()
+
+    def _start_cursor(self) -> int:
+        if self.start_block is not None:
+            return self.start_block
+        return self.article.position if self.article else 0
 
     def on_mount(self) -> None:
         if self.article is None or not self.view.blocks:

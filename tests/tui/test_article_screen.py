@@ -452,3 +452,15 @@ async def test_e_into_a_new_folder_and_without_annotations(
         await pilot.pause()
         assert isinstance(app.screen, ArticleScreen)
     assert not (tmp_path / "exports").exists()
+
+
+async def test_open_at_a_given_paragraph(library: AnnotationStore, make_app: AppFactory) -> None:
+    """An article pushed with a block (a search result) opens there, showing it."""
+    story = article_id(library, "The Lighthouse")
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(ArticleScreen(story, block=120))
+        await pilot.pause()
+        view = app.screen.query_one(ParagraphView)
+        assert view.cursor == 120
+        assert view.blocks[120].text[:30] in screen_text(app)
