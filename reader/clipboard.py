@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import os
+
 from textual.app import App
+
+
+def osc52_sequence(text: str, *, tmux: bool = False) -> str:
+    """The terminal escape sequence that puts text on the clipboard (OSC 52).
+
+    Inside tmux the sequence is wrapped for passthrough, so that it reaches the
+    terminal outside rather than stopping at tmux.
+    """
+    payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    sequence = f"\x1b]52;c;{payload}\x07"
+    if tmux:
+        return "\x1bPtmux;" + sequence.replace("\x1b", "\x1b\x1b") + "\x1b\\"
+    return sequence
 
 
 def copy_text(app: App[object], text: str) -> str:
@@ -19,6 +35,14 @@ def copy_text(app: App[object], text: str) -> str:
     try:
         pyperclip.copy(text)
     except pyperclip.PyperclipException:
+        pass
+    else:
+        return "Copied to the clipboard"
+    in_tmux = bool(os.environ.get("TMUX"))
+    if in_tmux and app._driver is not None:
+        app._clipboard = text
+        app._driver.write(osc52_sequence(text, tmux=True))
+    else:
         app.copy_to_clipboard(text)
-        return "Copied through the terminal (no system clipboard found)"
-    return "Copied to the clipboard"
+    where = "tmux and the terminal" if in_tmux else "the terminal"
+    return f"Copied through {where} (no system clipboard found)"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotations.models import Block, BlockKind, Document
+from reader.sentences import first_sentence
 
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
@@ -24,15 +25,8 @@ MAX_TITLE = 120
 _DATE_TOKEN = re.compile(r"\A\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)(?![\d-])[ \t]*(?:\r?\n)?")
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
 _BYLINE = re.compile(r"^(?:by|door|von|par|por|di)\s+(\S.{0,78})$", re.IGNORECASE)
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "nr",
-    "fig", "dhr", "mevr", "mw", "drs", "ir", "ing", "bijv", "o.a", "m.a.w", "z.b", "u.a",
-    "bzw", "ca", "mme", "mlle", "jan", "feb", "aug", "sept", "oct", "okt", "nov", "dec",
-}  # fmt: skip
 if TYPE_CHECKING:
     from annotations.store import AnnotationStore
-
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)]*(?=\s+|$)")
 
 
 class ImportFailure(Exception):
@@ -91,22 +85,6 @@ def valid_date(text: str) -> bool:
 
 
 # Sentences and titles -------------------------------------------------------
-
-
-def first_sentence(text: str) -> str:
-    """The first sentence of a text, skipping common abbreviations and initials."""
-    for match in _SENTENCE_END.finditer(text):
-        before = text[: match.start()]
-        word = before.rsplit(None, 1)[-1] if before.split() else ""
-        stem = word.lstrip("(\"'“‘«").lower()
-        if match.group().startswith(".") and (
-            stem in _ABBREVIATIONS
-            or (len(stem) == 1 and stem.isalpha())
-            or (stem.isdigit() and len(stem) <= 2)
-        ):
-            continue
-        return text[: match.end()].strip()
-    return text.strip()
 
 
 def shorten(text: str, limit: int = MAX_TITLE - 1) -> str:

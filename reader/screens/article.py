@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Article
 from annotations.store import NotFoundError
 from reader.clipboard import copy_text
+from reader.find import Finder
 from reader.safe import safe_text
 from reader.screens.confirm_dialog import ConfirmDialog
 from reader.screens.export import export_article
@@ -36,7 +37,18 @@ class ArticleScreen(Screen[None]):
 
     BINDINGS: list[BindingType] = [
         Binding("h", "highlight", "Highlight", tooltip="Highlight or unhighlight", id="highlight"),
-        Binding("c", "color", "Colour", tooltip="Next colour of this highlight", id="color"),
+        Binding(
+            "s",
+            "sentence_mode",
+            "Sentences",
+            tooltip="Move by sentence or by paragraph",
+            id="sentence-mode",
+        ),
+        Binding("v", "select", "Select", tooltip="Start (or cancel) a selection", id="select"),
+        Binding("slash", "find", "Find", tooltip="Find in this article", id="find"),
+        Binding(
+            "c", "color", "Colour", tooltip="Next colour of this highlight", show=False, id="color"
+        ),
         Binding("t", "tag", "Tag", tooltip="Tag this passage", id="tag"),
         Binding("n", "note", "Note", tooltip="Write a note on this passage", id="note"),
         Binding(
@@ -56,8 +68,18 @@ class ArticleScreen(Screen[None]):
             id="annotation-prev",
         ),
         Binding("y", "copy", "Copy", show=False, tooltip="Copy the passage", id="copy"),
-        Binding("e", "export", "Export", tooltip="Export this article's annotations", id="export"),
-        Binding("escape,q", "back", "Back", tooltip="Back to the library", id="back"),
+        Binding(
+            "e",
+            "export",
+            "Export",
+            tooltip="Export this article's annotations",
+            show=False,
+            id="export",
+        ),
+        Binding(
+            "escape", "escape", "Back", tooltip="Cancel selection or find, else back", id="escape"
+        ),
+        Binding("q", "back", "Back", show=False, tooltip="Back to the library", id="back"),
     ]
     """Annotation keys; movement keys live on the ParagraphView."""
 
@@ -71,6 +93,7 @@ class ArticleScreen(Screen[None]):
         self.article: Article | None = None
         self._save_timer: Timer | None = None
         self._position: int | None = None
+        self._finder: Finder | None = None
         self._saved_position: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -86,6 +109,7 @@ class ArticleScreen(Screen[None]):
             store.list_annotations(self.article_id) if blocks else (),
             cursor=self._start_cursor(),
         )
+        yield Input(placeholder="Find in this article", id="find")
         yield StatusLine(id="article-status")
         yield Footer()
 
@@ -120,10 +144,17 @@ class ArticleScreen(Screen[None]):
         total = len(view.blocks)
         percent = round(100 * view.cursor / (total - 1)) if total > 1 else 100
         count = len(view.annotations)
-        here = view.annotations_at(view.cursor)
+        here = view.annotations_at_cursor()
         parts = [f"¶ {view.cursor + 1}/{total}", f"{percent}%", plural(count, "annotation")]
         if here:
             parts.append(f"here: {here[0].color}")
+        if view.sentence_mode:
+            parts.append("sentences")
+        if view.selection is not None:
+            parts.append("selecting (h/t/n act on it, escape cancels)")
+        if view.matches:
+            number = "–" if view.current_match is None else view.current_match + 1
+            parts.append(f"match {number}/{len(view.matches)} (]/[)")
         self.status.text = "  ·  ".join(parts)
 
     # Reading position -------------------------------------------------------
@@ -147,6 +178,20 @@ class ArticleScreen(Screen[None]):
             self._save_timer.stop()
         self.save_position()
 
+    def action_escape(self) -> None:
+        """Close the find field, clear find results, cancel a selection, else go back."""
+        field = self.query_one("#find", Input)
+        if field.has_focus:
+            field.remove_class("-shown")
+            self.view.focus()
+        elif self.view.matches:
+            self.view.set_matches([])
+            self._update_status()
+        elif self.view.selection_anchor is not None:
+            self.view.cancel_selection()
+        else:
+            self.action_back()
+
     def action_back(self) -> None:
         """Remember the position and go back to the library."""
         self.save_position()
@@ -155,7 +200,10 @@ class ArticleScreen(Screen[None]):
     # Annotations ---------------------------------------------------------
 
     def _annotation_here(self) -> Annotation | None:
-        here = self.view.annotations_at(self.view.cursor)
+        """The annotation under the cursor, unless a selection asks for a new one."""
+        if self.view.selection_anchor is not None:
+            return None
+        here = self.view.annotations_at_cursor()
         return here[0] if here else None
 
     def _reload_annotations(self) -> None:
@@ -163,12 +211,21 @@ class ArticleScreen(Screen[None]):
         self._update_status()
 
     def _new_highlight(self, **values: object) -> Annotation | None:
-        block = self.view.cursor
-        length = len(self.view.blocks[block].text)
-        if length == 0:
+        """Highlight the passage (selection, sentence or paragraph) and end any selection."""
+        start_block, start, end_block, end = self.view.passage
+        if (start_block, start) >= (end_block, end):
             self.notify("Nothing to highlight here", severity="warning")
             return None
-        return self.app.store.add_highlight(self.article_id, (block, 0), (block, length), **values)
+        try:
+            annotation = self.app.store.add_highlight(
+                self.article_id, (start_block, start), (end_block, end), **values
+            )
+        except (ValueError, NotFoundError) as error:
+            self.notify(f"Could not highlight: {error}", severity="error", markup=False)
+            return None
+        if self.view.selection_anchor is not None:
+            self.view.cancel_selection()
+        return annotation
 
     def _is_current(self) -> bool:
         """Whether the text shown is still the article's; when not, reload it and say so.
@@ -281,28 +338,66 @@ class ArticleScreen(Screen[None]):
             self._reload_annotations()
             self.notify("Note saved" if note.strip() else "Note removed")
 
-        passage = self.view.blocks[self.view.cursor].text
+        passage = existing.anchor.exact if existing else self.view.passage_text()
         self.app.push_screen(NoteDialog(existing.note if existing else "", passage), chosen)
 
     def action_jump(self, direction: int) -> None:
-        """Move to the next (1) or previous (-1) annotated passage."""
-        cursor = self.view.cursor
-        starts = sorted({a.anchor.start_block for a in self.view.annotations})
+        """Next (1) or previous (-1) find match, or else annotated passage."""
+        view = self.view
+        if view.matches:
+            view.jump_to_match(direction)
+            self._update_status()
+            return
+        here = (view.cursor, view.cursor_span[0])
+        starts = sorted({(a.anchor.start_block, a.anchor.start_offset) for a in view.annotations})
         if direction > 0:
-            target = next((block for block in starts if block > cursor), None)
+            target = next((start for start in starts if start > here), None)
         else:
-            target = next((block for block in reversed(starts) if block < cursor), None)
+            target = next((start for start in reversed(starts) if start < here), None)
         if target is None:
             self.notify("No more annotations" if starts else "No annotations yet")
             return
-        self.view.cursor = target
+        view.move_to(*target)
 
     def action_copy(self) -> None:
-        """Copy the passage under the cursor, with the article's title."""
+        """Copy the passage (selection, annotation, sentence or paragraph) with the title."""
         existing = self._annotation_here()
-        passage = existing.anchor.exact if existing else self.view.blocks[self.view.cursor].text
+        passage = existing.anchor.exact if existing else self.view.passage_text()
         title = self.article.title if self.article else ""
         self.notify(copy_text(self.app, f"{passage}\n\n— {title}"), markup=False)
+
+    def action_sentence_mode(self) -> None:
+        """Toggle moving by sentence."""
+        on = self.view.toggle_sentence_mode()
+        self.notify("Moving by sentence" if on else "Moving by paragraph")
+
+    def action_select(self) -> None:
+        """Start a selection at the cursor, or cancel the one in progress."""
+        if self.view.selection_anchor is None:
+            self.view.start_selection()
+        else:
+            self.view.cancel_selection()
+
+    def action_find(self) -> None:
+        """Show the find field."""
+        field = self.query_one("#find", Input)
+        field.add_class("-shown")
+        field.focus()
+
+    @on(Input.Submitted, "#find")
+    def _find_submitted(self, event: Input.Submitted) -> None:
+        field = event.input
+        field.remove_class("-shown")
+        self.view.focus()
+        if self._finder is None:
+            self._finder = Finder([block.text for block in self.view.blocks])
+        matches = self._finder.find(event.value)
+        self.view.set_matches(matches)
+        if matches:
+            self.view.jump_to_match(1)
+        else:
+            self.notify(f"Not found: {event.value}", severity="warning", markup=False)
+        self._update_status()
 
     def action_export(self) -> None:
         """Export this article's annotations as Markdown."""

@@ -21,6 +21,7 @@ from textual.strip import Strip
 
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Block, BlockKind
 from reader.safe import safe_text
+from reader.sentences import sentence_spans
 from reader.widgets.wrapping import hard_wrap_offsets, wrap_offsets
 
 MAX_TEXT_WIDTH = 88
@@ -28,6 +29,10 @@ MAX_TEXT_WIDTH = 88
 GUTTER = 3
 NOTE_LINES = 4
 """A note shows at most this many lines under its passage."""
+
+
+_Decor = tuple[bool, bool, tuple[tuple[int, int, str], ...]]
+"""Whole-row cursor, gutter bar, and marked spans (start, end, component) of a block."""
 
 
 @dataclass
@@ -63,6 +68,10 @@ class ParagraphView(ScrollView, can_focus=True):
         "paragraph-view--tags",
         "paragraph-view--note",
         "paragraph-view--marker",
+        "paragraph-view--sentence",
+        "paragraph-view--selection",
+        "paragraph-view--match",
+        "paragraph-view--match-current",
         *(f"paragraph-view--highlight-{color}" for color in HIGHLIGHT_COLORS),
     }
     """Cursor, block kinds, annotation lines and one class per highlight colour."""
@@ -80,6 +89,10 @@ class ParagraphView(ScrollView, can_focus=True):
         & > .paragraph-view--tags { color: $text-accent; }
         & > .paragraph-view--note { color: $text-muted; text-style: italic; }
         & > .paragraph-view--marker { color: $text-accent; text-style: bold; }
+        & > .paragraph-view--sentence { background: $accent 22%; }
+        & > .paragraph-view--selection { background: $accent 40%; }
+        & > .paragraph-view--match { background: $secondary 35%; }
+        & > .paragraph-view--match-current { background: $secondary 75%; text-style: bold; }
         & > .paragraph-view--highlight-yellow { background: $warning 35%; }
         & > .paragraph-view--highlight-green { background: $success 35%; }
         & > .paragraph-view--highlight-blue { background: $primary 45%; }
@@ -150,7 +163,18 @@ class ParagraphView(ScrollView, can_focus=True):
         self._heights_changed = False
         self._starts: list[int] = [0]
         self._width = 0
-        self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
+        self._cache: LRUCache[tuple[int, int, _Decor], Strip] = LRUCache(1024)
+        self.sentence_mode = False
+        """Whether j/k move by sentence rather than by paragraph."""
+        self._sentence = 0
+        self._sentence_target = 0
+        self._sentences: dict[int, list[tuple[int, int]]] = {}
+        self.selection_anchor: tuple[int, int, int] | None = None
+        """Where a selection started: (block, start, end) of the passage at `v`."""
+        self.matches: list[tuple[int, int, int]] = []
+        """Find results: (block, start, end), in text order."""
+        self._matches_by_block: dict[int, list[tuple[int, int, int]]] = {}
+        self.current_match: int | None = None
         self.set_annotations(annotations, relayout=False)
         self.set_reactive(ParagraphView.cursor, self._clamp(cursor))
 
@@ -343,6 +367,8 @@ class ParagraphView(ScrollView, can_focus=True):
         self._annotations = []
         self._by_block = {}
         self._ending = {}
+        self._sentences = {}
+        self._matches_by_block = {}
         self._cache.clear()
 
     def notify_style_update(self) -> None:
@@ -367,13 +393,34 @@ class ParagraphView(ScrollView, can_focus=True):
         if not self._layouts or row >= self._starts[-1]:
             return Strip.blank(width, self.rich_style)
         block = self.block_at_row(row)
-        is_cursor = block == self.cursor
-        key = (block, row - self._starts[block], is_cursor)
+        decor = self._decor(block)
+        key = (block, row - self._starts[block], decor)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._render_row(block, row - self._starts[block], is_cursor, width)
+            strip = self._render_row(block, row - self._starts[block], decor, width)
             self._cache[key] = strip
         return strip
+
+    def _decor(self, index: int) -> _Decor:
+        """How the cursor, a selection and find matches mark a block."""
+        spans: list[tuple[int, int, str]] = []
+        bar = whole = False
+        selection = self.selection
+        if selection is not None and selection[0] <= index <= selection[2]:
+            bar = True
+            start = selection[1] if index == selection[0] else 0
+            end = selection[3] if index == selection[2] else len(self._texts[index])
+            spans.append((start, end, "selection"))
+        if index == self.cursor:
+            bar = True
+            if self.sentence_mode:
+                spans.append((*self.cursor_span, "sentence"))
+            elif selection is None:
+                whole = True
+        for start, end, number in self._matches_by_block.get(index, ()):
+            name = "match-current" if number == self.current_match else "match"
+            spans.append((start, end, name))
+        return whole, bar, tuple(spans)
 
     def _style(self, name: str) -> Style:
         """The ink of a component: colour (blended over the background) and text style."""
@@ -384,11 +431,12 @@ class ParagraphView(ScrollView, can_focus=True):
         """The background of a component, blended over the widget's background."""
         return Style(bgcolor=self.get_component_rich_style(f"paragraph-view--{name}").bgcolor)
 
-    def _render_row(self, index: int, row: int, is_cursor: bool, width: int) -> Strip:
+    def _render_row(self, index: int, row: int, decor: _Decor, width: int) -> Strip:
         layout = self._layout(index)
         block = self.blocks[index]
+        whole, bar_shown, marks = decor
         base = self.rich_style
-        row_style = base + self._background("cursor") if is_cursor else base
+        row_style = base + self._background("cursor") if whole else base
         margin = Segment(" " * self._margin, row_style)
         if row >= len(layout.lines) + len(layout.meta):
             return Strip([Segment(" " * width, base)], width)
@@ -398,13 +446,13 @@ class ParagraphView(ScrollView, can_focus=True):
             marker = " "
             if row == 0 and self._ending.get(index):
                 marker = "✎" if any(a.note.strip() for a in self._ending[index]) else "#"
-            bar = "▌" if is_cursor else " "
+            bar = "▌" if bar_shown else " "
             segments += [
                 Segment(bar, row_style + self._style("cursor-gutter")),
                 Segment(marker, row_style + self._style("marker")),
                 Segment(" ", row_style),
             ]
-            segments += self._text_segments(index, block, row, row_style)
+            segments += self._text_segments(index, block, row, row_style, marks)
         else:
             kind, text = layout.meta[row - len(layout.lines)]
             prefix = " " * self._prefix_width(block)
@@ -416,7 +464,14 @@ class ParagraphView(ScrollView, can_focus=True):
         strip = Strip(segments)
         return strip.extend_cell_length(width, row_style).crop(0, width)
 
-    def _text_segments(self, index: int, block: Block, row: int, row_style: Style) -> list[Segment]:
+    def _text_segments(
+        self,
+        index: int,
+        block: Block,
+        row: int,
+        row_style: Style,
+        marks: tuple[tuple[int, int, str], ...] = (),
+    ) -> list[Segment]:
         start, end = self._layout(index).lines[row]
         text = self._texts[index]
         kind_style = row_style
@@ -454,6 +509,16 @@ class ParagraphView(ScrollView, can_focus=True):
             style = self._background(f"highlight-{annotation.color}")
             spans.append((a, b, style))
             cuts.update((a, b))
+        # Cursor sentence, selection and find matches are drawn over highlights.
+        for mark_start, mark_end, name in marks:
+            if mark_end <= start or mark_start >= end:
+                continue
+            a, b = max(mark_start, start), min(mark_end, end)
+            look = self._background(name)
+            if name == "match-current":
+                look += self._style(name)
+            spans.append((a, b, look))
+            cuts.update((a, b))
         points = sorted(cuts)
         segments = list(prefix)
         for a, b in pairwise(points):
@@ -474,10 +539,153 @@ class ParagraphView(ScrollView, can_focus=True):
         return self._clamp(value)
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh_block(old)
-        self.refresh_block(new)
+        spans = self.sentences(new)
+        self._sentence = len(spans) - 1 if self._sentence_target < 0 else 0
+        self._sentence_target = 0
+        self._cursor_changed(old)
+
+    def _cursor_changed(self, old: int | None = None) -> None:
+        if self.selection_anchor is not None:
+            self.refresh()
+        else:
+            if old is not None:
+                self.refresh_block(old)
+            self.refresh_block(self.cursor)
         self.scroll_to_cursor()
-        self.post_message(self.CursorMoved(self, new))
+        self.post_message(self.CursorMoved(self, self.cursor))
+
+    # Passages ---------------------------------------------------------------
+
+    def sentences(self, index: int) -> list[tuple[int, int]]:
+        """The sentences of a block as (start, end) offsets; code and headings are one."""
+        spans = self._sentences.get(index)
+        if spans is None:
+            if not 0 <= index < len(self.blocks):
+                return [(0, 0)]
+            block = self.blocks[index]
+            if block.kind in (BlockKind.CODE, BlockKind.HEADING):
+                spans = [(0, len(block.text))]
+            else:
+                spans = sentence_spans(block.text)
+            self._sentences[index] = spans
+        return spans
+
+    @property
+    def cursor_span(self) -> tuple[int, int]:
+        """The part of the cursor block under the cursor: a sentence, or all of it."""
+        if not self.blocks:
+            return (0, 0)
+        if self.sentence_mode:
+            spans = self.sentences(self.cursor)
+            return spans[min(self._sentence, len(spans) - 1)]
+        return (0, len(self.blocks[self.cursor].text))
+
+    @property
+    def selection(self) -> tuple[int, int, int, int] | None:
+        """The selected range (start block, start offset, end block, end offset), if any."""
+        if self.selection_anchor is None or not self.blocks:
+            return None
+        here = (self.cursor, *self.cursor_span)
+        anchor = self.selection_anchor
+        start = min((anchor[0], anchor[1]), (here[0], here[1]))
+        end = max((anchor[0], anchor[2]), (here[0], here[2]))
+        return start[0], start[1], end[0], end[1]
+
+    @property
+    def passage(self) -> tuple[int, int, int, int]:
+        """What h, t and n act on: the selection, else the cursor's sentence or paragraph."""
+        selection = self.selection
+        if selection is not None:
+            return selection
+        start, end = self.cursor_span
+        return self.cursor, start, self.cursor, end
+
+    def passage_text(self) -> str:
+        """The text of the passage, paragraphs separated by a blank line."""
+        start_block, start, end_block, end = self.passage
+        parts = []
+        for index in range(start_block, end_block + 1):
+            text = self.blocks[index].text
+            first = start if index == start_block else 0
+            last = end if index == end_block else len(text)
+            parts.append(text[first:last])
+        return "\n\n".join(parts)
+
+    def annotations_at_cursor(self) -> list[Annotation]:
+        """Annotations overlapping the cursor's sentence or paragraph."""
+        if not self.blocks:
+            return []
+        start, end = self.cursor_span
+        length = len(self.blocks[self.cursor].text)
+        found = []
+        for annotation in self._by_block.get(self.cursor, ()):
+            span = annotation.anchor.span_in(self.cursor, length)
+            if span is not None and ((span[0] < end and start < span[1]) or start == end):
+                found.append(annotation)
+        return found
+
+    def toggle_sentence_mode(self) -> bool:
+        """Switch between moving by paragraph and by sentence; returns the new mode."""
+        self.sentence_mode = not self.sentence_mode
+        self._sentence = 0
+        self._cursor_changed()
+        return self.sentence_mode
+
+    def start_selection(self) -> None:
+        """Start selecting at the passage under the cursor."""
+        self.selection_anchor = (self.cursor, *self.cursor_span)
+        self._cursor_changed()
+
+    def cancel_selection(self) -> None:
+        """Forget the selection."""
+        self.selection_anchor = None
+        self.refresh()
+        self.post_message(self.CursorMoved(self, self.cursor))
+
+    def move_to(self, block: int, offset: int = 0) -> None:
+        """Put the cursor on a block (and, in sentence mode, on the sentence at an offset)."""
+        block = self._clamp(block)
+        if block != self.cursor:
+            self.cursor = block
+        sentence = 0
+        if self.sentence_mode:
+            for number, (_start, end) in enumerate(self.sentences(block)):
+                sentence = number
+                if offset < end:
+                    break
+        self._sentence = sentence
+        self._cursor_changed()
+
+    # Find -------------------------------------------------------------------
+
+    def set_matches(self, matches: Sequence[tuple[int, int, int]]) -> None:
+        """Show find results, (block, start, end) in text order; an empty list clears them."""
+        self.matches = list(matches)
+        self._matches_by_block = {}
+        for number, (block, start, end) in enumerate(self.matches):
+            self._matches_by_block.setdefault(block, []).append((start, end, number))
+        self.current_match = None
+        self.refresh()
+
+    def jump_to_match(self, direction: int) -> int | None:
+        """Go to the next (1) or previous (-1) match from the cursor; returns its number."""
+        if not self.matches:
+            return None
+        if self.current_match is not None:
+            number = (self.current_match + direction) % len(self.matches)
+        else:
+            here = (self.cursor, self.cursor_span[0])
+            after = [n for n, m in enumerate(self.matches) if (m[0], m[1]) >= here]
+            before = [n for n, m in enumerate(self.matches) if (m[0], m[1]) < here]
+            if direction > 0:
+                number = after[0] if after else 0
+            else:
+                number = before[-1] if before else len(self.matches) - 1
+        self.current_match = number
+        block, start, _end = self.matches[number]
+        self.move_to(block, start)
+        self.refresh()
+        return number
 
     def refresh_block(self, index: int) -> None:
         """Redraw the rows of one block, if it is laid out."""
@@ -485,10 +693,16 @@ class ParagraphView(ScrollView, can_focus=True):
             self.refresh_lines(self._starts[index], self._heights[index])
 
     def scroll_to_cursor(self, animate: bool = False, center: bool = False) -> None:
-        """Scroll so the cursor block is visible (its top, when it is taller than the view)."""
-        if not self._layouts:
+        """Scroll so the cursor (its sentence, or its block's top rows) is visible."""
+        if not self._layouts or not self.blocks:
             return
         top, rows = self.block_rows(self.cursor)
+        if self.sentence_mode:
+            lines = self._layout(self.cursor).lines
+            start, end = self.cursor_span
+            first = next((n for n, (_a, b) in enumerate(lines) if start < b), 0)
+            last = next((n for n, (_a, b) in enumerate(lines) if end <= b), len(lines) - 1)
+            top, rows = top + first, max(1, last - first + 1)
         height = self.scrollable_content_region.height
         y = self.scroll_offset.y
         if center:
@@ -500,8 +714,19 @@ class ParagraphView(ScrollView, can_focus=True):
         self.scroll_to(y=max(0, y), animate=animate, immediate=True, force=True)
 
     def action_cursor(self, step: int) -> None:
-        """Move the cursor by a number of blocks."""
-        self.cursor = self._clamp(self.cursor + step)
+        """Move the cursor by a number of paragraphs, or sentences in sentence mode."""
+        if not self.sentence_mode:
+            self.cursor = self._clamp(self.cursor + step)
+            return
+        sentence = self._sentence + step
+        if 0 <= sentence < len(self.sentences(self.cursor)):
+            self._sentence = sentence
+            self._cursor_changed()
+            return
+        target = self._clamp(self.cursor + (1 if step > 0 else -1))
+        if target != self.cursor:
+            self._sentence_target = step
+            self.cursor = target
 
     def action_first(self) -> None:
         """Move to the first block."""
@@ -542,6 +767,7 @@ class ParagraphView(ScrollView, can_focus=True):
         if direction < 0 and y == 0:
             block = 0
         self.set_reactive(ParagraphView.cursor, self._clamp(block))
+        self._sentence = 0
         self.refresh()
         self.post_message(self.CursorMoved(self, self.cursor))
 
