@@ -101,3 +101,218 @@ def m002_settings(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m003_search(db: Database) -> None:
+    """One full-text index over block text and annotations, kept in sync by triggers.
+
+    `search_fts` is an FTS5 index whose rows are the blocks (column `text`, rowid =
+    `blocks.id`, positive) and the annotations (columns `exact`, `note`, `tags`, rowid =
+    `annotation_texts.id`, negative), so text, notes and tags are ranked together by
+    one bm25. It stores no text of its own (external content): it reads it back through
+    the view `search_content`.
+
+    - `blocks` is rebuilt with an explicit integer key (it was WITHOUT ROWID) that
+      the index can refer to; blocks are still unique per (article_id, idx).
+    - `search_deferred` names the article whose new blocks the store is indexing in
+      bulk, during an import only.
+    - `annotation_texts` mirrors each annotation's passage, note and tag names (joined
+      by spaces) under a stable integer key; triggers on `annotations`,
+      `annotation_tags` and `tags` keep it current, and triggers on it and on `blocks`
+      keep the index current, handing it the old text to forget on every change.
+
+    Data already in the library is indexed. Indexes for the library-wide annotation
+    list come with it.
+    """
+    db.execute(
+        """
+        CREATE TABLE blocks_new (
+            id INTEGER PRIMARY KEY,
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            level INTEGER NOT NULL DEFAULT 0,
+            text TEXT NOT NULL,
+            UNIQUE (article_id, idx)
+        )
+        """
+    )
+    db.execute(
+        "INSERT INTO blocks_new (article_id, idx, kind, level, text) "
+        "SELECT article_id, idx, kind, level, text FROM blocks ORDER BY article_id, idx"
+    )
+    db.execute("DROP TABLE blocks")
+    db.execute("ALTER TABLE blocks_new RENAME TO blocks")
+    db.execute(
+        """
+        CREATE TABLE search_deferred (
+            article_id TEXT PRIMARY KEY
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE annotation_texts (
+            id INTEGER PRIMARY KEY,
+            annotation_id TEXT NOT NULL UNIQUE,
+            exact TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE VIEW search_content (id, text, exact, note, tags) AS
+            SELECT id, text, NULL, NULL, NULL FROM blocks
+            UNION ALL
+            SELECT id, NULL, exact, note, tags FROM annotation_texts
+        """
+    )
+    # The tokenizer folds case and diacritics (`goita` finds `Goïta`), letters with two
+    # diacritics included (`viet` finds `Việt`), which `remove_diacritics 1` would not.
+    db.execute(
+        """
+        CREATE VIRTUAL TABLE search_fts USING fts5(
+            text, exact, note, tags,
+            content='search_content', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        )
+        """
+    )
+
+    # Blocks -> index. FTS5 takes about twice as long fed row by row from a trigger as
+    # from one INSERT ... SELECT, so the store indexes a whole article's new blocks itself
+    # while importing it, naming the article in `search_deferred` for that moment (inside
+    # the import's transaction; the table is empty at any other time). An external-content
+    # index forgets a row only when handed its exact old text, hence `old.text`.
+    db.execute(
+        """
+        CREATE TRIGGER blocks_search_insert AFTER INSERT ON blocks
+        WHEN new.article_id NOT IN (SELECT article_id FROM search_deferred) BEGIN
+            INSERT INTO search_fts (rowid, text) VALUES (new.id, new.text);
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER blocks_search_delete AFTER DELETE ON blocks BEGIN
+            INSERT INTO search_fts (search_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER blocks_search_update AFTER UPDATE OF id, text ON blocks
+        WHEN old.id IS NOT new.id OR old.text IS NOT new.text BEGIN
+            INSERT INTO search_fts (search_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO search_fts (rowid, text) VALUES (new.id, new.text);
+        END
+        """
+    )
+
+    # Annotation texts -> index.
+    db.execute(
+        """
+        CREATE TRIGGER annotation_texts_search_insert AFTER INSERT ON annotation_texts BEGIN
+            INSERT INTO search_fts (rowid, exact, note, tags)
+            VALUES (new.id, new.exact, new.note, new.tags);
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER annotation_texts_search_delete AFTER DELETE ON annotation_texts BEGIN
+            INSERT INTO search_fts (search_fts, rowid, exact, note, tags)
+            VALUES ('delete', old.id, old.exact, old.note, old.tags);
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER annotation_texts_search_update AFTER UPDATE ON annotation_texts BEGIN
+            INSERT INTO search_fts (search_fts, rowid, exact, note, tags)
+            VALUES ('delete', old.id, old.exact, old.note, old.tags);
+            INSERT INTO search_fts (rowid, exact, note, tags)
+            VALUES (new.id, new.exact, new.note, new.tags);
+        END
+        """
+    )
+
+    # Annotations, their tags and tag names -> annotation texts. Keys are negative, so
+    # that they never meet a block's key in the index.
+    tag_names = """(
+        SELECT coalesce(group_concat(t.name, ' '), '')
+        FROM annotation_tags x JOIN tags t ON t.id = x.tag_id
+        WHERE x.annotation_id = annotation_texts.annotation_id
+    )"""
+    db.execute(
+        """
+        CREATE TRIGGER annotations_search_insert AFTER INSERT ON annotations BEGIN
+            INSERT INTO annotation_texts (id, annotation_id, exact, note)
+            VALUES (
+                (SELECT coalesce(min(id), 0) - 1 FROM annotation_texts),
+                new.id, new.exact, new.note
+            );
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER annotations_search_delete AFTER DELETE ON annotations BEGIN
+            DELETE FROM annotation_texts WHERE annotation_id = old.id;
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER annotations_search_update AFTER UPDATE OF id, exact, note ON annotations
+        WHEN old.id IS NOT new.id OR old.exact IS NOT new.exact OR old.note IS NOT new.note
+        BEGIN
+            UPDATE annotation_texts SET annotation_id = new.id, exact = new.exact, note = new.note
+            WHERE annotation_id = old.id;
+        END
+        """
+    )
+    for event, row in (("INSERT", "new"), ("DELETE", "old")):
+        db.execute(
+            f"""
+            CREATE TRIGGER annotation_tags_search_{event.lower()} AFTER {event} ON annotation_tags
+            BEGIN
+                UPDATE annotation_texts SET tags = {tag_names}
+                WHERE annotation_id = {row}.annotation_id;
+            END
+            """
+        )
+    db.execute(
+        f"""
+        CREATE TRIGGER tags_search_rename AFTER UPDATE OF name ON tags
+        WHEN old.name IS NOT new.name COLLATE BINARY BEGIN
+            UPDATE annotation_texts SET tags = {tag_names}
+            WHERE annotation_id IN (
+                SELECT annotation_id FROM annotation_tags WHERE tag_id = new.id
+            );
+        END
+        """
+    )
+
+    # What the library already holds.
+    db.execute(
+        f"""
+        INSERT INTO annotation_texts (id, annotation_id, exact, note, tags)
+        SELECT -row_number() OVER (ORDER BY rowid), id, exact, note,
+            {tag_names.replace("annotation_texts.annotation_id", "annotations.id")}
+        FROM annotations
+        """
+    )
+    db.execute("INSERT INTO search_fts (search_fts) VALUES ('rebuild')")
+
+    # The library-wide annotation list pages through these orders.
+    db.execute("CREATE INDEX idx_annotations_created ON annotations (created_at)")
+    db.execute("DROP INDEX idx_annotations_article")
+    db.execute(
+        "CREATE INDEX idx_annotations_article ON annotations "
+        "(article_id, start_block, start_offset, end_block, end_offset)"
+    )
+    db.execute("CREATE INDEX idx_articles_title ON articles (title COLLATE NOCASE, id)")

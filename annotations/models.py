@@ -197,3 +197,43 @@ class ImportResult:
     status: str
     article: Article
     orphaned: int = 0
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result of a full-text search of the library.
+
+    Attributes:
+        article_id: The article the match is in.
+        title: That article's title.
+        block: 0-based block index of the match; for a note or tag, the annotation's
+            start block.
+        snippet: Plain text around the match: one line, no markers, no control
+            characters, at most about 160 characters.
+        marks: (start, end) of each matched term within `snippet`, end exclusive.
+        source: Where it matched: `text` (the article), `note` or `tag`.
+        annotation_id: The annotation whose note or tag matched; None for `text`.
+        score: bm25 relevance, lower is better.
+    """
+
+    article_id: str
+    title: str
+    block: int
+    snippet: str
+    marks: tuple[tuple[int, int], ...]
+    source: str
+    annotation_id: str | None
+    score: float
+
+
+@dataclass(frozen=True)
+class AnnotationEntry:
+    """An annotation with its article's title, for lists across the whole library.
+
+    Attributes:
+        annotation: The annotation.
+        article_title: The title of the article it belongs to.
+    """
+
+    annotation: Annotation
+    article_title: str

@@ -18,7 +18,7 @@ from reader.safe import safe_text
 from reader.words import plural
 
 if TYPE_CHECKING:
-    from annotations.models import Article
+    from annotations.models import Article, SearchHit
     from annotations.store import AnnotationStore
 
 # The store (and sqlite-utils) is imported by the commands that open the library,
@@ -195,6 +195,91 @@ def list_command(obj: Context, as_json: bool) -> None:
             f"{plural(article.annotation_count, 'annotation'):>15}  "
             f"{round(article.progress * 100):>3}%  {title}"
         )
+
+
+def _marked(text: str, marks: Sequence[tuple[int, int]]) -> str:
+    """Text made safe for the terminal, with each marked range wrapped in « »."""
+    text = safe_text(text)  # one character for one, so the marks still fit
+    out: list[str] = []
+    done = 0
+    for start, end in sorted(marks):
+        if start < done:
+            continue
+        out += [text[done:start], "«", text[start:end], "»"]
+        done = end
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _hit_json(hit: SearchHit) -> dict[str, object]:
+    return {
+        "article_id": hit.article_id,
+        "title": hit.title,
+        "block": hit.block,
+        "snippet": hit.snippet,
+        "marks": [list(mark) for mark in hit.marks],
+        "source": hit.source,
+        "annotation_id": hit.annotation_id,
+        "score": hit.score,
+    }
+
+
+@cli.command("search")
+@db_option
+@click.argument("query", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Show at most this many hits.",
+)
+@click.pass_obj
+def search_command(obj: Context, query: Sequence[str], as_json: bool, limit: int) -> None:
+    """Search the text of every article, and the notes and tags, best matches first.
+
+    Each word finds the words it starts (case and accents do not matter); put words in
+    double quotes to find them as a phrase. Prints one hit per line:
+    `<id>  ¶<paragraph>  <title> — <snippet>`, the matches in «».
+    """
+    text = " ".join(query)
+    with obj.store() as store:
+        hits = store.search(text, limit=limit)
+    if as_json:
+        click.echo(json.dumps([_hit_json(hit) for hit in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo(f"reader: no matches for {safe_text(text)!r}", err=True)
+        return
+    for hit in hits:
+        title = safe_text(" ".join(hit.title.split()))
+        click.echo(
+            f"{hit.article_id[:8]}  ¶{hit.block + 1}  {title} — {_marked(hit.snippet, hit.marks)}"
+        )
+
+
+@cli.command("tags")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_obj
+def tags_command(obj: Context, as_json: bool) -> None:
+    """List the tags with how many annotations carry each, most used first."""
+    with obj.store() as store:
+        tags = store.list_tags()
+    if as_json:
+        click.echo(
+            json.dumps(
+                [{"name": tag.name, "count": tag.count} for tag in tags],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    names = [safe_text(tag.name) for tag in tags]
+    width = max(map(len, names), default=0)
+    for name, tag in zip(names, tags, strict=True):
+        click.echo(f"{name:<{width}}  {tag.count}")
 
 
 @cli.command("export")
