@@ -14,8 +14,14 @@ from textual.theme import Theme
 from annotations.store import AnnotationStore
 from reader.keys import screen_keys
 from reader.library import export_dir
+from reader.screens.annotations import AnnotationsScreen
 from reader.screens.help import HelpScreen
 from reader.screens.library import LibraryScreen
+from reader.screens.rename_tag_dialog import RenameTagDialog
+from reader.screens.search import SearchScreen
+
+COMMANDS_WITH_KEYS = {"app.search_library", "app.show_annotations"}
+"""Screen keys that run one of the app's own palette commands, listed once as that command."""
 
 
 class ReaderApp(App[None]):
@@ -66,11 +72,53 @@ class ReaderApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    def action_search_library(self) -> None:
+        """Search the text, notes and tags of every article."""
+        if isinstance(self.screen, SearchScreen):
+            self.screen.query_input.focus()
+        else:
+            self.push_screen(SearchScreen())
+
+    def action_show_annotations(self) -> None:
+        """List every annotation in the library."""
+        if not isinstance(self.screen, AnnotationsScreen):
+            self.push_screen(AnnotationsScreen())
+
+    def action_rename_tag(self) -> None:
+        """Rename a tag everywhere, or merge it into another."""
+        tags = self.store.list_tags()
+        if not tags:
+            self.notify("There are no tags yet", severity="warning")
+            return
+        screen = self.screen
+        current = screen.tag if isinstance(screen, AnnotationsScreen) else None
+
+        def renamed(names: tuple[str, str] | None) -> None:
+            if names is not None and isinstance(screen, AnnotationsScreen):
+                screen.tag_renamed(*names)
+
+        self.push_screen(RenameTagDialog(tags, current), renamed)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Textual's commands, then every action of the current screen by name."""
+        """Textual's commands, the library-wide ones, then every action of the screen by name."""
         yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Search the library",
+            "Full-text search over every article, note and tag (/ in the library)",
+            self.action_search_library,
+        )
+        yield SystemCommand(
+            "All annotations",
+            "Every annotation in the library, filterable by tag and text (a in the library)",
+            self.action_show_annotations,
+        )
+        yield SystemCommand(
+            "Rename or merge a tag",
+            "Give a tag a new name everywhere, or merge it into an existing tag",
+            self.action_rename_tag,
+        )
         for entry in screen_keys(screen, self):
-            if entry.node is self:
+            if entry.node is self or entry.action in COMMANDS_WITH_KEYS:
                 continue
             yield SystemCommand(
                 entry.description,

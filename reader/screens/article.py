@@ -157,6 +157,11 @@ class ArticleScreen(Screen[None]):
             parts.append(f"match {number}/{len(view.matches)} (]/[)")
         self.status.text = "  ·  ".join(parts)
 
+    def on_screen_resume(self) -> None:
+        # Tags may have been renamed or annotations deleted from another screen.
+        if self.article is not None and self.view.blocks:
+            self._reload_annotations()
+
     # Reading position -------------------------------------------------------
 
     @on(ParagraphView.CursorMoved)

@@ -23,6 +23,20 @@ class LibraryScreen(Screen[None]):
 
     BINDINGS: list[BindingType] = [
         Binding("enter", "open_article", "Open", tooltip="Read the selected article", id="open"),
+        Binding(
+            "slash",
+            "app.search_library",
+            "Search",
+            tooltip="Search the whole library (text, notes, tags)",
+            id="search",
+        ),
+        Binding(
+            "a",
+            "app.show_annotations",
+            "Annotations",
+            tooltip="All annotations, filterable by tag and text",
+            id="annotations",
+        ),
         Binding("i", "import", "Import", tooltip="Import a file or folder", id="import"),
         Binding("e", "export", "Export", tooltip="Export the article's annotations", id="export"),
         Binding("q", "app.quit", "Quit", tooltip="Leave reader", id="quit"),

@@ -1,0 +1,223 @@
+"""Every annotation in the library, filterable by tag and text; enter jumps to the passage."""
+
+from __future__ import annotations
+
+from textual import getters, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from annotations.models import AnnotationEntry
+from reader.safe import safe_text
+from reader.screens.article import ArticleScreen
+from reader.screens.confirm_dialog import ConfirmDialog
+from reader.screens.tag_filter_dialog import ALL_TAGS, TagFilterDialog
+from reader.widgets.annotation_list import AnnotationList
+from reader.words import plural
+
+FILTER_DELAY = 0.15
+"""Seconds after the last keystroke in the filter before the list is read again."""
+ORDERS = {"newest": "newest first", "text": "in text order"}
+"""The list's orders, as the library names them and as the header says them."""
+ORDER_SETTING = "annotations_order"
+"""The library setting that remembers the order between sessions."""
+
+
+class AnnotationsScreen(Screen[None]):
+    """All annotations across the library, newest first or in text order."""
+
+    BINDINGS: list[BindingType] = [
+        Binding("o", "toggle_order", "Order", tooltip="Newest first or in text order", id="order"),
+        Binding("slash", "focus_filter", "Filter", tooltip="Filter by text", id="filter-text"),
+        Binding("number_sign,f", "pick_tag", "Tag", tooltip="Filter by tag", id="filter-tag"),
+        Binding("d,delete", "delete", "Delete", tooltip="Delete the annotation", id="delete"),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            tooltip="Clear the filters, or go back",
+            id="back",
+        ),
+        Binding("q", "close", "Back", tooltip="Go back", show=False, id="close"),
+    ]
+    """List keys; moving and enter live on the AnnotationList."""
+
+    listing = getters.query_one(AnnotationList)
+    header = getters.query_one("#annotations-header", Static)
+    filter_input = getters.query_one("#annotations-filter", Input)
+    empty = getters.query_one("#annotations-empty", Static)
+
+    def __init__(self, tag: str | None = None) -> None:
+        super().__init__()
+        self.tag = tag
+        """The tag filtering the list, if any."""
+        self.text = ""
+        """The text filtering the list, if any."""
+        self.order = "newest"
+        """How the list is sorted: `newest` or `text`."""
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="annotations-header")
+        yield Input(
+            placeholder="/ filter by words in the passage, note or tags",
+            id="annotations-filter",
+            compact=True,
+        )
+        yield AnnotationList(id="annotations")
+        yield Static(id="annotations-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        saved = self.app.store.get_setting(ORDER_SETTING)
+        self.order = saved if saved in ORDERS else "newest"
+        self.listing.focus()
+
+    def on_screen_resume(self) -> None:
+        # On first show, and after an article or a dialog: anything may have changed.
+        if self.tag and self.tag.casefold() not in self._tag_names():
+            self.tag = None
+        self.reload(keep_cursor=True)
+
+    def _tag_names(self) -> set[str]:
+        return {tag.name.casefold() for tag in self.app.store.list_tags()}
+
+    # Reading --------------------------------------------------------------
+
+    def reload(self, keep_cursor: bool = False) -> None:
+        """Read the count again and show the list from the first page (or where it was)."""
+        store = self.app.store
+        tag, text, order = self.tag, self.text or None, self.order
+        total = store.count_annotation_entries(tag=tag, text=text)
+
+        def fetch(offset: int, limit: int) -> list[AnnotationEntry]:
+            return store.list_annotation_entries(
+                tag=tag, text=text, order=order, limit=limit, offset=offset
+            )
+
+        cursor = self.listing.cursor if keep_cursor else 0
+        self.listing.show(total, fetch, cursor=cursor)
+        self._show_header(total)
+
+    def _show_header(self, total: int) -> None:
+        parts = [Content.styled(plural(total, "annotation"), "bold")]
+        if self.tag:
+            parts.append(Content.styled(f"#{safe_text(self.tag)}", "$text-accent"))
+        if self.text:
+            parts.append(Content(f"“{safe_text(self.text)}”"))
+        parts.append(Content.styled(ORDERS[self.order], "$text-muted"))
+        self.header.update(Content(" · ").join(parts))
+        filtered = bool(self.tag or self.text)
+        if total:
+            message = ""
+        elif filtered:
+            message = "No annotations match. Escape clears the filters."
+        else:
+            message = "No annotations yet. Open an article and press h to highlight a passage."
+        self.empty.update(message)
+        self.set_class(not total, "-empty")
+
+    # Filters --------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        """Move to the text filter."""
+        self.filter_input.focus()
+
+    @on(Input.Changed, "#annotations-filter")
+    def _filter_changed(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(FILTER_DELAY, self.apply_filter)
+
+    def apply_filter(self) -> None:
+        """Filter the list by the text typed, if it changed."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        text = self.filter_input.value.strip()
+        if text != self.text:
+            self.text = text
+            self.reload()
+
+    @on(Input.Submitted, "#annotations-filter")
+    def _filter_submitted(self) -> None:
+        self.apply_filter()
+        self.listing.focus()
+
+    def action_pick_tag(self) -> None:
+        """Choose a tag to filter by (or all tags)."""
+
+        def chosen(tag: str | None) -> None:
+            if tag is None:
+                return
+            self.tag = None if tag == ALL_TAGS else tag
+            self.reload()
+
+        self.app.push_screen(TagFilterDialog(self.app.store.list_tags(), self.tag), chosen)
+
+    def tag_renamed(self, old: str, new: str) -> None:
+        """Follow a renamed tag with the filter, and show the list again."""
+        if self.tag and self.tag.casefold() == old.casefold():
+            self.tag = new
+        self.reload(keep_cursor=True)
+
+    def action_toggle_order(self) -> None:
+        """Sort newest first, or in text order (by article, then place)."""
+        self.order = "text" if self.order == "newest" else "newest"
+        self.app.store.set_setting(ORDER_SETTING, self.order)
+        self.reload()
+
+    # Acting on the selected annotation --------------------------------------
+
+    @on(AnnotationList.Selected)
+    def _selected(self, event: AnnotationList.Selected) -> None:
+        event.stop()
+        annotation = event.entry.annotation
+        if annotation.orphaned:
+            self.notify(
+                "This passage could not be found after a re-import; showing where it was",
+                severity="warning",
+            )
+        self.app.push_screen(
+            ArticleScreen(annotation.article_id, block=annotation.anchor.start_block)
+        )
+
+    def action_delete(self) -> None:
+        """Delete the selected annotation, after asking."""
+        entry = self.listing.selected
+        if entry is None:
+            self.notify("No annotation to delete", severity="warning")
+            return
+        annotation = entry.annotation
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            self.app.store.delete_annotation(annotation.id)
+            self.reload(keep_cursor=True)
+            self.notify("Annotation deleted")
+
+        extras = " with its tags and note" if annotation.tags or annotation.note.strip() else ""
+        self.app.push_screen(ConfirmDialog(f"Delete this annotation{extras}?"), confirmed)
+
+    def action_back(self) -> None:
+        """Clear the filters if any, else go back."""
+        if self.tag or self.text or self.filter_input.value:
+            self.tag = None
+            self.text = ""
+            with self.filter_input.prevent(Input.Changed):
+                self.filter_input.value = ""
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
+            self.listing.focus()
+            self.reload()
+            return
+        self.app.pop_screen()
+
+    def action_close(self) -> None:
+        """Go back to where the list was opened from."""
+        self.app.pop_screen()

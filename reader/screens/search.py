@@ -1,0 +1,173 @@
+"""Full-text search over the whole library: results update as you type."""
+
+from __future__ import annotations
+
+from textual import getters, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from annotations.models import SearchHit
+from reader.safe import safe_text
+from reader.screens.article import ArticleScreen
+from reader.widgets.status_line import StatusLine
+from reader.words import plural
+
+SEARCH_DELAY = 0.15
+"""Seconds after the last keystroke before the search runs."""
+RESULT_LIMIT = 100
+"""Results shown at most, best first."""
+MARK_STYLE = "bold $text-warning on $warning 25%"
+"""How a matched term stands out in a snippet (theme variables, so every theme works)."""
+SOURCE_LABELS = {"text": "text", "note": "note", "tag": "tag"}
+"""How each kind of match is named in a result."""
+
+
+def hit_prompt(hit: SearchHit) -> Content:
+    """A result as two lines: title, paragraph and kind of match; then the snippet."""
+    source = SOURCE_LABELS.get(hit.source, safe_text(hit.source))
+    head = Content.assemble(
+        (safe_text(hit.title) or "Untitled", "bold"),
+        (f"  ¶{hit.block + 1}", "$text-muted"),
+        (f"  {source}", "italic $text-secondary"),
+    )
+    # safe_text replaces character for character, so the marks still point at the terms.
+    snippet = Content(safe_text(hit.snippet))
+    for start, end in hit.marks:
+        snippet = snippet.stylize(MARK_STYLE, start, end)
+    return Content.assemble(head, "\n", snippet)
+
+
+class SearchScreen(Screen[None]):
+    """Search every article's text, notes and tags; enter opens the paragraph found."""
+
+    AUTO_FOCUS = "#search-query"
+
+    BINDINGS: list[BindingType] = [
+        Binding("escape", "back", "Back", tooltip="Back to where you were", id="back"),
+        Binding("down,j", "move(1)", "Next", tooltip="Next result", show=False, id="result-next"),
+        Binding(
+            "up,k", "move(-1)", "Previous", tooltip="Previous result", show=False, id="result-prev"
+        ),
+        Binding("pagedown", "page(1)", "Page down", tooltip="A screen of results down", show=False),
+        Binding("pageup", "page(-1)", "Page up", tooltip="A screen of results up", show=False),
+    ]
+    """Arrows move through the results while typing (j/k too, once the list has focus)."""
+
+    query_input = getters.query_one("#search-query", Input)
+    results = getters.query_one("#search-results", OptionList)
+    status = getters.query_one("#search-status", StatusLine)
+    empty = getters.query_one("#search-empty", Static)
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial_query = query
+        self.hits: list[SearchHit] = []
+        self._searched: str | None = None
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(
+            self.initial_query,
+            placeholder="Search the text, notes and tags of every article",
+            id="search-query",
+        )
+        yield StatusLine(id="search-status")
+        yield OptionList(id="search-results")
+        yield Static(id="search-empty")
+        yield Footer()
+
+    def on_screen_resume(self) -> None:
+        # On first show, and after an article: notes and tags may have changed there.
+        self.run_search(force=True)
+
+    # Searching ----------------------------------------------------------
+
+    @on(Input.Changed, "#search-query")
+    def _query_changed(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(SEARCH_DELAY, self.run_search)
+
+    def run_search(self, force: bool = False) -> None:
+        """Search for what is typed, unless that was the last search."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        query = self.query_input.value.strip()
+        if query == self._searched and not force:
+            return
+        keep = self.results.highlighted if query == self._searched else None
+        self._searched = query
+        self.hits = self.app.store.search(query, limit=RESULT_LIMIT) if query else []
+        options: list[Option | None] = []
+        for hit in self.hits:
+            # A rule between results (None) keeps two-line results apart.
+            options += [Option(hit_prompt(hit)), None]
+        self.results.set_options(options[:-1])
+        if self.hits:
+            self.results.highlighted = min(keep or 0, len(self.hits) - 1)
+            self.results.scroll_to_highlight()
+        self._show_status(query)
+
+    def _show_status(self, query: str) -> None:
+        shown = safe_text(query)
+        if not query:
+            self.status.text = "Type to search every article, note and tag"
+            self.empty.update(
+                Content(
+                    "Every word must match the start of a word, ignoring case and accents;\n"
+                    'put a phrase in "double quotes". Enter opens the paragraph found.'
+                )
+            )
+        elif not self.hits:
+            self.status.text = f"No matches for “{shown}”"
+            self.empty.update(Content(f"No matches for “{shown}”"))
+        else:
+            best = " (the best)" if len(self.hits) >= RESULT_LIMIT else ""
+            self.status.text = (
+                f"{plural(len(self.hits), 'result')}{best} for “{shown}”"
+                "  ·  ↑↓ choose  ·  enter opens"
+            )
+        self.set_class(not self.hits, "-empty")
+
+    # Moving and opening ---------------------------------------------------
+
+    def action_move(self, step: int) -> None:
+        """Highlight the next (1) or previous (-1) result."""
+        if not self.hits:
+            return
+        current = self.results.highlighted
+        self.results.highlighted = 0 if current is None else current + step
+
+    def action_page(self, direction: int) -> None:
+        """Move the highlight a screen of results down (1) or up (-1)."""
+        if direction > 0:
+            self.results.action_page_down()
+        else:
+            self.results.action_page_up()
+
+    @on(Input.Submitted, "#search-query")
+    def _submitted(self) -> None:
+        self.run_search()
+        if self.results.highlighted is not None:
+            self.open_hit(self.results.highlighted)
+
+    @on(OptionList.OptionSelected, "#search-results")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.open_hit(event.option_index)
+
+    def open_hit(self, index: int) -> None:
+        """Open the article of a result at the paragraph found."""
+        if 0 <= index < len(self.hits):
+            hit = self.hits[index]
+            self.app.push_screen(ArticleScreen(hit.article_id, block=hit.block))
+
+    def action_back(self) -> None:
+        """Leave the search."""
+        self.app.pop_screen()

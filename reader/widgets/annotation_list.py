@@ -1,0 +1,317 @@
+"""Every annotation of the library as a list, fetched page by page (Textual's Line API)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from annotations.models import HIGHLIGHT_COLORS, AnnotationEntry
+from reader.safe import safe_text
+
+ROW_HEIGHT = 2
+"""Lines per annotation: the passage, then where it is with its tags and note."""
+PAGE_SIZE = 100
+"""Annotations fetched from the library at a time."""
+CACHED_PAGES = 8
+"""Pages kept in memory; the rest are fetched again when scrolled back to."""
+GUTTER = 4
+"""Cells before the text: cursor bar, colour swatch, space."""
+
+Fetch = Callable[[int, int], Sequence[AnnotationEntry]]
+"""Reads `limit` annotations starting at `offset`: called as fetch(offset, limit)."""
+
+
+def one_line(text: str) -> str:
+    """Text on one line: every run of whitespace becomes one space, controls made visible."""
+    return safe_text(" ".join(text.split()))
+
+
+def fit(text: str, width: int) -> str:
+    """Text cut to at most `width` cells, with an ellipsis when cut."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1).rstrip() + "…"
+
+
+class AnnotationList(ScrollView, can_focus=True):
+    """A list of annotations with a cursor, any length: only the visible rows are read.
+
+    The screen gives the total and a function that reads a page of entries; the list
+    asks for the pages it shows and keeps a few of them.
+    """
+
+    COMPONENT_CLASSES = {
+        "annotation-list--cursor",
+        "annotation-list--cursor-gutter",
+        "annotation-list--title",
+        "annotation-list--meta",
+        "annotation-list--tags",
+        "annotation-list--note",
+        "annotation-list--orphaned",
+        *(f"annotation-list--swatch-{color}" for color in HIGHLIGHT_COLORS),
+    }
+    """Cursor, the parts of a row, and one swatch class per highlight colour."""
+
+    DEFAULT_CSS = """
+    AnnotationList {
+        background: $surface;
+        scrollbar-gutter: stable;
+        & > .annotation-list--cursor { background: $foreground 7%; }
+        &:focus > .annotation-list--cursor { background: $foreground 12%; }
+        & > .annotation-list--cursor-gutter { color: $text-accent; }
+        & > .annotation-list--title { color: $text-primary; }
+        & > .annotation-list--meta { color: $text-muted; }
+        & > .annotation-list--tags { color: $text-accent; }
+        & > .annotation-list--note { color: $text-muted; text-style: italic; }
+        & > .annotation-list--orphaned { color: $text-error; text-style: bold; }
+        & > .annotation-list--swatch-yellow { color: $warning; }
+        & > .annotation-list--swatch-green { color: $success; }
+        & > .annotation-list--swatch-blue { color: $primary; }
+        & > .annotation-list--swatch-pink { color: $error; }
+    }
+    """
+
+    BINDINGS: list[BindingType] = [
+        Binding("enter", "select", "Open", tooltip="Jump to the passage", id="open"),
+        Binding(
+            "down,j", "cursor(1)", "Next", tooltip="Next annotation", show=False, id="cursor-next"
+        ),
+        Binding(
+            "up,k",
+            "cursor(-1)",
+            "Previous",
+            tooltip="Previous annotation",
+            show=False,
+            id="cursor-prev",
+        ),
+        Binding(
+            "g,home", "first", "First", tooltip="First annotation", show=False, id="cursor-first"
+        ),
+        Binding("G,end", "last", "Last", tooltip="Last annotation", show=False, id="cursor-last"),
+        Binding(
+            "pagedown,space",
+            "page(1)",
+            "Page down",
+            tooltip="A screen down",
+            show=False,
+            id="page-down",
+        ),
+        Binding("pageup,b", "page(-1)", "Page up", tooltip="A screen up", show=False, id="page-up"),
+    ]
+    """Moving the cursor: by row, to the ends, by a screen; enter opens."""
+
+    cursor: reactive[int] = reactive(0, always_update=False, init=False)
+    """Index of the annotation under the cursor."""
+
+    class Selected(Message):
+        """The reader chose an annotation (enter, or a click on the cursor row)."""
+
+        def __init__(self, annotation_list: AnnotationList, entry: AnnotationEntry) -> None:
+            super().__init__()
+            self.annotation_list = annotation_list
+            self.entry = entry
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._total = 0
+        self._fetch: Fetch | None = None
+        self._pages: LRUCache[int, list[AnnotationEntry]] = LRUCache(CACHED_PAGES)
+        self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(256)
+        self._styles: dict[str, Style] = {}
+
+    # Data -----------------------------------------------------------------
+
+    @property
+    def total(self) -> int:
+        """How many annotations the list holds."""
+        return self._total
+
+    def show(self, total: int, fetch: Fetch, cursor: int = 0) -> None:
+        """Show a new list (or the same one, read again).
+
+        Args:
+            total: How many annotations there are.
+            fetch: Reads a page of them, as fetch(offset, limit).
+            cursor: Where to put the cursor (kept within the list).
+        """
+        self._total = max(0, total)
+        self._fetch = fetch
+        self._pages.clear()
+        self._strips.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, self._total * ROW_HEIGHT)
+        self.set_reactive(AnnotationList.cursor, self._clamp(cursor))
+        self.refresh()
+        self.call_after_refresh(self.scroll_to_cursor)
+
+    def entry(self, index: int) -> AnnotationEntry | None:
+        """The annotation at a position in the list, reading its page if needed."""
+        if not 0 <= index < self._total or self._fetch is None:
+            return None
+        number, offset = divmod(index, PAGE_SIZE)
+        page = self._pages.get(number)
+        if page is None:
+            page = list(self._fetch(number * PAGE_SIZE, PAGE_SIZE))
+            self._pages[number] = page
+        return page[offset] if offset < len(page) else None
+
+    @property
+    def selected(self) -> AnnotationEntry | None:
+        """The annotation under the cursor."""
+        return self.entry(self.cursor)
+
+    def _clamp(self, index: int) -> int:
+        return max(0, min(index, self._total - 1))
+
+    # Rendering ------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._strips.clear()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._strips.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, self._total * ROW_HEIGHT)
+        self.scroll_to_cursor()
+
+    def _style(self, name: str) -> Style:
+        """The ink of a component (no background, so it sits on the row's own)."""
+        style = self._styles.get(name)
+        if style is None:
+            full = self.get_component_rich_style(f"annotation-list--{name}")
+            style = self._styles[name] = Style(color=full.color, bold=full.bold, italic=full.italic)
+        return style
+
+    def _background(self) -> Style:
+        style = self._styles.get("cursor-background")
+        if style is None:
+            full = self.get_component_rich_style("annotation-list--cursor")
+            style = self._styles["cursor-background"] = Style(bgcolor=full.bgcolor)
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        row = round(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        index, line = divmod(row, ROW_HEIGHT)
+        if index >= self._total:
+            return Strip.blank(width, self.rich_style)
+        is_cursor = index == self.cursor
+        key = (index, line, is_cursor)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_row(index, line, is_cursor, width)
+            self._strips[key] = strip
+        return strip
+
+    def _render_row(self, index: int, line: int, is_cursor: bool, width: int) -> Strip:
+        base = self.rich_style
+        row_style = base + self._background() if is_cursor else base
+        entry = self.entry(index)
+        if entry is None:
+            return Strip([Segment(" " * width, row_style)], width)
+        annotation = entry.annotation
+        bar = Segment("▌" if is_cursor else " ", row_style + self._style("cursor-gutter"))
+        room = max(0, width - GUTTER)
+        if line == 0:
+            swatch = Segment("██", row_style + self._style(f"swatch-{annotation.color}"))
+            segments = [bar, swatch, Segment(" ", row_style)]
+            if annotation.orphaned:
+                label = fit("orphaned ", room)
+                segments.append(Segment(label, row_style + self._style("orphaned")))
+                room -= cell_len(label)
+            segments.append(Segment(fit(one_line(annotation.anchor.exact), room), row_style))
+        else:
+            segments = [bar, Segment("   ", row_style), *self._details(entry, room, row_style)]
+        strip = Strip(segments)
+        return strip.extend_cell_length(width, row_style).crop(0, width)
+
+    def _details(self, entry: AnnotationEntry, room: int, row_style: Style) -> list[Segment]:
+        """Second line: article title, paragraph, tags and the note's first line."""
+        annotation = entry.annotation
+        title = fit(one_line(entry.article_title) or "Untitled", max(12, room // 3))
+        parts: list[tuple[str, str]] = [
+            (title, "title"),
+            (f" · ¶{annotation.anchor.start_block + 1}", "meta"),
+        ]
+        if annotation.tags:
+            parts.append(("  " + " ".join(f"#{one_line(tag)}" for tag in annotation.tags), "tags"))
+        note = annotation.note.strip()
+        if note:
+            parts.append(("  ✎ " + one_line(note.splitlines()[0]), "note"))
+        segments: list[Segment] = []
+        for text, name in parts:
+            if room <= 0:
+                break
+            shown = fit(text, room)
+            segments.append(Segment(shown, row_style + self._style(name)))
+            room -= cell_len(shown)
+        return segments
+
+    # Cursor ---------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return self._clamp(value)
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_lines(old * ROW_HEIGHT, ROW_HEIGHT)
+        self.refresh_lines(new * ROW_HEIGHT, ROW_HEIGHT)
+        self.scroll_to_cursor()
+
+    def scroll_to_cursor(self) -> None:
+        """Scroll so the cursor row is visible."""
+        top = self.cursor * ROW_HEIGHT
+        height = self.scrollable_content_region.height
+        y = round(self.scroll_offset.y)
+        if top < y:
+            y = top
+        elif top + ROW_HEIGHT > y + height:
+            y = top + ROW_HEIGHT - height
+        else:
+            return
+        self.scroll_to(y=max(0, y), animate=False, immediate=True, force=True)
+
+    def action_cursor(self, step: int) -> None:
+        """Move the cursor by a number of rows."""
+        self.cursor = self._clamp(self.cursor + step)
+
+    def action_first(self) -> None:
+        """Move to the first annotation."""
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        """Move to the last annotation."""
+        self.cursor = self._clamp(self._total - 1)
+
+    def action_page(self, direction: int) -> None:
+        """Move the cursor a screen down (1) or up (-1)."""
+        rows = max(1, self.scrollable_content_region.height // ROW_HEIGHT - 1)
+        self.cursor = self._clamp(self.cursor + direction * rows)
+
+    def action_select(self) -> None:
+        """Open the annotation under the cursor."""
+        entry = self.selected
+        if entry is not None:
+            self.post_message(self.Selected(self, entry))
+
+    def on_click(self, event: events.Click) -> None:
+        index = (round(self.scroll_offset.y) + event.y) // ROW_HEIGHT
+        if index >= self._total:
+            return
+        if index == self.cursor and event.chain > 1:
+            self.action_select()
+        self.cursor = index

@@ -1,0 +1,165 @@
+"""The library-wide search screen, driven headless."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList
+
+from annotations.models import Block, BlockKind, Document
+from annotations.store import AnnotationStore
+from reader.screens.article import ArticleScreen
+from reader.screens.library import LibraryScreen
+from reader.screens.search import MARK_STYLE, SearchScreen
+from reader.widgets.paragraph_view import ParagraphView
+from tests.tui.conftest import AppFactory, screen_text
+
+SIZE = (100, 30)
+TYPING_PAUSE = 0.4
+"""Long enough for the search to run after the last keystroke."""
+
+
+def harbour_store(store: AnnotationStore) -> AnnotationStore:
+    """Two short articles with known paragraphs, one passage with a note."""
+    texts = [
+        "The harbour was quiet in the early morning.",
+        "Nobody walked on the quay before the ferry came.",
+        "The keeper wrote every ship into a ledger bound in green cloth.",
+    ]
+    store.import_document(
+        Document(
+            title="Harbour notes",
+            blocks=tuple(Block(BlockKind.PARAGRAPH, text) for text in texts),
+            source="/notes/harbour.txt",
+        )
+    )
+    coffee = store.import_document(
+        Document(
+            title="Kaffee und Zeit",
+            blocks=(
+                Block(BlockKind.PARAGRAPH, "Es gibt Menschen, die ihren Kaffee im Gehen trinken."),
+                Block(BlockKind.PARAGRAPH, "Zwischen Bahnsteig und Bürotür bleibt wenig Zeit."),
+            ),
+            source="/notes/kaffee.txt",
+        )
+    ).article
+    store.add_highlight(coffee.id, (0, 0), (0, 20), note="Remember the tide tables")
+    return store
+
+
+async def type_query(pilot: object, text: str) -> None:
+    """Type into the search field and wait for the results."""
+    await pilot.press(*text)  # type: ignore[attr-defined]
+    await pilot.pause(TYPING_PAUSE)  # type: ignore[attr-defined]
+
+
+async def test_slash_searches_and_enter_opens_paragraph(
+    store: AnnotationStore, make_app: AppFactory
+) -> None:
+    """/ opens the search; a result shows title, ¶, kind and the marked term; enter opens it."""
+    harbour_store(store)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        assert isinstance(app.screen, SearchScreen)
+        await type_query(pilot, "ledger")
+        screen = app.screen
+        assert [hit.block for hit in screen.hits] == [2]
+        shown = screen_text(app)
+        assert "Harbour notes" in shown and "¶3" in shown and "text" in shown
+        assert "ledger bound in green cloth" in shown
+        prompt = screen.query_one(OptionList).get_option_at_index(0).prompt
+        marked = [
+            prompt.plain[span.start : span.end] for span in prompt.spans if span.style == MARK_STYLE
+        ]
+        assert [text.casefold() for text in marked] == ["ledger"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen)
+        assert app.screen.query_one(ParagraphView).cursor == 2
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SearchScreen)
+        assert "ledger bound" in screen_text(app)
+
+
+async def test_query_without_accents_finds_accented_text(
+    store: AnnotationStore, make_app: AppFactory
+) -> None:
+    """Accents and case are folded: "BUROTUR" finds "Bürotür"."""
+    harbour_store(store)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await type_query(pilot, "BUROTUR")
+        hits = app.screen.hits
+        assert [(hit.title, hit.block) for hit in hits] == [("Kaffee und Zeit", 1)]
+        assert "Bürotür" in screen_text(app)
+
+
+async def test_notes_are_searched(store: AnnotationStore, make_app: AppFactory) -> None:
+    """A word from a note finds its passage, shown as a note match."""
+    harbour_store(store)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await type_query(pilot, "tide")
+        hits = app.screen.hits
+        assert [(hit.source, hit.block) for hit in hits] == [("note", 0)]
+        assert "note" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen)
+        assert app.screen.query_one(ParagraphView).cursor == 0
+
+
+async def test_no_matches_and_hint(store: AnnotationStore, make_app: AppFactory) -> None:
+    """An empty query shows a hint; a query without results says so; enter does nothing."""
+    harbour_store(store)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await pilot.pause()
+        assert "Type to search" in screen_text(app)
+        await type_query(pilot, "zebra")
+        assert "No matches for “zebra”" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SearchScreen)
+
+
+async def test_arrows_and_jk_move_between_results(
+    store: AnnotationStore, make_app: AppFactory
+) -> None:
+    """down/up move while typing; j/k move once the list has focus."""
+    harbour_store(store)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await type_query(pilot, "the")
+        results = app.screen.query_one(OptionList)
+        assert len(app.screen.hits) >= 3
+        assert results.highlighted == 0
+        await pilot.press("down", "down", "up")
+        assert results.highlighted == 1
+        assert app.screen.query_one("#search-query").value == "the"
+        await pilot.press("tab")
+        assert results.has_focus
+        await pilot.press("j", "j", "k")
+        assert results.highlighted == 2
+        chosen = app.screen.hits[2]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen)
+        assert app.screen.article_id == chosen.article_id
+        assert app.screen.query_one(ParagraphView).cursor == chosen.block
+
+
+async def test_escape_goes_back(store: AnnotationStore, make_app: AppFactory) -> None:
+    """Escape leaves the search for the library."""
+    harbour_store(store)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await type_query(pilot, "harbour")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LibraryScreen)
