@@ -155,8 +155,10 @@ def render_article_markdown(
 
 def _annotation_markdown(annotation: Annotation, blocks: Sequence[Block]) -> list[str]:
     parts = [_passage_markdown(passage_parts(annotation, blocks))]
-    if annotation.tags:
-        parts.append(" ".join(tag_hashtag(tag) for tag in annotation.tags))
+    # The colour as a readable word, after the tags: `#idea #bridges · colour: green`.
+    marks = [tag_hashtag(tag) for tag in annotation.tags]
+    marks.append(f"colour: {annotation.color}")
+    parts.append(" · ".join([" ".join(marks[:-1]), marks[-1]] if annotation.tags else marks))
     if annotation.note.strip():
         parts.append(_note_markdown(annotation.note))
     return parts

@@ -152,7 +152,7 @@ def test_export_one_article_to_stdout(db: Path, annotated: tuple[str, str]) -> N
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("---\ntitle: ")
     assert f"\n# {title}\n" in result.stdout
-    assert "\n#first\n" in result.stdout
+    assert "\n#first · colour: yellow\n" in result.stdout
     assert "My note." in result.stdout
     assert result.stdout.count("\n# ") == 1
 

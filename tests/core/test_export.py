@@ -142,7 +142,7 @@ def test_passages_and_notes_never_break_the_document(store: AnnotationStore, pas
         elif token.type not in ("paragraph_open", "paragraph_close", "heading_open"):
             assert token.type in ("heading_close", "blockquote_open", "blockquote_close")
     assert quoted == [expected]
-    assert outside == ["Title", "#t", expected]
+    assert outside == ["Title", "#t · colour: yellow", expected]
 
 
 def test_a_passage_across_blocks_with_code_stays_one_quote(store: AnnotationStore) -> None:
