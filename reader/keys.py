@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import App
+from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import Screen
 
@@ -56,3 +57,35 @@ def screen_keys(screen: Screen[object], app: App[object]) -> list[KeyEntry]:
         if label not in entry.keys:
             entry.keys.append(label)
     return list(entries.values())
+
+
+def movement_bindings(item: str) -> list[BindingType]:
+    """The keys that move a cursor through items: j/k and arrows, ends, screens.
+
+    Args:
+        item: What the cursor moves over, e.g. "paragraph" (used in the help texts).
+    """
+    return [
+        Binding(
+            "down,j", "cursor(1)", "Next", tooltip=f"Next {item}", show=False, id="cursor-next"
+        ),
+        Binding(
+            "up,k",
+            "cursor(-1)",
+            "Previous",
+            tooltip=f"Previous {item}",
+            show=False,
+            id="cursor-prev",
+        ),
+        Binding("g,home", "first", "First", tooltip=f"First {item}", show=False, id="cursor-first"),
+        Binding("G,end", "last", "Last", tooltip=f"Last {item}", show=False, id="cursor-last"),
+        Binding(
+            "space,pagedown",
+            "page(1)",
+            "Page down",
+            tooltip="A screen down",
+            show=False,
+            id="page-down",
+        ),
+        Binding("b,pageup", "page(-1)", "Page up", tooltip="A screen up", show=False, id="page-up"),
+    ]

@@ -17,6 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotations.models import HIGHLIGHT_COLORS, AnnotationEntry
+from reader.keys import movement_bindings
 from reader.safe import safe_text
 
 ROW_HEIGHT = 2
@@ -86,30 +87,7 @@ class AnnotationList(ScrollView, can_focus=True):
 
     BINDINGS: list[BindingType] = [
         Binding("enter", "select", "Open", tooltip="Jump to the passage", id="open"),
-        Binding(
-            "down,j", "cursor(1)", "Next", tooltip="Next annotation", show=False, id="cursor-next"
-        ),
-        Binding(
-            "up,k",
-            "cursor(-1)",
-            "Previous",
-            tooltip="Previous annotation",
-            show=False,
-            id="cursor-prev",
-        ),
-        Binding(
-            "g,home", "first", "First", tooltip="First annotation", show=False, id="cursor-first"
-        ),
-        Binding("G,end", "last", "Last", tooltip="Last annotation", show=False, id="cursor-last"),
-        Binding(
-            "pagedown,space",
-            "page(1)",
-            "Page down",
-            tooltip="A screen down",
-            show=False,
-            id="page-down",
-        ),
-        Binding("pageup,b", "page(-1)", "Page up", tooltip="A screen up", show=False, id="page-up"),
+        *movement_bindings("annotation"),
     ]
     """Moving the cursor: by row, to the ends, by a screen; enter opens."""
 

@@ -11,7 +11,7 @@ from itertools import accumulate, pairwise
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -20,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Block, BlockKind
+from reader.keys import movement_bindings
 from reader.safe import safe_text
 from reader.sentences import sentence_spans
 from reader.widgets.wrapping import hard_wrap_offsets, wrap_offsets
@@ -100,32 +101,7 @@ class ParagraphView(ScrollView, can_focus=True):
     }
     """
 
-    BINDINGS: list[BindingType] = [
-        Binding(
-            "down,j", "cursor(1)", "Next", tooltip="Next paragraph", show=False, id="cursor-next"
-        ),
-        Binding(
-            "up,k",
-            "cursor(-1)",
-            "Previous",
-            tooltip="Previous paragraph",
-            show=False,
-            id="cursor-prev",
-        ),
-        Binding(
-            "g,home", "first", "First", tooltip="First paragraph", show=False, id="cursor-first"
-        ),
-        Binding("G,end", "last", "Last", tooltip="Last paragraph", show=False, id="cursor-last"),
-        Binding(
-            "space,pagedown",
-            "page(1)",
-            "Page down",
-            tooltip="A screen down",
-            show=False,
-            id="page-down",
-        ),
-        Binding("b,pageup", "page(-1)", "Page up", tooltip="A screen up", show=False, id="page-up"),
-    ]
+    BINDINGS: list[BindingType] = movement_bindings("paragraph")
     """Moving the cursor: by paragraph, to the ends, by a screen."""
 
     cursor: reactive[int] = reactive(0, always_update=False, init=False)
