@@ -39,10 +39,10 @@ def copy_text(app: App[object], text: str) -> str:
     else:
         return "Copied to the clipboard"
     in_tmux = bool(os.environ.get("TMUX"))
+    app.copy_to_clipboard(text)
     if in_tmux and app._driver is not None:
-        app._clipboard = text
+        # tmux forwards the plain sequence with `set-clipboard on`, the wrapped one
+        # with `allow-passthrough on`; sending both works with either.
         app._driver.write(osc52_sequence(text, tmux=True))
-    else:
-        app.copy_to_clipboard(text)
-    where = "tmux and the terminal" if in_tmux else "the terminal"
-    return f"Copied through {where} (no system clipboard found)"
+        return "Sent to the terminal's clipboard (in tmux this needs set-clipboard on)"
+    return "Sent to the terminal's clipboard (no system clipboard found)"

@@ -182,7 +182,11 @@ class AnnotationsScreen(Screen[None]):
                 severity="warning",
             )
         self.app.push_screen(
-            ArticleScreen(annotation.article_id, block=annotation.anchor.start_block)
+            ArticleScreen(
+                annotation.article_id,
+                block=annotation.anchor.start_block,
+                annotation_id=annotation.id,
+            )
         )
 
     def action_delete(self) -> None:

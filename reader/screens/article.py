@@ -33,6 +33,7 @@ class ArticleScreen(Screen[None]):
     Args:
         article_id: The article to show.
         block: A block to open at (e.g. a search result); else the reading position.
+        annotation_id: An annotation to open at; h, c, t and n then act on it.
     """
 
     BINDINGS: list[BindingType] = [
@@ -86,10 +87,13 @@ class ArticleScreen(Screen[None]):
     view = getters.query_one(ParagraphView)
     status = getters.query_one(StatusLine)
 
-    def __init__(self, article_id: str, block: int | None = None) -> None:
+    def __init__(
+        self, article_id: str, block: int | None = None, annotation_id: str | None = None
+    ) -> None:
         super().__init__()
         self.article_id = article_id
         self.start_block = block
+        self._focused: str | None = annotation_id
         self.article: Article | None = None
         self._save_timer: Timer | None = None
         self._position: int | None = None
@@ -144,7 +148,9 @@ class ArticleScreen(Screen[None]):
         total = len(view.blocks)
         percent = round(100 * view.cursor / (total - 1)) if total > 1 else 100
         count = len(view.annotations)
-        here = view.annotations_at_cursor()
+        here = [a for a in view.annotations_at_cursor() if a.id == self._focused] or (
+            view.annotations_at_cursor()
+        )
         parts = [f"¶ {view.cursor + 1}/{total}", f"{percent}%", plural(count, "annotation")]
         if here:
             parts.append(f"here: {here[0].color}")
@@ -166,6 +172,10 @@ class ArticleScreen(Screen[None]):
 
     @on(ParagraphView.CursorMoved)
     def _cursor_moved(self, event: ParagraphView.CursorMoved) -> None:
+        if self._focused and not any(
+            a.id == self._focused for a in self.view.annotations_at_cursor()
+        ):
+            self._focused = None
         self._position = event.block
         self._update_status()
         if self._save_timer is not None:
@@ -205,11 +215,16 @@ class ArticleScreen(Screen[None]):
     # Annotations ---------------------------------------------------------
 
     def _annotation_here(self) -> Annotation | None:
-        """The annotation under the cursor, unless a selection asks for a new one."""
+        """The annotation under the cursor, unless a selection asks for a new one.
+
+        Where several overlap, the one jumped to (with ] or [, or from the annotations
+        list) is meant.
+        """
         if self.view.selection_anchor is not None:
             return None
         here = self.view.annotations_at_cursor()
-        return here[0] if here else None
+        focused = [a for a in here if a.id == self._focused]
+        return (focused or here or [None])[0]
 
     def _reload_annotations(self) -> None:
         self.view.set_annotations(self.app.store.list_annotations(self.article_id))
@@ -353,16 +368,23 @@ class ArticleScreen(Screen[None]):
             view.jump_to_match(direction)
             self._update_status()
             return
-        here = (view.cursor, view.cursor_span[0])
-        starts = sorted({(a.anchor.start_block, a.anchor.start_offset) for a in view.annotations})
+        # Annotations in text order; ones starting at the same place are visited in turn.
+        ordered = sorted(
+            view.annotations, key=lambda a: (a.anchor.start_block, a.anchor.start_offset, a.id)
+        )
+        keys = [(a.anchor.start_block, a.anchor.start_offset, a.id) for a in ordered]
+        current = next((k for k in keys if k[2] == self._focused), None)
+        here = current or (view.cursor, view.cursor_span[0], "\uffff" if direction > 0 else "")
         if direction > 0:
-            target = next((start for start in starts if start > here), None)
+            target = next((k for k in keys if k > here), None)
         else:
-            target = next((start for start in reversed(starts) if start < here), None)
+            target = next((k for k in reversed(keys) if k < here), None)
         if target is None:
-            self.notify("No more annotations" if starts else "No annotations yet")
+            self.notify("No more annotations" if keys else "No annotations yet")
             return
-        view.move_to(*target)
+        self._focused = target[2]
+        view.move_to(target[0], target[1])
+        self._update_status()
 
     def action_copy(self) -> None:
         """Copy the passage (selection, annotation, sentence or paragraph) with the title."""

@@ -90,7 +90,7 @@ class ParagraphView(ScrollView, can_focus=True):
         & > .paragraph-view--tags { color: $text-accent; }
         & > .paragraph-view--note { color: $text-muted; text-style: italic; }
         & > .paragraph-view--marker { color: $text-accent; text-style: bold; }
-        & > .paragraph-view--sentence { background: $accent 22%; }
+        & > .paragraph-view--sentence { text-style: bold underline; }
         & > .paragraph-view--selection { background: $accent 40%; }
         & > .paragraph-view--match { background: $secondary 35%; }
         & > .paragraph-view--match-current { background: $secondary 75%; text-style: bold; }
@@ -401,7 +401,7 @@ class ParagraphView(ScrollView, can_focus=True):
     def _style(self, name: str) -> Style:
         """The ink of a component: colour (blended over the background) and text style."""
         full = self.get_component_rich_style(f"paragraph-view--{name}")
-        return Style(color=full.color, bold=full.bold, italic=full.italic)
+        return Style(color=full.color, bold=full.bold, italic=full.italic, underline=full.underline)
 
     def _background(self, name: str) -> Style:
         """The background of a component, blended over the widget's background."""
@@ -490,7 +490,8 @@ class ParagraphView(ScrollView, can_focus=True):
             if mark_end <= start or mark_start >= end:
                 continue
             a, b = max(mark_start, start), min(mark_end, end)
-            look = self._background(name)
+            # The cursor sentence is underlined, so a highlight under it keeps its colour.
+            look = self._style(name) if name == "sentence" else self._background(name)
             if name == "match-current":
                 look += self._style(name)
             spans.append((a, b, look))

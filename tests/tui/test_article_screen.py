@@ -464,3 +464,37 @@ async def test_open_at_a_given_paragraph(library: AnnotationStore, make_app: App
         view = app.screen.query_one(ParagraphView)
         assert view.cursor == 120
         assert view.blocks[120].text[:30] in screen_text(app)
+
+
+async def test_opening_at_an_annotation_acts_on_it(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """Opened at one of two highlights in a paragraph, n edits that one, not the first."""
+    welcome = article_id(library, "Welcome")
+    first = library.add_highlight(welcome, (0, 0), (0, 5), note="first")
+    second = library.add_highlight(welcome, (0, 10), (0, 20), note="second")
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(ArticleScreen(welcome, block=0, annotation_id=second.id))
+        await pilot.pause()
+        await pilot.press("n", "end", *" edited", "ctrl+s")
+        await pilot.pause()
+    notes = {a.id: a.note for a in library.list_annotations(welcome)}
+    assert notes == {first.id: "first", second.id: "second edited"}
+
+
+async def test_jump_visits_annotations_in_the_same_paragraph(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """] visits each of several annotations in one paragraph, and c recolours that one."""
+    welcome = article_id(library, "Welcome")
+    one = library.add_highlight(welcome, (2, 0), (2, 5))
+    two = library.add_highlight(welcome, (2, 0), (2, 9))
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right_square_bracket", "right_square_bracket", "c")
+        await pilot.pause()
+    colours = {a.id: a.color for a in library.list_annotations(welcome)}
+    assert sorted([one.id, two.id])[1] in colours
+    assert sorted(colours.values()) == ["green", "yellow"]
+    assert colours[sorted([one.id, two.id])[1]] == "green"
