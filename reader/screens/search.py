@@ -12,6 +12,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotations.models import SearchHit
+from annotations.search import MIN_PREFIX
 from reader.safe import safe_text
 from reader.screens.article import ArticleScreen
 from reader.widgets.status_line import StatusLine
@@ -120,13 +121,21 @@ class SearchScreen(Screen[None]):
             self.status.text = "Type to search every article, note and tag"
             self.empty.update(
                 Content(
-                    "Every word must match the start of a word, ignoring case and accents;\n"
+                    f"Every word of {MIN_PREFIX} or more letters matches the start of a word,"
+                    " ignoring case and accents;\n"
                     'put a phrase in "double quotes". Enter opens the paragraph found.'
                 )
             )
         elif not self.hits:
             self.status.text = f"No matches for “{shown}”"
-            self.empty.update(Content(f"No matches for “{shown}”"))
+            hint = ""
+            words = query.replace('"', " ").split()
+            if any(len(word.rstrip("*")) < MIN_PREFIX and not word.endswith("*") for word in words):
+                hint = (
+                    f"\nWords shorter than {MIN_PREFIX} letters match whole words only:"
+                    " type more, or end a word with * to match its beginning."
+                )
+            self.empty.update(Content(f"No matches for “{shown}”{hint}"))
         else:
             best = " (the best)" if len(self.hits) >= RESULT_LIMIT else ""
             self.status.text = (

@@ -163,3 +163,14 @@ async def test_escape_goes_back(store: AnnotationStore, make_app: AppFactory) ->
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, LibraryScreen)
+
+
+async def test_short_words_explain_themselves(store: AnnotationStore, make_app: AppFactory) -> None:
+    """A one- or two-letter word without matches says that short words match whole."""
+    harbour_store(store)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await pilot.pause()
+        await type_query(pilot, "zq")
+        assert "match whole words only" in screen_text(app)
