@@ -16,6 +16,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from annotations.export import tag_hashtag
 from annotations.models import HIGHLIGHT_COLORS, AnnotationEntry
 from reader.keys import movement_bindings
 from reader.safe import safe_text
@@ -227,7 +228,9 @@ class AnnotationList(ScrollView, can_focus=True):
             (f" · ¶{annotation.anchor.start_block + 1}", "meta"),
         ]
         if annotation.tags:
-            parts.append(("  " + " ".join(f"#{one_line(tag)}" for tag in annotation.tags), "tags"))
+            parts.append(
+                ("  " + " ".join(one_line(tag_hashtag(tag)) for tag in annotation.tags), "tags")
+            )
         note = annotation.note.strip()
         if note:
             parts.append(("  ✎ " + one_line(note.splitlines()[0]), "note"))

@@ -19,6 +19,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from annotations.export import tag_hashtag
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Block, BlockKind
 from reader.keys import movement_bindings
 from reader.safe import safe_text
@@ -233,7 +234,8 @@ class ParagraphView(ScrollView, can_focus=True):
         meta: list[tuple[str, str]] = []
         for annotation in self._ending.get(index, ()):
             if annotation.tags:
-                tags = safe_text("  ".join(f"#{tag}" for tag in annotation.tags))
+                # The same #tag spelling as the Markdown export (no spaces).
+                tags = safe_text("  ".join(tag_hashtag(tag) for tag in annotation.tags))
                 meta.extend(("tags", tags[a:b]) for a, b in wrap_offsets(tags, width))
             note = annotation.note.strip()
             if note:
