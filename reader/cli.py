@@ -239,11 +239,14 @@ def _hit_json(hit: SearchHit) -> dict[str, object]:
 def search_command(obj: Context, query: Sequence[str], as_json: bool, limit: int) -> None:
     """Search the text of every article, and the notes and tags, best matches first.
 
-    Each word finds the words it starts (case and accents do not matter); put words in
-    double quotes to find them as a phrase. Prints one hit per line:
+    Each word of three or more letters finds the words it starts (case and accents do
+    not matter; shorter words match whole words, or their starts with `*`); put words
+    in double quotes to find them as a phrase. Prints one hit per line:
     `<id>  ¶<paragraph>  <title> — <snippet>`, the matches in «».
     """
     text = " ".join(query)
+    if not text.strip():
+        fail("search needs words to look for (see 'reader search --help')", code=2)
     with obj.store() as store:
         hits = store.search(text, limit=limit)
     if as_json:

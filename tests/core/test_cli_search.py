@@ -142,3 +142,12 @@ def test_search_and_tags_take_db_after_the_command(db: Path) -> None:
     listing = run("--help").stdout
     for command in ("search", "tags"):
         assert re.search(rf"^\s+{command}\s", listing, re.M), command
+
+
+def test_an_empty_search_is_a_usage_error(tmp_path: Path) -> None:
+    """`reader search ''` asks for words, with exit code 2, and opens no library."""
+    db = tmp_path / "lib.db"
+    result = run("--db", db, "search", "  ")
+    assert result.exit_code == 2
+    assert "needs words" in result.stderr
+    assert not db.exists()
