@@ -75,6 +75,15 @@ db_option = click.option(
 """`--db` accepted after a subcommand too: `reader list --db lib.db`."""
 
 
+json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+"""`--json`: machine-readable output instead of lines of text."""
+
+
+def echo_json(value: object) -> None:
+    """Print a value as indented JSON, keeping non-ASCII text readable."""
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
 def run_tui(store: AnnotationStore, open_article: str | None = None) -> None:
     """Start the TUI on a library."""
     from reader.app import ReaderApp
@@ -179,14 +188,14 @@ def _article_json(article: Article) -> dict[str, object]:
 
 @cli.command("list")
 @db_option
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@json_option
 @click.pass_obj
 def list_command(obj: Context, as_json: bool) -> None:
     """List the articles in the library."""
     with obj.store() as store:
         articles = store.list_articles()
     if as_json:
-        click.echo(json.dumps([_article_json(a) for a in articles], ensure_ascii=False, indent=2))
+        echo_json([_article_json(a) for a in articles])
         return
     for article in articles:
         title = safe_text(" ".join(article.title.split()))
@@ -227,7 +236,7 @@ def _hit_json(hit: SearchHit) -> dict[str, object]:
 @cli.command("search")
 @db_option
 @click.argument("query", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@json_option
 @click.option(
     "--limit",
     type=click.IntRange(min=1),
@@ -250,7 +259,7 @@ def search_command(obj: Context, query: Sequence[str], as_json: bool, limit: int
     with obj.store() as store:
         hits = store.search(text, limit=limit)
     if as_json:
-        click.echo(json.dumps([_hit_json(hit) for hit in hits], ensure_ascii=False, indent=2))
+        echo_json([_hit_json(hit) for hit in hits])
         return
     if not hits:
         click.echo(f"reader: no matches for {safe_text(text)!r}", err=True)
@@ -264,20 +273,14 @@ def search_command(obj: Context, query: Sequence[str], as_json: bool, limit: int
 
 @cli.command("tags")
 @db_option
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@json_option
 @click.pass_obj
 def tags_command(obj: Context, as_json: bool) -> None:
     """List the tags with how many annotations carry each, most used first."""
     with obj.store() as store:
         tags = store.list_tags()
     if as_json:
-        click.echo(
-            json.dumps(
-                [{"name": tag.name, "count": tag.count} for tag in tags],
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        echo_json([{"name": tag.name, "count": tag.count} for tag in tags])
         return
     names = [safe_text(tag.name) for tag in tags]
     width = max(map(len, names), default=0)
