@@ -915,3 +915,105 @@ class AnnotationStore:
         return self.db.execute(
             f"SELECT count(*) FROM annotations n WHERE {where}", params
         ).fetchone()[0]
+
+    # Restore -------------------------------------------------------------------
+
+    def find_article_by_content(self, digest: str) -> Article | None:
+        """The article whose title and text have this content hash, if any."""
+        rows = list(
+            self.db.query(self._ARTICLE_SELECT + " WHERE a.content_hash = ? LIMIT 1", [digest])
+        )
+        return self._article(rows[0]) if rows else None
+
+    def insert_restored_article(self, article: Article, blocks: Sequence[Block]) -> None:
+        """Add an article from a backup as it was: its id, timestamps and reading position.
+
+        Args:
+            article: The article (its words, block count and content hash are recomputed).
+            blocks: Its text.
+
+        Raises:
+            ValueError: If an article with that id exists.
+        """
+        document = Document(
+            article.title,
+            tuple(blocks),
+            article.source,
+            article.date,
+            article.author,
+            article.tags,
+            article.format,
+        )
+        row = self._article_row(document, content_hash(document))
+        row.update(
+            id=article.id,
+            position=min(max(0, article.position), max(0, len(blocks) - 1)),
+            opened_at=article.opened_at,
+            created_at=article.created_at,
+            updated_at=article.updated_at,
+        )
+        with self.db.atomic():
+            if self.db.execute("SELECT 1 FROM articles WHERE id = ?", [article.id]).fetchone():
+                raise ValueError(f"article {article.id} already exists")
+            self.db["articles"].insert(row)
+            self._insert_blocks(article.id, blocks)
+
+    def replace_restored_text(self, article: Article, document: Document, updated_at: str) -> int:
+        """Give an article the newer text and details of a backup, as a re-import does.
+
+        Its annotations are re-anchored in the new text (those that cannot be placed are
+        kept and marked orphaned); the article then carries the backup's `updated_at`.
+
+        Returns:
+            How many annotations became orphaned.
+        """
+        with self.db.atomic():
+            orphaned = self._replace_article(article, document, content_hash(document))
+            self.db.execute(
+                "UPDATE articles SET updated_at = ? WHERE id = ?", [updated_at, article.id]
+            )
+        return orphaned
+
+    def restore_reading_state(self, article_id: str, position: int, opened_at: str) -> None:
+        """Set the reading position and the time it was last opened, as a backup has them."""
+        self.db.execute(
+            "UPDATE articles SET position = min(max(0, ?), max(0, block_count - 1)), "
+            "opened_at = ? WHERE id = ?",
+            [position, opened_at, article_id],
+        )
+
+    def merge_annotation(self, annotation: Annotation) -> str:
+        """Put an annotation from a backup into the library; the newer version wins.
+
+        An unknown id is added as it is (id, anchor, tags, timestamps). A known one is
+        replaced only if the given one was changed later (`updated_at`); on a tie the
+        library's stays. Nothing is ever deleted. The anchor is stored as given: the
+        caller places it in the article's current text first.
+
+        Returns:
+            `added`, `updated` or `unchanged`.
+        """
+        row = {
+            "article_id": annotation.article_id,
+            **self._anchor_row(annotation.anchor),
+            "color": annotation.color,
+            "note": annotation.note,
+            "orphaned": int(annotation.orphaned),
+            "updated_at": annotation.updated_at,
+        }
+        with self.db.atomic():
+            found = self.db.execute(
+                "SELECT updated_at FROM annotations WHERE id = ?", [annotation.id]
+            ).fetchone()
+            if found is None:
+                row.update(id=annotation.id, created_at=annotation.created_at)
+                self.db["annotations"].insert(row)
+                self._write_tags(annotation.id, annotation.tags)
+                return "added"
+            if annotation.updated_at <= found[0]:
+                return "unchanged"
+            self.db["annotations"].update(annotation.id, row)
+            self.db.execute("DELETE FROM annotation_tags WHERE annotation_id = ?", [annotation.id])
+            self._write_tags(annotation.id, annotation.tags)
+            self._drop_unused_tags()
+            return "updated"

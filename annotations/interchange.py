@@ -1,0 +1,351 @@
+"""Exports for other programs and for backups: JSON (restorable), Readwise CSV, W3C JSON-LD.
+
+The JSON export is lossless and versioned; `read_backup` checks one completely and
+`restore` merges it into a library (see `annotations.restore`). CSV has Readwise's
+import columns. W3C is the Web Annotation Data Model in JSON-LD, whose
+`TextPositionSelector` offsets count characters in the article's whole text: its
+blocks joined by `annotations.anchoring.BLOCK_SEPARATOR` (a blank line, `"\\n\\n"`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import PurePosixPath, PureWindowsPath
+
+from annotations.anchoring import BLOCK_SEPARATOR, TextMap
+from annotations.export import tag_hashtag
+from annotations.models import Annotation, Article, Block
+from annotations.store import AnnotationStore, format_timestamp
+
+FORMAT_NAME = "reader-annotations"
+"""The `format` field of a JSON export."""
+
+FORMAT_VERSION = 1
+"""The version of the JSON export written; `restore` reads this version and older."""
+
+CSV_COLUMNS = ("Highlight", "Title", "Author", "URL", "Note", "Location", "Date")
+"""Readwise's CSV import columns, in order."""
+
+W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+"""The JSON-LD context of the Web Annotation Data Model."""
+
+
+def export_order(articles: Iterable[Article]) -> list[Article]:
+    """Articles oldest first (by import time, then id): the same order in every library."""
+    return sorted(articles, key=lambda article: (article.created_at, article.id))
+
+
+def _annotations_in_order(store: AnnotationStore, article_id: str) -> list[Annotation]:
+    """An article's annotations in text order, ties broken by id so the order is stable."""
+    annotations = store.list_annotations(article_id)
+    return sorted(
+        annotations,
+        key=lambda n: (
+            n.anchor.start_block,
+            n.anchor.start_offset,
+            n.anchor.end_block,
+            n.anchor.end_offset,
+            n.id,
+        ),
+    )
+
+
+# JSON -------------------------------------------------------------------------------------------
+
+
+def annotation_record(annotation: Annotation) -> dict[str, object]:
+    """One annotation as a JSON object of the export."""
+    anchor = annotation.anchor
+    return {
+        "id": annotation.id,
+        "anchor": {
+            "start_block": anchor.start_block,
+            "start_offset": anchor.start_offset,
+            "end_block": anchor.end_block,
+            "end_offset": anchor.end_offset,
+            "exact": anchor.exact,
+            "prefix": anchor.prefix,
+            "suffix": anchor.suffix,
+        },
+        "color": annotation.color,
+        "note": annotation.note,
+        "tags": list(annotation.tags),
+        "orphaned": annotation.orphaned,
+        "created_at": annotation.created_at,
+        "updated_at": annotation.updated_at,
+    }
+
+
+def article_record(
+    article: Article, blocks: Sequence[Block], annotations: Sequence[Annotation]
+) -> dict[str, object]:
+    """One article, with its text and annotations, as a JSON object of the export."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "date": article.date,
+        "author": article.author,
+        "tags": list(article.tags),
+        "format": article.format,
+        "position": article.position,
+        "opened_at": article.opened_at,
+        "created_at": article.created_at,
+        "updated_at": article.updated_at,
+        "content_hash": article.content_hash,
+        "blocks": [
+            {"kind": str(block.kind), "level": block.level, "text": block.text} for block in blocks
+        ],
+        "annotations": [annotation_record(annotation) for annotation in annotations],
+    }
+
+
+def _indented(value: object, depth: int) -> str:
+    """JSON of a value indented by 2 spaces a level, as if `depth` levels deep in a document."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    # JSON strings never hold a raw line break, so each line can simply be shifted.
+    return text.replace("\n", "\n" + "  " * depth)
+
+
+def iter_json(
+    store: AnnotationStore, articles: Sequence[Article], exported: datetime
+) -> Iterator[str]:
+    """The JSON export of articles, as pieces of text to write one after the other.
+
+    Only one article's text and annotations are in memory at a time.
+
+    Args:
+        store: The library.
+        articles: The articles to export (all of them for a full backup).
+        exported: The export time, written in the `exported` field.
+
+    Yields:
+        Consecutive pieces of one JSON document, indented like `json.dumps(indent=2)`.
+    """
+    head = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "exported": format_timestamp(exported),
+    }
+    yield _indented(head, 0)[:-2] + ',\n  "articles": ['
+    for number, article in enumerate(export_order(articles)):
+        record = article_record(
+            article, store.get_blocks(article.id), _annotations_in_order(store, article.id)
+        )
+        yield ("," if number else "") + "\n    " + _indented(record, 2)
+    yield ("\n  ]" if articles else "]") + "\n}\n"
+
+
+def export_json(store: AnnotationStore, articles: Sequence[Article] | None = None) -> str:
+    """The JSON export of some articles (all if None) as one string; see `iter_json`."""
+    chosen = store.list_articles() if articles is None else articles
+    return "".join(iter_json(store, chosen, store.clock()))
+
+
+# CSV (Readwise) ---------------------------------------------------------------------------------
+
+
+def readwise_date(timestamp: str) -> str:
+    """A stored timestamp as Readwise reads dates: `YYYY-MM-DD HH:MM:SS` (UTC)."""
+    return timestamp[:19].replace("T", " ")
+
+
+def web_url(source: str) -> str:
+    """The source if it is an http(s) URL, else an empty string."""
+    return source if source.lower().startswith(("http://", "https://")) else ""
+
+
+def readwise_note(annotation: Annotation) -> str:
+    """The note, after the tags in Readwise's inline tag syntax: `.tag1 .tag2` on the first line.
+
+    Readwise turns a note that starts with `.word` into a tag; tags with spaces or
+    symbols are spelled as in the Markdown export (`civic life` becomes `.civic-life`).
+    """
+    tags = " ".join("." + tag_hashtag(tag)[1:] for tag in annotation.tags)
+    note = annotation.note.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return "\n".join(part for part in (tags, note) if part)
+
+
+def csv_rows(article: Article, annotations: Sequence[Annotation]) -> Iterator[list[str]]:
+    """The CSV rows of an article's annotations, in `CSV_COLUMNS` order.
+
+    Location is the 1-based number of the paragraph where the passage starts; empty for
+    a passage no longer found in the text (its quote is still exported).
+    """
+    for annotation in annotations:
+        location = "" if annotation.orphaned else str(annotation.anchor.start_block + 1)
+        yield [
+            annotation.anchor.exact,
+            article.title,
+            article.author or "",
+            web_url(article.source),
+            readwise_note(annotation),
+            location,
+            readwise_date(annotation.created_at),
+        ]
+
+
+def iter_csv(store: AnnotationStore, articles: Sequence[Article]) -> Iterator[str]:
+    """The Readwise CSV of the articles' annotations, as pieces of text.
+
+    UTF-8 without a byte order mark, CRLF line ends, fields quoted where needed (a note's
+    line breaks stay inside its quoted field).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for article in export_order(articles):
+        writer.writerows(csv_rows(article, _annotations_in_order(store, article.id)))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def export_csv(store: AnnotationStore, articles: Sequence[Article]) -> str:
+    """The Readwise CSV as one string; see `iter_csv`."""
+    return "".join(iter_csv(store, articles))
+
+
+# W3C Web Annotation ----------------------------------------------------------------------------
+
+
+def source_iri(article: Article) -> str:
+    """An IRI for the article: its URL, a `file://` URI for an absolute path, else its urn:uuid."""
+    source = article.source
+    if web_url(source):
+        return source
+    for flavour in (PurePosixPath, PureWindowsPath):
+        path = flavour(source)
+        if source and path.is_absolute():
+            return path.as_uri()
+    return f"urn:uuid:{article.id}"
+
+
+def w3c_annotation(
+    article: Article, text: TextMap, annotation: Annotation, source: str
+) -> dict[str, object]:
+    """One annotation in the Web Annotation Data Model.
+
+    Args:
+        article: Its article.
+        text: The article's text (for the position selector).
+        annotation: The annotation.
+        source: The article's IRI (see `source_iri`).
+
+    Returns:
+        The annotation as a JSON-LD object (without `@context`).
+    """
+    anchor = annotation.anchor
+    selectors: list[dict[str, object]] = [
+        {
+            "type": "TextQuoteSelector",
+            "exact": anchor.exact,
+            "prefix": anchor.prefix,
+            "suffix": anchor.suffix,
+        }
+    ]
+    if not annotation.orphaned and anchor.end_block < len(text.texts):
+        selectors.append(
+            {
+                "type": "TextPositionSelector",
+                "start": text.to_global(anchor.start_block, anchor.start_offset),
+                "end": text.to_global(anchor.end_block, anchor.end_offset),
+            }
+        )
+    bodies: list[dict[str, object]] = []
+    if annotation.note.strip():
+        bodies.append(
+            {
+                "type": "TextualBody",
+                "purpose": "commenting",
+                "value": annotation.note,
+                "format": "text/plain",
+            }
+        )
+    bodies += [
+        {"type": "TextualBody", "purpose": "tagging", "value": tag} for tag in annotation.tags
+    ]
+    record: dict[str, object] = {
+        "id": f"urn:uuid:{annotation.id}",
+        "type": "Annotation",
+        "motivation": "commenting" if annotation.note.strip() else "highlighting",
+        "created": annotation.created_at,
+        "modified": annotation.updated_at,
+    }
+    if bodies:
+        record["body"] = bodies
+    style = f"reader-{annotation.color}"
+    record["stylesheet"] = {
+        "type": "CssStylesheet",
+        "value": f".{style} {{ background-color: {annotation.color}; }}",
+    }
+    record["target"] = {"source": source, "styleClass": style, "selector": selectors}
+    return record
+
+
+def iter_w3c(
+    store: AnnotationStore, articles: Sequence[Article], exported: datetime
+) -> Iterator[str]:
+    """The W3C export: one AnnotationCollection whose single AnnotationPage holds every annotation.
+
+    Each article's text and annotations are read in turn; the result is one JSON
+    document, given in pieces.
+
+    Args:
+        store: The library.
+        articles: The articles whose annotations to export.
+        exported: The export time (the collection's `generated`).
+
+    Yields:
+        Consecutive pieces of one JSON-LD document.
+    """
+    ordered = export_order(articles)
+    total = sum(article.annotation_count for article in ordered)
+    head = {
+        "@context": W3C_CONTEXT,
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "type": "AnnotationCollection",
+        "label": "Annotations exported from reader",
+        "generated": format_timestamp(exported),
+        "total": total,
+    }
+    page = {"id": f"urn:uuid:{uuid.uuid4()}", "type": "AnnotationPage", "startIndex": 0}
+    yield _indented(head, 0)[:-2] + ',\n  "first": ' + _indented(page, 1)[:-4] + ',\n    "items": ['
+    written = 0
+    for article in ordered:
+        annotations = _annotations_in_order(store, article.id)
+        if not annotations:
+            continue
+        text = TextMap([block.text for block in store.get_blocks(article.id)])
+        source = source_iri(article)
+        for annotation in annotations:
+            record = w3c_annotation(article, text, annotation, source)
+            yield ("," if written else "") + "\n      " + _indented(record, 3)
+            written += 1
+    yield ("\n    ]" if written else "]") + "\n  }\n}\n"
+
+
+def export_w3c(store: AnnotationStore, articles: Sequence[Article]) -> str:
+    """The W3C export as one string; see `iter_w3c`."""
+    return "".join(iter_w3c(store, articles, store.clock()))
+
+
+__all__ = [
+    "BLOCK_SEPARATOR",
+    "CSV_COLUMNS",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "W3C_CONTEXT",
+    "export_csv",
+    "export_json",
+    "export_w3c",
+    "iter_csv",
+    "iter_json",
+    "iter_w3c",
+]

@@ -1,0 +1,466 @@
+"""Restoring a JSON export into a library: check the whole file first, then merge.
+
+Merging never deletes anything and is idempotent: restoring a file twice does what
+restoring it once did. Where the file and the library both have an article or an
+annotation, the version changed last (`updated_at`) wins; on a tie the library's stays.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from annotations.anchoring import TextMap, reanchor
+from annotations.interchange import FORMAT_NAME, FORMAT_VERSION
+from annotations.models import (
+    HIGHLIGHT_COLORS,
+    Anchor,
+    Annotation,
+    Article,
+    Block,
+    BlockKind,
+    Document,
+)
+from annotations.store import AnnotationStore, content_hash, format_timestamp
+
+
+class RestoreError(ValueError):
+    """A file that cannot be restored; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class BackupArticle:
+    """One article of a backup, checked.
+
+    Attributes:
+        article: The article's details (its content hash is computed from its text).
+        blocks: Its text.
+        annotations: Its annotations, anchored in that text.
+    """
+
+    article: Article
+    blocks: tuple[Block, ...]
+    annotations: tuple[Annotation, ...]
+
+    @property
+    def document(self) -> Document:
+        """The article's title, text and details as a document, as an import gives them."""
+        article = self.article
+        return Document(
+            article.title,
+            self.blocks,
+            article.source,
+            article.date,
+            article.author,
+            article.tags,
+            article.format,
+        )
+
+
+@dataclass(frozen=True)
+class Backup:
+    """A checked JSON export.
+
+    Attributes:
+        exported: When it was made.
+        articles: Its articles.
+    """
+
+    exported: str
+    articles: tuple[BackupArticle, ...]
+
+
+@dataclass
+class RestoreSummary:
+    """What a restore did."""
+
+    articles_added: int = 0
+    articles_merged: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    annotations_added: int = 0
+    annotations_updated: int = 0
+    annotations_unchanged: int = 0
+    orphaned: int = 0
+
+    def line(self) -> str:
+        """One line, e.g. `restored: articles added 2, updated 0, unchanged 1; annotations ...`.
+
+        Articles whose text was already in the library under another id are counted
+        as `merged` (their annotations went to that article), and annotations that
+        could not be placed in the text as `orphaned`; both only when there are some.
+        """
+        articles = f"articles added {self.articles_added}"
+        if self.articles_merged:
+            articles += f", merged into same text {self.articles_merged}"
+        articles += f", updated {self.articles_updated}, unchanged {self.articles_unchanged}"
+        annotations = (
+            f"annotations added {self.annotations_added}, updated {self.annotations_updated}, "
+            f"unchanged {self.annotations_unchanged}"
+        )
+        if self.orphaned:
+            annotations += f" ({self.orphaned} no longer found in the text, kept as orphaned)"
+        return f"restored: {articles}; {annotations}"
+
+
+# Reading and checking ---------------------------------------------------------------------------
+
+
+def read_backup(path: Path) -> Backup:
+    """Read and check a JSON export completely, without touching any library.
+
+    Raises:
+        RestoreError: With a one-line reason (the caller adds the file name).
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RestoreError("no such file") from None
+    except IsADirectoryError:
+        raise RestoreError("is a folder, not a JSON export") from None
+    except OSError as error:
+        raise RestoreError(f"cannot read it: {error.strerror or error}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RestoreError("not a JSON export (not UTF-8 text)") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RestoreError(
+            f"not a JSON export (invalid JSON at line {error.lineno} column {error.colno})"
+        ) from None
+    except RecursionError:
+        raise RestoreError("not a JSON export (nested too deeply)") from None
+    return parse_backup(data)
+
+
+def parse_backup(data: object) -> Backup:
+    """Check a parsed JSON export and turn it into a `Backup`.
+
+    Raises:
+        RestoreError: With a one-line reason naming the first problem found.
+    """
+    if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
+        raise RestoreError(f'not a reader JSON export (no "format": "{FORMAT_NAME}")')
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise RestoreError(f"unknown export version {version!r}")
+    if version > FORMAT_VERSION:
+        raise RestoreError(
+            f"written by a newer version of reader (export version {version}; "
+            f"this one reads up to {FORMAT_VERSION}); upgrade reader to restore it"
+        )
+    fields = _Fields(data, "the export")
+    exported = fields.timestamp("exported")
+    items = fields.list("articles")
+    articles = []
+    article_ids: set[str] = set()
+    annotation_ids: set[str] = set()
+    for number, item in enumerate(items, 1):
+        article = _parse_article(item, number)
+        if article.article.id in article_ids:
+            raise RestoreError(f"article {number}: id {article.article.id} appears twice")
+        article_ids.add(article.article.id)
+        for annotation in article.annotations:
+            if annotation.id in annotation_ids:
+                raise RestoreError(f"article {number}: annotation id {annotation.id} appears twice")
+            annotation_ids.add(annotation.id)
+        articles.append(article)
+    return Backup(exported, tuple(articles))
+
+
+class _Fields:
+    """Typed access to the fields of one JSON object, with one-line errors naming it."""
+
+    def __init__(self, value: object, where: str) -> None:
+        if not isinstance(value, dict):
+            raise RestoreError(f"{where} is not a JSON object")
+        self.value: Mapping[str, Any] = value
+        self.where = where
+
+    def get(self, name: str, check: Callable[[Any], bool], kind: str) -> Any:
+        """A field's value, which must be present and pass the check (`kind` names it)."""
+        if name not in self.value:
+            raise RestoreError(f'{self.where}: field "{name}" is missing')
+        value = self.value[name]
+        if not check(value):
+            raise RestoreError(f'{self.where}: field "{name}" is not {kind}')
+        return value
+
+    def text(self, name: str, *, optional: bool = False, nonempty: bool = False) -> Any:
+        def check(value: Any) -> bool:
+            if value is None:
+                return optional
+            return isinstance(value, str) and (bool(value.strip()) or not nonempty)
+
+        kind = "a text" + (" or null" if optional else "") + (" (not empty)" if nonempty else "")
+        return self.get(name, check, kind)
+
+    def integer(self, name: str) -> int:
+        def check(value: Any) -> bool:
+            return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+        return self.get(name, check, "a whole number of 0 or more")
+
+    def boolean(self, name: str) -> bool:
+        return self.get(name, lambda value: isinstance(value, bool), "true or false")
+
+    def list(self, name: str) -> list[Any]:
+        return self.get(name, lambda value: isinstance(value, list), "a list")
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        def check(value: Any) -> bool:
+            return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+        return tuple(self.get(name, check, "a list of texts"))
+
+    def timestamp(self, name: str, *, optional: bool = False) -> Any:
+        value = self.text(name, optional=optional)
+        if value is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise RestoreError(f'{self.where}: field "{name}" is not a date and time') from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return format_timestamp(moment)
+
+
+_KINDS = {kind.value: kind for kind in BlockKind}
+
+
+def _parse_article(item: object, number: int) -> BackupArticle:
+    fields = _Fields(item, f"article {number}")
+    article_id = fields.text("id", nonempty=True)
+    where = f"article {number} ({article_id})"
+    fields.where = where
+    blocks = tuple(
+        _parse_block(block, f"{where}, block {index}")
+        for index, block in enumerate(fields.list("blocks"), 1)
+    )
+    annotations = tuple(
+        _parse_annotation(annotation, article_id, f"{where}, annotation {index}")
+        for index, annotation in enumerate(fields.list("annotations"), 1)
+    )
+    title = fields.text("title")
+    document = Document(
+        title,
+        blocks,
+        fields.text("source"),
+        fields.text("date", optional=True),
+        fields.text("author", optional=True),
+        fields.texts("tags"),
+        fields.text("format"),
+    )
+    article = Article(
+        id=article_id,
+        title=title,
+        source=document.source,
+        date=document.date,
+        author=document.author,
+        tags=document.tags,
+        format=document.format,
+        words=sum(len(block.text.split()) for block in blocks),
+        block_count=len(blocks),
+        position=fields.integer("position"),
+        annotation_count=len(annotations),
+        content_hash=content_hash(document),
+        created_at=fields.timestamp("created_at"),
+        updated_at=fields.timestamp("updated_at"),
+        opened_at=fields.timestamp("opened_at", optional=True),
+    )
+    return BackupArticle(article, blocks, annotations)
+
+
+def _parse_block(item: object, where: str) -> Block:
+    fields = _Fields(item, where)
+    kind = fields.text("kind")
+    if kind not in _KINDS:
+        raise RestoreError(f"{where}: unknown kind {kind!r}")
+    return Block(_KINDS[kind], fields.text("text"), fields.integer("level"))
+
+
+def _parse_annotation(item: object, article_id: str, where: str) -> Annotation:
+    fields = _Fields(item, where)
+    annotation_id = fields.text("id", nonempty=True)
+    anchor = _Fields(
+        fields.get("anchor", lambda value: isinstance(value, dict), "an object"), where
+    )
+    color = fields.text("color")
+    if color not in HIGHLIGHT_COLORS:
+        raise RestoreError(f"{where}: unknown colour {color!r}")
+    return Annotation(
+        id=annotation_id,
+        article_id=article_id,
+        anchor=Anchor(
+            anchor.integer("start_block"),
+            anchor.integer("start_offset"),
+            anchor.integer("end_block"),
+            anchor.integer("end_offset"),
+            anchor.text("exact"),
+            anchor.text("prefix"),
+            anchor.text("suffix"),
+        ),
+        color=color,
+        note=fields.text("note"),
+        tags=fields.texts("tags"),
+        orphaned=fields.boolean("orphaned"),
+        created_at=fields.timestamp("created_at"),
+        updated_at=fields.timestamp("updated_at"),
+    )
+
+
+# Merging ----------------------------------------------------------------------------------------
+
+
+def restore(store: AnnotationStore, backup: Backup) -> RestoreSummary:
+    """Merge a checked backup into a library, in one transaction.
+
+    - An article whose id is unknown is added as it was (same id, text, timestamps,
+      reading position), unless the library already holds the same title and text
+      under another id: then its annotations go to that article.
+    - An article the library has: if the backup's was changed later and differs, its
+      text and details replace the library's, and the library's annotations are
+      re-anchored as on a re-import. A later reading position is taken too.
+    - Annotations: unknown ones are added; known ones take the backup's version if it
+      was changed later. An annotation is placed in the article's current text (re-
+      anchored if the text differs from the backup's); one that cannot be placed is
+      kept, marked orphaned.
+
+    Args:
+        store: The library.
+        backup: What `read_backup` gave.
+
+    Returns:
+        What was done.
+    """
+    summary = RestoreSummary()
+    with store.db.atomic():
+        for item in backup.articles:
+            _restore_article(store, item, summary)
+    return summary
+
+
+def _restore_article(store: AnnotationStore, item: BackupArticle, summary: RestoreSummary) -> None:
+    theirs = item.article
+    try:
+        ours: Article | None = store.get_article(theirs.id)
+    except LookupError:
+        ours = None
+    if ours is None:
+        twin = store.find_article_by_content(theirs.content_hash)
+        if twin is None:
+            store.insert_restored_article(theirs, item.blocks)
+            summary.articles_added += 1
+            target = theirs.id
+        else:
+            _restore_reading_state(store, twin, theirs)
+            summary.articles_merged += 1
+            target = twin.id
+    else:
+        changed = False
+        if theirs.updated_at > ours.updated_at and _details(theirs) != _details(ours):
+            summary.orphaned += store.replace_restored_text(ours, item.document, theirs.updated_at)
+            changed = True
+        changed = _restore_reading_state(store, ours, theirs) or changed
+        if changed:
+            summary.articles_updated += 1
+        else:
+            summary.articles_unchanged += 1
+        target = ours.id
+    _restore_annotations(store, item, target, summary)
+
+
+def _details(article: Article) -> tuple[object, ...]:
+    """What a restore may replace in an article: its text (by hash) and details."""
+    return (
+        article.content_hash,
+        article.source,
+        article.date,
+        article.author,
+        article.tags,
+        article.format,
+    )
+
+
+def _restore_reading_state(store: AnnotationStore, ours: Article, theirs: Article) -> bool:
+    """Take the backup's reading position if it was opened later; True if it was taken."""
+    if theirs.opened_at is None or (
+        ours.opened_at is not None and theirs.opened_at <= ours.opened_at
+    ):
+        return False
+    store.restore_reading_state(ours.id, theirs.position, theirs.opened_at)
+    return True
+
+
+def _restore_annotations(
+    store: AnnotationStore, item: BackupArticle, target: str, summary: RestoreSummary
+) -> None:
+    if not item.annotations:
+        return
+    current = TextMap([block.text for block in store.get_blocks(target)])
+    theirs = TextMap([block.text for block in item.blocks])
+    for annotation in item.annotations:
+        placed = place_annotation(annotation, theirs, current)
+        if placed.orphaned and not annotation.orphaned:
+            summary.orphaned += 1
+        status = store.merge_annotation(replace(placed, article_id=target))
+        if status == "added":
+            summary.annotations_added += 1
+        elif status == "updated":
+            summary.annotations_updated += 1
+        else:
+            summary.annotations_unchanged += 1
+
+
+def _fits(anchor: Anchor, text: TextMap) -> bool:
+    """Whether an anchor's position lies in a text and holds exactly its quote."""
+    texts = text.texts
+    if not (0 <= anchor.start_block <= anchor.end_block < len(texts)):
+        return False
+    if anchor.start_offset > len(texts[anchor.start_block]):
+        return False
+    if anchor.end_offset > len(texts[anchor.end_block]):
+        return False
+    start = text.to_global(anchor.start_block, anchor.start_offset)
+    end = text.to_global(anchor.end_block, anchor.end_offset)
+    return start < end and text.text[start:end] == anchor.exact
+
+
+def place_annotation(annotation: Annotation, theirs: TextMap, current: TextMap) -> Annotation:
+    """An annotation from a backup, placed in the article's current text.
+
+    Kept as it is when its position still holds its quote; otherwise re-anchored as on
+    a re-import (its old position taken from the backup's text); marked orphaned, its
+    anchor kept, when it cannot be placed. An orphaned one stays orphaned.
+    """
+    if annotation.orphaned:
+        return annotation
+    anchor = annotation.anchor
+    if _fits(anchor, current):
+        return annotation
+    old_start = 0
+    if _fits(anchor, theirs):
+        old_start = theirs.to_global(anchor.start_block, anchor.start_offset)
+    placed = reanchor(anchor, old_start, current) if current.texts else None
+    if placed is None:
+        return replace(annotation, orphaned=True)
+    return replace(annotation, anchor=placed)
+
+
+__all__ = [
+    "Backup",
+    "BackupArticle",
+    "RestoreError",
+    "RestoreSummary",
+    "parse_backup",
+    "place_annotation",
+    "read_backup",
+    "restore",
+]
