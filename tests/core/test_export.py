@@ -122,7 +122,9 @@ def test_passages_and_notes_never_break_the_document(store: AnnotationStore, pas
         Block(BlockKind.PARAGRAPH, "After."),
     )
     article = store.import_document(Document("Title", blocks, source="/t.txt")).article
-    store.add_highlight(article.id, (1, 0), (1, len(passage)), tags=["t"], note=passage)
+    annotation = store.add_highlight(
+        article.id, (1, 0), (1, len(passage)), tags=["t"], note=passage
+    )
 
     body = markdown_body(export.article_markdown(store, store.get_article(article.id)))
     tokens = MarkdownIt("commonmark").parse(body)
@@ -142,7 +144,7 @@ def test_passages_and_notes_never_break_the_document(store: AnnotationStore, pas
         elif token.type not in ("paragraph_open", "paragraph_close", "heading_open"):
             assert token.type in ("heading_close", "blockquote_open", "blockquote_close")
     assert quoted == [expected]
-    assert outside == ["Title", "#t · colour: yellow", expected]
+    assert outside == ["Title", f"^{annotation.id}", "#t · colour: yellow", expected]
 
 
 def test_a_passage_across_blocks_with_code_stays_one_quote(store: AnnotationStore) -> None:
@@ -235,7 +237,7 @@ def test_export_folder_writes_only_inside_the_folder(
         store.import_document(Document(title, blocks, source=f"/{number}.txt"))
     folder = tmp_path / "out" / "notes"
 
-    written = export.export_markdown_folder(store, folder, store.list_articles())
+    written = export.export_markdown_folder(store, folder, store.list_articles()).new
 
     assert len(written) == 4
     assert sorted(p.parent for p in written) == [folder] * 4
@@ -299,3 +301,159 @@ def test_note_line_breaks_survive_rendering(store: AnnotationStore) -> None:
     html = MarkdownIt("commonmark").render(export.article_markdown(store, article))
     assert "<p>line one<br />\nline two</p>" in html
     assert "<p>second para</p>" in html
+
+
+# Exporting into a folder again (an Obsidian vault) ----------------------------------------------
+
+
+def folder_files(folder: Path) -> dict[str, str]:
+    """Every file in a folder, by name, with its text."""
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.iterdir())}
+
+
+def annotated_library(store: AnnotationStore) -> list[str]:
+    """Three annotated articles, two of them sharing a title; their ids."""
+    ids = []
+    for number, title in enumerate(["Rivers", "Same title", "Same title"]):
+        blocks = (Block(BlockKind.PARAGRAPH, f"Water runs down the hill number {number}."),)
+        article = store.import_document(Document(title, blocks, source=f"/{number}.txt")).article
+        store.add_highlight(article.id, (0, 0), (0, 5), tags=["water"], note=f"Note {number}")
+        ids.append(article.id)
+    return ids
+
+
+def test_block_ids_are_stable_and_safe_for_obsidian(store: AnnotationStore) -> None:
+    """Each quote is followed by `^id` from the annotation id: letters, digits and dashes only."""
+    article_id = annotated_library(store)[0]
+    annotation = store.list_annotations(article_id)[0]
+    odd = replace_id(annotation, "a.b/c d_é")
+
+    assert export.block_id(annotation) == annotation.id
+    assert export.block_id(odd) == "a-b-c-d"
+    markdown = export.article_markdown(store, store.get_article(article_id))
+    assert f"\n> Water\n\n^{annotation.id}\n\n#water · colour: yellow\n" in markdown
+    again = export.article_markdown(store, store.get_article(article_id))
+    assert again.split("\n# ", 1)[1] == markdown.split("\n# ", 1)[1]
+
+
+def replace_id(annotation: object, new_id: str) -> object:
+    """The annotation with another id."""
+    from dataclasses import replace
+
+    return replace(annotation, id=new_id)  # type: ignore[type-var]
+
+
+def test_exporting_twice_into_a_folder_changes_nothing(
+    store: AnnotationStore, tmp_path: Path
+) -> None:
+    """The second export finds the first one's files: same files, same bytes, same times."""
+    annotated_library(store)
+    folder = tmp_path / "vault"
+
+    first = export.export_markdown_folder(store, folder, store.list_articles())
+    before = folder_files(folder)
+    times = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
+    second = export.export_markdown_folder(store, folder, store.list_articles())
+
+    assert (len(first.new), len(first.updated), len(first.unchanged)) == (3, 0, 0)
+    assert (len(second.new), len(second.updated), len(second.unchanged)) == (0, 0, 3)
+    assert folder_files(folder) == before
+    assert {path.name: path.stat().st_mtime_ns for path in folder.iterdir()} == times
+    assert second.line(folder) == f"exported 3 articles to {folder} (0 new, 0 updated, 3 unchanged)"
+
+
+def test_a_changed_article_updates_its_own_file_even_after_a_title_change(
+    store: AnnotationStore, tmp_path: Path
+) -> None:
+    """A new title (so a new slug) and a new note rewrite the same file; others stay untouched."""
+    ids = annotated_library(store)
+    folder = tmp_path / "vault"
+    export.export_markdown_folder(store, folder, store.list_articles())
+    names = {export.exported_reader_id(path): path.name for path in folder.iterdir()}
+    untouched = folder_files(folder)
+    blocks = store.get_blocks(ids[0])
+    store.import_document(Document("Rivers and seas", tuple(blocks), source="/0.txt"))
+    annotation = store.list_annotations(ids[0])[0]
+    store.set_note(annotation.id, "A changed note")
+
+    done = export.export_markdown_folder(store, folder, store.list_articles())
+
+    assert [path.name for path in done.updated] == [names[ids[0]]] == ["rivers.md"]
+    assert len(done.unchanged) == 2 and not done.new
+    after = folder_files(folder)
+    assert sorted(after) == sorted(untouched)
+    assert "# Rivers and seas" in after["rivers.md"]
+    assert "A changed note" in after["rivers.md"]
+    assert f"^{annotation.id}" in after["rivers.md"]
+    for name in after:
+        if name != "rivers.md":
+            assert after[name] == untouched[name]
+
+
+def test_files_that_are_not_ours_are_never_touched(store: AnnotationStore, tmp_path: Path) -> None:
+    """A user's note with the slug's name keeps its text; the article gets another name."""
+    ids = annotated_library(store)
+    folder = tmp_path / "vault"
+    folder.mkdir()
+    mine = {
+        "rivers.md": "# My own rivers note\n",
+        "other.md": "---\ntitle: x\n---\nno reader_id here\n",
+        "binary.md": "\udcff",
+    }
+    (folder / "rivers.md").write_text(mine["rivers.md"], encoding="utf-8")
+    (folder / "other.md").write_text(mine["other.md"], encoding="utf-8")
+    (folder / "binary.md").write_bytes(b"\xff\xfe\x00garbage")
+
+    done = export.export_markdown_folder(store, folder, store.list_articles())
+
+    assert (folder / "rivers.md").read_text(encoding="utf-8") == mine["rivers.md"]
+    assert (folder / "other.md").read_text(encoding="utf-8") == mine["other.md"]
+    assert (folder / "binary.md").read_bytes() == b"\xff\xfe\x00garbage"
+    assert len(done.new) == 3
+    rivers = next(p for p in done.new if export.exported_reader_id(p) == ids[0])
+    assert rivers.name == f"rivers-{ids[0][:8]}.md"
+    again = export.export_markdown_folder(store, folder, store.list_articles())
+    assert sorted(again.unchanged) == sorted(done.new)
+    assert len(list(folder.iterdir())) == 6
+
+
+def test_an_edited_export_is_rewritten_and_its_name_kept(
+    store: AnnotationStore, tmp_path: Path
+) -> None:
+    """A file of ours edited by hand (even renamed) is found by its reader_id and rewritten."""
+    ids = annotated_library(store)
+    folder = tmp_path / "vault"
+    export.export_markdown_folder(store, folder, store.list_articles())
+    (folder / "rivers.md").rename(folder / "My rivers.md")
+    path = folder / "My rivers.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nMy own addition.\n", encoding="utf-8")
+
+    done = export.export_markdown_folder(store, folder, store.list_articles())
+
+    assert done.updated == [path]
+    assert "My own addition" not in path.read_text(encoding="utf-8")
+    assert export.exported_reader_id(path) == ids[0]
+    assert not (folder / "rivers.md").exists()
+
+
+def test_exported_reader_id_reads_only_our_front_matter(tmp_path: Path) -> None:
+    """The id comes from `reader_id:` inside a front matter at the very start, nowhere else."""
+    cases = {
+        "ours.md": '---\ntitle: "x"\nreader_id: "abc"\n---\n# x\n',
+        "crlf.md": '---\r\ntitle: "x"\r\nreader_id: "abc"\r\n---\r\n',
+        "late.md": '# x\n---\nreader_id: "abc"\n---\n',
+        "body.md": '---\ntitle: "x"\n---\nreader_id: "abc"\n',
+        "bad.md": "---\nreader_id: abc\n---\n",
+        "empty.md": '---\nreader_id: ""\n---\n',
+    }
+    for name, text in cases.items():
+        (tmp_path / name).write_bytes(text.encode("utf-8"))
+    found = {name: export.exported_reader_id(tmp_path / name) for name in cases}
+    assert found == {
+        "ours.md": "abc",
+        "crlf.md": "abc",
+        "late.md": None,
+        "body.md": None,
+        "bad.md": None,
+        "empty.md": None,
+    }
