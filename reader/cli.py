@@ -134,6 +134,11 @@ def open_command(obj: Context, target: str) -> None:
         run_tui(store, open_article=article_id)
 
 
+def _progress_item(item: Path | str | None) -> str | None:
+    """What the import progress bar shows after its count: the file just imported."""
+    return item.name if isinstance(item, Path) else item
+
+
 @cli.command("import")
 @db_option
 @click.argument("paths", nargs=-1, required=True)
@@ -158,8 +163,14 @@ def import_command(obj: Context, paths: Sequence[str]) -> None:
         files.extend(iter_files([path]))
     with obj.store() as store:
         if sys.stderr.isatty() and len(files) > 1:
-            with click.progressbar(length=len(files), label="Importing", file=sys.stderr) as bar:
-                done = import_files(store, files, on_file=lambda _: bar.update(1))
+            with click.progressbar(
+                length=len(files),
+                label="Importing",
+                file=sys.stderr,
+                show_pos=True,
+                item_show_func=_progress_item,
+            ) as bar:
+                done = import_files(store, files, on_file=lambda item: bar.update(1, item))
         else:
             done = import_files(store, files)
     done.failures[:0] = summary.failures
