@@ -14,6 +14,7 @@ class BlockKind(StrEnum):
     LIST_ITEM = "list"
     QUOTE = "quote"
     CODE = "code"
+    TABLE = "table"
 
 
 HIGHLIGHT_COLORS: tuple[str, ...] = ("yellow", "green", "blue", "pink")
@@ -25,8 +26,9 @@ class Block:
     """One navigable unit of an article's text.
 
     Attributes:
-        kind: What the block is (paragraph, heading, list item, quote, code).
-        text: The block's text; code keeps its line breaks, other kinds are one line.
+        kind: What the block is (paragraph, heading, list item, quote, code, table).
+        text: The block's text; code and tables (one line per row) keep their line
+            breaks, other kinds are one line.
         level: Heading level (1-6) or list nesting depth (1-based); 0 otherwise.
     """
 

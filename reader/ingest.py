@@ -7,6 +7,7 @@ import datetime
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,9 @@ from reader.sentences import first_sentence
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-IMPORTABLE_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES
+IMPORTABLE_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES
+TABLE_SEPARATOR = " │ "
+"""Between the cells of a table row (tables are one line per row)."""
 MAX_TITLE = 120
 """Titles are shorter than this many characters."""
 
@@ -26,6 +29,7 @@ _DATE_TOKEN = re.compile(r"\A\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)(?![\d-])[ \t]*(?
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
 _BYLINE = re.compile(r"^(?:by|door|von|par|por|di)\s+(\S.{0,78})$", re.IGNORECASE)
 if TYPE_CHECKING:
+    from annotations.models import ImportResult
     from annotations.store import AnnotationStore
 
 
@@ -36,38 +40,158 @@ class ImportFailure(Exception):
 # Decoding ------------------------------------------------------------------
 
 
-def decode_bytes(data: bytes) -> str:
-    """Decode a text file's bytes: BOMs first, then UTF-8, then cp1252.
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_LEGACY = "cp1252"
+"""The 8-bit code page assumed unless another one clearly reads better."""
+_SCRIPT_FAMILIES = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HALFWIDTH": "CJK", "FULLWIDTH": "CJK"}
+_WORD = re.compile(r"[^\W\d_]+")
+_TAG = re.compile(r"<[^>]*>")
+_IN_WORD_MARKS = frozenset("\u2019\u2018\u00b7\u2010\u2011\u00ad")
+"""Non-letters that real text has between letters: apostrophes, middle dot, hyphens."""
 
-    Undecodable bytes never raise: text that is mostly UTF-8 keeps UTF-8 with its
-    broken bytes replaced; a legacy 8-bit file falls back to cp1252 with the few
-    bytes it leaves undefined replaced.
 
-    Raises:
-        ImportFailure: For binary data (NUL bytes without a UTF-16 BOM).
+def decode_unicode(data: bytes) -> str | None:
+    """Decode bytes that announce a Unicode encoding: a BOM, or UTF-16 without one.
+
+    Returns:
+        The text, or None if the bytes do not look like UTF-16/32 with a BOM or UTF-16.
     """
-    for bom, encoding in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
+    for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace")
-    if b"\x00" in data[:8192]:
-        raise ImportFailure("binary file, not text")
+    head = data[:4096]
+    pairs = len(head) // 2
+    if pairs >= 4:
+        even, odd = head[0 : 2 * pairs : 2].count(0), head[1 : 2 * pairs : 2].count(0)
+        # Mostly-Latin UTF-16 without a BOM: every other byte is NUL, the others never.
+        for nuls, others, encoding in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+            if nuls >= 0.6 * pairs and others == 0 and len(data) % 2 == 0:
+                try:
+                    return data.decode(encoding)
+                except UnicodeDecodeError:
+                    return None
+    return None
+
+
+def decode_utf8(data: bytes) -> str | None:
+    """Decode bytes that are UTF-8, or nearly so.
+
+    A UTF-8 file with a few broken bytes stays UTF-8 (the bad bytes replaced):
+    reading it as a legacy code page would garble every accented letter in it.
+
+    Returns:
+        The text, or None if the bytes are not (mostly) UTF-8.
+    """
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    # A UTF-8 file with a few broken bytes stays UTF-8 (the bad bytes replaced);
-    # reading it as cp1252 would garble every accented letter in it.
     lenient = data.decode("utf-8", errors="replace")
     broken = lenient.count("\ufffd")
     if sum(ord(ch) > 127 for ch in lenient) - broken > broken:
         return lenient
-    return data.decode("cp1252", errors="replace")
+    return None
+
+
+def _script(ch: str) -> str:
+    if ch < "\u0250":
+        return "LATIN"
+    name = unicodedata.name(ch, "")
+    first = name.split(" ", 1)[0]
+    return "CJK" if first.startswith("CJK") else _SCRIPT_FAMILIES.get(first, first)
+
+
+def oddity(text: str) -> int:
+    """How much a decoded text looks like it was decoded with the wrong code page.
+
+    Counts replacement and control characters, symbols wedged between letters
+    (`Ÿród³o`), words mixing scripts (`ййn`) and Latin words made mostly of
+    accented letters (`Ïðèâåò`, Cyrillic read as cp1252). Lower is better.
+    """
+    score = 10 * text.count("\ufffd")
+    score += 5 * sum(
+        1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v"
+    )
+    for index, ch in enumerate(text):
+        if (
+            ch > "\x7f"
+            and not ch.isalpha()
+            and ch not in _IN_WORD_MARKS
+            and 0 < index < len(text) - 1
+            and text[index - 1].isalpha()
+            and text[index + 1].isalpha()
+        ):
+            score += 2
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if word.isascii():
+            continue
+        scripts = {_script(ch) for ch in word}
+        if len(scripts) > 1:
+            score += 3
+        elif scripts == {"LATIN"} and len(word) >= 4:
+            accented = sum(ch > "\x7f" for ch in word)
+            score += 2 if accented * 2 > len(word) else 0
+    return score
+
+
+def decode_legacy(data: bytes, *, markup: bool = False) -> str:
+    """Decode text in an unknown 8-bit or legacy multi-byte encoding.
+
+    cp1252 (which browsers also use for latin-1) is assumed unless
+    charset-normalizer proposes an encoding that clearly reads better by `oddity`:
+    the detector alone often misreads short Dutch, French or German texts.
+
+    Args:
+        data: The bytes (not valid UTF-8).
+        markup: Whether the bytes are HTML, whose tags are left out when judging.
+    """
+    from charset_normalizer import from_bytes
+
+    sample = data[:200_000]
+
+    def judged(text: str) -> int:
+        return oddity(_TAG.sub(" ", text) if markup else text)
+
+    western = data.decode(_LEGACY, errors="replace")
+    best, best_score = western, judged(western[: len(sample)])
+    western_score = best_score
+    for match in list(from_bytes(sample))[:4]:
+        if match.encoding in (_LEGACY, "ascii", "utf_8"):
+            continue
+        try:
+            text = data.decode(match.encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        score = judged(text[: len(sample)])
+        if score < best_score and 2 * score < western_score and western_score - score >= 2:
+            best, best_score = text, score
+    return best
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode a text file's bytes: BOMs and UTF-16, then UTF-8, then legacy code pages.
+
+    Undecodable bytes never raise: text that is mostly UTF-8 keeps UTF-8 with its
+    broken bytes replaced; a legacy 8-bit file is read as cp1252 (with the few
+    bytes it leaves undefined replaced) unless another code page clearly fits.
+
+    Raises:
+        ImportFailure: For binary data (NUL bytes without a BOM, not UTF-16).
+    """
+    text = decode_unicode(data)
+    if text is not None:
+        return text
+    if b"\x00" in data[:8192]:
+        raise ImportFailure("binary file, not text")
+    text = decode_utf8(data)
+    return text if text is not None else decode_legacy(data)
 
 
 def normalize_newlines(text: str) -> str:
@@ -322,9 +446,9 @@ def parse_markdown(text: str, source: str = "") -> Document:
         elif kind == "tr_open":
             row = []
         elif kind == "tr_close" and table_rows is not None:
-            table_rows.append(" | ".join(row))
+            table_rows.append(TABLE_SEPARATOR.join(row))
         elif kind == "table_close" and table_rows is not None:
-            blocks.append(Block(BlockKind.CODE, "\n".join(table_rows)))
+            blocks.append(Block(BlockKind.TABLE, "\n".join(table_rows)))
             table_rows = None
         elif kind == "inline":
             content = _inline_text(token)
@@ -388,15 +512,15 @@ def _looks_like_markdown(text: str) -> bool:
     return head.startswith("---\n") or bool(re.search(r"^(#{1,6} |```|\* |- )", head, re.M))
 
 
-def load_document(path: Path) -> Document:
-    """Read a file into a document, by its extension, then by sniffing its content.
+def _looks_like_html(text: str) -> bool:
+    head = text.lstrip("\ufeff \t\r\n")[:1000].lower()
+    return head.startswith(("<!doctype html", "<html")) or bool(
+        re.search(r"<(?:html|head|body)[\s>]", head)
+    )
 
-    Raises:
-        ImportFailure: With a one-line reason when the file cannot be imported.
-    """
-    suffix = path.suffix.lower()
-    if suffix in HTML_SUFFIXES:
-        raise ImportFailure("HTML pages are not supported yet")
+
+def _read(path: Path) -> bytes:
+    """A file's bytes, with a one-line reason if it cannot be read or is empty."""
     try:
         data = path.read_bytes()
     except IsADirectoryError:
@@ -405,16 +529,35 @@ def load_document(path: Path) -> Document:
         raise ImportFailure(f"cannot read: {error.strerror or error}") from None
     if not data.strip():
         raise ImportFailure("empty file, no text to read")
+    return data
+
+
+def load_document(path: Path) -> Document:
+    """Read a file into a document, by its extension, then by sniffing its content.
+
+    Raises:
+        ImportFailure: With a one-line reason when the file cannot be imported.
+    """
+    suffix = path.suffix.lower()
+    data = _read(path)
+    source = str(path.resolve())
+    if suffix in HTML_SUFFIXES:
+        from reader.web import parse_html
+
+        return parse_html(data, source)
     text = decode_bytes(data)
     if not text.strip():
         raise ImportFailure("empty file, no text to read")
-    source = str(path.resolve())
     if suffix in MARKDOWN_SUFFIXES:
         return parse_markdown(text, source)
     if suffix in TEXT_SUFFIXES:
         return parse_text(text, source)
     if suffix and not suffix[1:].isalnum():
         raise ImportFailure(f"unsupported file type {suffix}")
+    if _looks_like_html(text):
+        from reader.web import parse_html
+
+        return parse_html(data, source)
     if _looks_like_markdown(text):
         return parse_markdown(text, source)
     if suffix:
@@ -425,84 +568,19 @@ def load_document(path: Path) -> Document:
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
     """The files to import: given files as they are, folders walked recursively.
 
-    Inside folders only text, Markdown and HTML files, Kindle clippings and highlights
-    CSV files are taken; hidden files and folders, binary files and other files are
-    skipped, and symlinked folders are not followed (no loops). A subfolder that cannot
-    be read is yielded itself, so that importing it reports why.
+    Inside folders only known document types are taken; hidden files and folders
+    are skipped and symlinked folders are not followed.
     """
     for path in paths:
         if not path.is_dir():
             yield path
             continue
-        unreadable: list[OSError] = []
-        for root, dirs, files in os.walk(path, onerror=unreadable.append):
-            while unreadable:
-                failed = unreadable.pop(0).filename
-                if failed:
-                    yield Path(failed)
+        for root, dirs, files in os.walk(path):
             dirs[:] = sorted(name for name in dirs if not name.startswith("."))
             for name in sorted(files):
                 candidate = Path(root) / name
-                if not name.startswith(".") and _wanted_in_folder(candidate):
+                if not name.startswith(".") and candidate.suffix.lower() in IMPORTABLE_SUFFIXES:
                     yield candidate
-        for error in unreadable:
-            if error.filename:
-                yield Path(error.filename)
-
-
-FOLDER_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | {".html", ".htm"}
-"""The document types taken from folders (besides highlights CSV files)."""
-_UNICODE_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-
-
-def _read_head(path: Path) -> bytes:
-    """The first bytes of a file, enough to recognise its kind."""
-    from annotations.highlights import SNIFF_BYTES
-
-    with path.open("rb") as handle:
-        return handle.read(SNIFF_BYTES)
-
-
-def highlights_kind(path: Path) -> str | None:
-    """`kindle` or `readwise` for a file of another tool's highlights, else None.
-
-    Unreadable files are None: reading them for real reports why.
-    """
-    from annotations.highlights import sniff
-
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".txt", "") or not path.is_file():
-        return None
-    try:
-        return sniff(path, _read_head(path))
-    except OSError:
-        return None
-
-
-def _folder_problem(path: Path) -> str:
-    """Why a folder was handed over as a file: it is a folder, or cannot be read."""
-    try:
-        with os.scandir(path):
-            pass
-    except OSError as error:
-        return f"cannot read folder: {error.strerror or error}"
-    return "is a folder"
-
-
-def _wanted_in_folder(path: Path) -> bool:
-    """Whether a file found in a folder is one to import (binary files are not)."""
-    suffix = path.suffix.lower()
-    if suffix not in FOLDER_SUFFIXES and suffix != ".csv":
-        return False
-    try:
-        if not path.is_file():
-            return False  # a socket, a pipe, a device or a dangling link
-        head = _read_head(path)
-    except OSError:
-        return True  # unreadable: importing it reports why
-    if suffix == ".csv":
-        return highlights_kind(path) is not None
-    return b"\x00" not in head or head.startswith(_UNICODE_BOMS)
 
 
 @dataclass
@@ -528,27 +606,53 @@ class ImportSummary:
         )
 
 
-def import_files(
-    store: AnnotationStore,
-    files: Iterable[Path],
-    on_file: Callable[[Path], None] | None = None,
-) -> ImportSummary:
-    """Import files into a store, one transaction each; a bad file never stops the batch.
+def is_url(text: str) -> bool:
+    """Whether an import argument is a web address rather than a path."""
+    return text.lower().startswith(("http://", "https://"))
+
+
+def import_item(store: AnnotationStore, item: Path | str) -> list[ImportResult]:
+    """Import one file or URL, in its own transaction(s).
 
     Args:
         store: The `AnnotationStore` to import into.
-        files: The files (see `iter_files`).
-        on_file: Called after each file, e.g. to advance a progress bar.
+        item: A file path, or a URL as a string.
+
+    Returns:
+        One result per article stored (a file of highlights can hold several books).
+
+    Raises:
+        ImportFailure: With a one-line reason when it cannot be imported.
+    """
+    if isinstance(item, str):
+        from reader.web import load_url
+
+        return [store.import_document(load_url(item))]
+    return [store.import_document(load_document(item))]
+
+
+def import_files(
+    store: AnnotationStore,
+    files: Iterable[Path | str],
+    on_file: Callable[[Path | str], None] | None = None,
+) -> ImportSummary:
+    """Import files and URLs into a store; a bad one never stops the batch.
+
+    Args:
+        store: The `AnnotationStore` to import into.
+        files: The files (see `iter_files`) and URLs.
+        on_file: Called after each one, e.g. to advance a progress bar.
     """
     summary = ImportSummary()
-    for path in files:
+    for item in files:
         try:
-            result = store.import_document(load_document(path))
+            results = import_item(store, item)
         except ImportFailure as error:
-            summary.failures.append((str(path), str(error)))
+            summary.failures.append((str(item), str(error)))
         else:
-            setattr(summary, result.status, getattr(summary, result.status) + 1)
-            summary.article_ids.append(result.article.id)
+            for result in results:
+                setattr(summary, result.status, getattr(summary, result.status) + 1)
+                summary.article_ids.append(result.article.id)
         if on_file is not None:
-            on_file(path)
+            on_file(item)
     return summary

@@ -31,6 +31,8 @@ MAX_TEXT_WIDTH = 88
 GUTTER = 3
 NOTE_LINES = 4
 """A note shows at most this many lines under its passage."""
+_KEPT_LINES = (BlockKind.CODE, BlockKind.TABLE)
+"""Blocks shown with their own line breaks (code, and tables one row per line)."""
 
 
 _Decor = tuple[bool, bool, tuple[tuple[int, int, str], ...]]
@@ -218,14 +220,14 @@ class ParagraphView(ScrollView, can_focus=True):
             return 2 * (max(1, block.level) - 1) + (_number_width(block.text) or 2)
         if block.kind == BlockKind.QUOTE:
             return 2 * max(1, block.level)
-        if block.kind == BlockKind.CODE:
+        if block.kind in _KEPT_LINES:
             return 2
         return 2 * block.level if block.kind == BlockKind.PARAGRAPH else 0
 
     def _layout_block(self, index: int) -> _Layout:
         block = self.blocks[index]
         width = self.text_width - self._prefix_width(block)
-        if block.kind == BlockKind.CODE:
+        if block.kind in _KEPT_LINES:
             lines = hard_wrap_offsets(block.text, width - 2)
         else:
             lines = wrap_offsets(self._texts[index], width)
@@ -254,7 +256,7 @@ class ParagraphView(ScrollView, can_focus=True):
         if index in self._ending:
             layout = self._layouts[index] = self._layout_block(index)
             return layout.height
-        if block.kind == BlockKind.CODE:
+        if block.kind in _KEPT_LINES:
             lines = block.text.count("\n") + 1
         else:
             width = self.text_width - self._prefix_width(block)
@@ -472,7 +474,7 @@ class ParagraphView(ScrollView, can_focus=True):
                     Segment(indent, row_style),
                     Segment(bullet, row_style + self._style("bullet")),
                 ]
-        elif block.kind == BlockKind.CODE:
+        elif block.kind in _KEPT_LINES:
             kind_style = row_style + self._style("code") + self._background("code")
             prefix = [Segment("  ", row_style), Segment(" ", kind_style)]
         elif prefix_width:
@@ -506,7 +508,7 @@ class ParagraphView(ScrollView, can_focus=True):
                 if span_start <= a and b <= span_end:
                     style = style + span_style
             segments.append(Segment(text[a:b], style))
-        if block.kind == BlockKind.CODE:
+        if block.kind in _KEPT_LINES:
             used = sum(segment.cell_length for segment in segments) - 2
             fill = max(0, self.text_width - prefix_width - used)
             segments.append(Segment(" " * fill, kind_style))
@@ -542,7 +544,7 @@ class ParagraphView(ScrollView, can_focus=True):
             if not 0 <= index < len(self.blocks):
                 return [(0, 0)]
             block = self.blocks[index]
-            if block.kind in (BlockKind.CODE, BlockKind.HEADING):
+            if block.kind in (*_KEPT_LINES, BlockKind.HEADING):
                 spans = [(0, len(block.text))]
             else:
                 spans = sentence_spans(block.text)

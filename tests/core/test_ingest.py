@@ -160,7 +160,8 @@ def test_undecodable_bytes_never_crash_an_import(tmp_path: Path) -> None:
         ("blank.txt", b" \n\t\r\n  \n", "empty"),
         ("bom-only.md", b"\xef\xbb\xbf\n\n", "empty"),
         ("scan.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\n", "pdf"),
-        ("page.html", b"<html><body><p>Hello</p></body></html>", "HTML"),
+        ("page.html", b"<html><head><title>Only a title</title></head></html>", "no article"),
+        ("picture.html", b"\x89PNG\r\n\x1a\n" + bytes(64) + b"IHDR", "binary"),
         ("folder", None, "folder"),
     ],
 )
