@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import accumulate
 
 from annotations.models import Anchor
@@ -70,6 +71,181 @@ class TextMap:
         return self.anchor(start_block, start_offset, end_block, end_offset)
 
 
+# Re-anchoring ---------------------------------------------------------------------------------
+#
+# Order: the quote with all its context (at its old place first); else an exact copy of the
+# quote, the one whose context agrees best (then the one nearest the expected place); else an
+# approximate match of the quote, scored by how much of the quote and its context agree. Every
+# step is conservative: a passage that cannot be placed with confidence is orphaned, because
+# attaching a note to other text is worse than asking the reader to place it again.
+
+EXACT_EVIDENCE = 28
+"""Characters of agreement (quote plus matching context) an exact copy of the quote needs when
+its context is not all there: a short quote needs much of its context, a long one none."""
+
+UNIQUE_BONUS = 8
+"""Evidence added when the quote occurs only once in the new text."""
+
+HERE_BONUS = 8
+"""Evidence added when the quote is still at its old block and offset."""
+
+MAX_EXACT_CANDIDATES = 256
+"""Copies of a quote compared by context: the ones nearest the expected place."""
+
+MIN_SIMILARITY = 0.8
+"""Similarity (1 - edit distance / length) an approximate match needs."""
+
+SHORT_QUOTE = 12
+"""A quote shorter than this is matched approximately only with strong context on both sides."""
+
+SHORT_SIMILARITY = 0.75
+"""Similarity a short quote needs (one edit in 4-7 characters, two in 8-11)."""
+
+MEDIUM_QUOTE = 24
+"""A quote shorter than this needs agreeing context on every side it has context."""
+
+CONTEXT_AGREES = 0.75
+"""Similarity of a prefix or suffix to the text beside a match for that side to agree."""
+
+CONTEXT_STRONG = 0.9
+"""Similarity both sides of a short quote's context need."""
+
+UNIQUE_SIMILARITY = 0.9
+"""Similarity a long quote needs to be placed without agreeing context, if it is unique."""
+
+WINDOW = 2000
+"""Characters searched on each side of the expected place before the whole text."""
+
+SEED_HITS = 64
+"""A piece of the quote found more often than this in the text is not used to find it."""
+
+MAX_SEEDS = 16
+"""Pieces of a quote looked up to find approximate copies of it."""
+
+MAX_VERIFIED = 12
+"""Places found by pieces of the quote that are aligned with the whole quote."""
+
+SNAP = 24
+"""How far a match's edge may move to reach the word boundary the quote had."""
+
+
+@dataclass(frozen=True)
+class _Match:
+    """A place for a quote in the new text, with how much agrees and how far it is."""
+
+    start: int
+    end: int
+    evidence: float
+    distance: int
+
+
+def reanchor(
+    anchor: Anchor, old_start: int, new: TextMap, *, expected: int | None = None
+) -> Anchor | None:
+    """Place an anchor in a changed text, or return None when it cannot be placed safely.
+
+    In order: the quote with all its prefix and suffix (its old place first, then the copy
+    nearest the expected place); else an exact copy of the quote whose context agrees best,
+    the one nearest the expected place breaking ties, if quote and context together are
+    convincing; else an approximate match of the quote (edited inside: a typo fixed, a word
+    changed) near the expected place, then anywhere, accepted only when it is similar enough
+    and its context agrees. A match that is not convincing is not used: None is returned and
+    the caller orphans the annotation.
+
+    Args:
+        anchor: The anchor in the old text.
+        old_start: The anchor's global start offset in the old text.
+        new: The new text.
+        expected: Where the passage probably starts in the new text (e.g. the old offset
+            shifted like the annotations before it); the old offset when not given.
+
+    Returns:
+        The anchor in the new text, spanning the matched text with its prefix and suffix
+        taken from the new text, or None.
+    """
+    exact = anchor.exact
+    if not exact or not new.texts:
+        return None
+    text = new.text
+    here = _old_place(anchor, new)
+    if expected is None:
+        expected = here if here is not None else old_start
+    expected = min(max(0, expected), len(text))
+    sure = _with_context(anchor, text, here, expected)
+    if sure is not None:
+        return _placed(anchor, new, sure, sure + len(exact))
+    choices = [_exact_copy(anchor, text, here, expected)]
+    lo, hi = max(0, expected - WINDOW), min(len(text), expected + len(exact) + WINDOW)
+    choices.append(_fuzzy(anchor, text, expected, lo, hi, whole=False))
+    if not any(choices) and (lo, hi) != (0, len(text)):
+        choices.append(_fuzzy(anchor, text, expected, 0, len(text), whole=True))
+    found = [choice for choice in choices if choice is not None]
+    if not found:
+        return None
+    best = max(found, key=lambda match: (match.evidence, -match.distance))
+    return _placed(anchor, new, best.start, best.end)
+
+
+def _old_place(anchor: Anchor, new: TextMap) -> int | None:
+    """The anchor's old block and offset as a global offset in the new text, if they exist."""
+    block = anchor.start_block
+    if block >= len(new.texts) or anchor.start_offset > len(new.texts[block]):
+        return None
+    return new.to_global(block, anchor.start_offset)
+
+
+def _placed(anchor: Anchor, new: TextMap, start: int, end: int) -> Anchor:
+    """The anchor for a match, keeping the old block coordinates when they still fit."""
+    if (
+        _old_place(anchor, new) == start
+        and anchor.end_block < len(new.texts)
+        and anchor.end_offset <= len(new.texts[anchor.end_block])
+        and new.to_global(anchor.end_block, anchor.end_offset) == end
+    ):
+        return new.anchor(
+            anchor.start_block, anchor.start_offset, anchor.end_block, anchor.end_offset
+        )
+    return new.anchor_global(start, end)
+
+
+def _occurrences(
+    text: str, needle: str, lo: int = 0, hi: int | None = None, limit: int = 0
+) -> list[int]:
+    """Start offsets of every occurrence of a needle (overlapping ones too).
+
+    Args:
+        text: The text searched.
+        needle: What to find.
+        lo: Where the search starts.
+        hi: Where occurrences must end by; the end of the text when None.
+        limit: Stop once more than this many are found; 0 for no limit.
+    """
+    hi = len(text) if hi is None else hi
+    found: list[int] = []
+    at = text.find(needle, lo, hi)
+    while at != -1:
+        found.append(at)
+        if limit and len(found) > limit:
+            break
+        at = text.find(needle, at + 1, hi)
+    return found
+
+
+def _with_context(anchor: Anchor, text: str, here: int | None, expected: int) -> int | None:
+    """Where the quote still stands with its whole prefix and suffix, nearest the expected place."""
+    whole = anchor.prefix + anchor.exact + anchor.suffix
+    shift = len(anchor.prefix)
+    if here is not None and text.startswith(whole, here - shift) and here >= shift:
+        return here
+    lo = max(0, expected - shift - WINDOW)
+    hi = min(len(text), expected + len(whole) + WINDOW)
+    near = _occurrences(text, whole, lo, hi)
+    found = near or _occurrences(text, whole)
+    if not found:
+        return None
+    return min(found, key=lambda at: abs(at + shift - expected)) + shift
+
+
 def _context_score(text: str, start: int, end: int, anchor: Anchor) -> int:
     """How many characters of the anchor's prefix and suffix match around a range."""
     before = text[max(0, start - len(anchor.prefix)) : start]
@@ -86,49 +262,311 @@ def _context_score(text: str, start: int, end: int, anchor: Anchor) -> int:
     return score
 
 
-def reanchor(anchor: Anchor, old_start: int, new: TextMap) -> Anchor | None:
-    """Place an anchor in a changed text.
+def _exact_copy(anchor: Anchor, text: str, here: int | None, expected: int) -> _Match | None:
+    """The exact copy of the quote whose context agrees best, if it is convincing."""
+    exact = anchor.exact
+    found = _occurrences(text, exact)
+    if not found:
+        return None
+    unique = len(found) == 1
+    if len(found) > MAX_EXACT_CANDIDATES:
+        found = sorted(found, key=lambda at: abs(at - expected))[:MAX_EXACT_CANDIDATES]
+    scored = [
+        (_context_score(text, at, at + len(exact), anchor), at == here, -abs(at - expected), at)
+        for at in found
+    ]
+    context, at_here, _, best = max(scored)
+    evidence = len(exact) + context + UNIQUE_BONUS * unique + HERE_BONUS * at_here
+    if evidence < EXACT_EVIDENCE:
+        return None
+    end = best + len(exact)
+    return _Match(best, end, _evidence(anchor, text, best, end, 1.0), abs(best - expected))
 
-    The exact position is kept when the quote is still there with its context.
-    Otherwise every occurrence of the quote is a candidate, and the one whose
-    surrounding text best matches the anchor's prefix and suffix wins, the one
-    nearest the old position breaking ties (so a repeated short quote does not
-    stay on the wrong copy just because it sits at the old offset). A quote that
-    no longer occurs exactly cannot be placed with confidence: None is returned.
+
+# Approximate matching -------------------------------------------------------------------------
+#
+# Edit distances come from Myers' bit-parallel algorithm (one Python integer holds a whole
+# column of the dynamic-programming table, so a quote of any length costs a handful of integer
+# operations per character of text). Long quotes are first located by exact pieces of them
+# (a quote with a few edits keeps most of its pieces), so the whole text of a book is searched
+# at the speed of str.find; only the few places the pieces point at are aligned.
+
+
+def _distances(pattern: str, text: str, *, anchored: bool) -> list[int]:
+    """Edit distances of a pattern to text ending at each character of a text.
 
     Args:
-        anchor: The anchor in the old text.
-        old_start: The anchor's global start offset in the old text.
-        new: The new text.
+        pattern: The pattern (not empty).
+        text: The text.
+        anchored: If true, the i-th result is the edit distance between the pattern and
+            `text[: i + 1]`; if false, between the pattern and the best-matching substring of
+            the text that ends at character i.
 
     Returns:
-        The anchor in the new text, or None when it cannot be placed.
+        One distance per character of the text.
+    """
+    masks: dict[str, int] = {}
+    for index, char in enumerate(pattern):
+        masks[char] = masks.get(char, 0) | (1 << index)
+    full = (1 << len(pattern)) - 1
+    top = 1 << (len(pattern) - 1)
+    carry = 1 if anchored else 0
+    positive, negative, score = full, 0, len(pattern)
+    out: list[int] = []
+    for char in text:
+        equal = masks.get(char, 0)
+        vertical = equal | negative
+        horizontal = (((equal & positive) + positive) ^ positive) | equal
+        up = negative | (~(horizontal | positive) & full)
+        down = positive & horizontal
+        if up & top:
+            score += 1
+        elif down & top:
+            score -= 1
+        up = ((up << 1) | carry) & full
+        down = (down << 1) & full
+        positive = down | (~(vertical | up) & full)
+        negative = up & vertical
+        out.append(score)
+    return out
+
+
+def edit_distance(a: str, b: str) -> int:
+    """The Levenshtein distance between two strings."""
+    if not a or not b:
+        return len(a) + len(b)
+    return _distances(a, b, anchored=True)[-1]
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two strings are: 1 - edit distance / the longer length (1.0 if both empty)."""
+    longest = max(len(a), len(b))
+    return 1.0 - edit_distance(a, b) / longest if longest else 1.0
+
+
+def _best_prefix_distance(pattern: str, text: str) -> int:
+    """The smallest edit distance between a pattern and any start of a text."""
+    if not text:
+        return len(pattern)
+    return min(len(pattern), *_distances(pattern, text, anchored=True))
+
+
+def _side_agreement(anchor: Anchor, text: str, start: int, end: int) -> list[tuple[float, int]]:
+    """How well the anchor's prefix and suffix agree with the text around a match.
+
+    Returns:
+        (similarity, context length) for each side the anchor has context on.
+    """
+    sides = []
+    prefix, suffix = anchor.prefix, anchor.suffix
+    slack = len(prefix) // 4 + 2
+    if prefix:
+        before = text[max(0, start - len(prefix) - slack) : start][::-1]
+        missing = _best_prefix_distance(prefix[::-1], before)
+        sides.append((1.0 - missing / len(prefix), len(prefix)))
+    if suffix:
+        after = text[end : end + len(suffix) + slack]
+        missing = _best_prefix_distance(suffix, after)
+        sides.append((1.0 - missing / len(suffix), len(suffix)))
+    return sides
+
+
+def _evidence(anchor: Anchor, text: str, start: int, end: int, alike: float) -> float:
+    """Characters of agreement of a match: the quote's, plus its prefix's and suffix's."""
+    sides = _side_agreement(anchor, text, start, end)
+    return alike * len(anchor.exact) + sum(share * size for share, size in sides)
+
+
+def _max_errors(length: int) -> int:
+    """The edit budget of an approximate match of a quote of a given length."""
+    if length < SHORT_QUOTE:
+        return int(length * (1 - SHORT_SIMILARITY))
+    return int(length * (1 - MIN_SIMILARITY) + 1e-9)
+
+
+def _acceptable(length: int, alike: float, sides: Sequence[float], unique: bool) -> bool:
+    """Whether an approximate match is convincing enough to place a quote on it.
+
+    Args:
+        length: The quote's length.
+        alike: Similarity of the matched text to the quote.
+        sides: Similarity of each side's context that the anchor has.
+        unique: Whether this is the only similar match in the whole text.
+    """
+    if length < SHORT_QUOTE:
+        return alike >= SHORT_SIMILARITY and len(sides) == 2 and min(sides) >= CONTEXT_STRONG
+    if alike < MIN_SIMILARITY:
+        return False
+    agreeing = [side for side in sides if side >= CONTEXT_AGREES]
+    if length < MEDIUM_QUOTE:
+        return bool(sides) and len(agreeing) == len(sides)
+    return bool(agreeing) or (unique and alike >= UNIQUE_SIMILARITY)
+
+
+def _fuzzy(
+    anchor: Anchor, text: str, expected: int, lo: int, hi: int, *, whole: bool
+) -> _Match | None:
+    """The best convincing approximate match of the quote between two offsets.
+
+    Args:
+        anchor: The anchor whose quote is searched.
+        text: The new text.
+        expected: Where the quote probably starts.
+        lo: Start of the searched range.
+        hi: End of the searched range.
+        whole: Whether the range is the whole text (so a single match is unique).
     """
     exact = anchor.exact
-    if not exact:
+    budget = _max_errors(len(exact))
+    if budget == 0:
         return None
-    full_context = len(anchor.prefix) + len(anchor.suffix)
-    here = None
-    if anchor.start_block < len(new.texts):
-        here = new.to_global(anchor.start_block, anchor.start_offset)
-        if (
-            new.text[here : here + len(exact)] == exact
-            and _context_score(new.text, here, here + len(exact), anchor) == full_context
-        ):
-            return new.anchor_global(here, here + len(exact))
-    candidates: list[int] = []
-    found = new.text.find(exact)
-    while found != -1:
-        candidates.append(found)
-        found = new.text.find(exact, found + 1)
-    if not candidates:
+    if len(exact) < MEDIUM_QUOTE:
+        if whole:
+            return None
+        spans = _aligned(exact, text, lo, hi, budget, every=True)
+    else:
+        spans = []
+        for region in _seeded_regions(exact, text, lo, hi, budget, expected, whole=whole):
+            spans.extend(_aligned(exact, text, *region, budget, every=False))
+    matches: list[tuple[_Match, float, list[float]]] = []
+    for start, end in dict.fromkeys(spans):
+        start, end = _snapped(anchor, text, start, end)
+        if start >= end:
+            continue
+        alike = similarity(exact, text[start:end])
+        if alike < min(MIN_SIMILARITY, SHORT_SIMILARITY):
+            continue
+        sides = _side_agreement(anchor, text, start, end)
+        evidence = alike * len(exact) + sum(share * size for share, size in sides)
+        match = _Match(start, end, evidence, abs(start - expected))
+        matches.append((match, alike, [share for share, _ in sides]))
+    distinct = {(match.start, match.end) for match, alike, _ in matches if alike >= MIN_SIMILARITY}
+    unique = whole and len(distinct) == 1
+    good = [
+        match for match, alike, sides in matches if _acceptable(len(exact), alike, sides, unique)
+    ]
+    if not good:
         return None
-    best = max(
-        candidates,
-        key=lambda at: (
-            _context_score(new.text, at, at + len(exact), anchor),
-            at == here,
-            -abs(at - old_start),
+    return max(good, key=lambda match: (match.evidence, -match.distance))
+
+
+def _seeded_regions(
+    exact: str, text: str, lo: int, hi: int, budget: int, expected: int, *, whole: bool
+) -> list[tuple[int, int]]:
+    """Ranges of the text where exact pieces of a long quote say an edited copy may be.
+
+    Pieces found too often are skipped; in the whole text, a place needs two pieces to agree
+    (when the quote has at least three), so common words do not lead to every paragraph.
+    """
+    size = max(8, min(16, len(exact) // 8))
+    count = len(exact) // size
+    if count > MAX_SEEDS:
+        picks = sorted({round(i * (count - 1) / (MAX_SEEDS - 1)) for i in range(MAX_SEEDS)})
+    else:
+        picks = list(range(count))
+    estimates: list[tuple[int, int]] = []
+    for index in picks:
+        offset = index * size
+        hits = _occurrences(text, exact[offset : offset + size], lo, hi, limit=SEED_HITS)
+        if len(hits) <= SEED_HITS:
+            estimates.extend((at - offset, index) for at in hits)
+    estimates.sort()
+    groups: list[list[tuple[int, int]]] = []
+    for estimate in estimates:
+        if groups and estimate[0] - groups[-1][-1][0] <= max(budget, 4):
+            groups[-1].append(estimate)
+        else:
+            groups.append([estimate])
+    needed = 2 if whole and len(picks) >= 3 else 1
+    ranked = sorted(
+        (
+            (-len({index for _, index in group}), abs(group[0][0] - expected), group)
+            for group in groups
+            if len({index for _, index in group}) >= needed
         ),
+        key=lambda item: item[:2],
     )
-    return new.anchor_global(best, best + len(exact))
+    regions = []
+    for _, _, group in ranked[:MAX_VERIFIED]:
+        start = max(0, group[0][0] - budget - 4)
+        end = min(len(text), group[-1][0] + len(exact) + budget + 4)
+        regions.append((start, end))
+    return regions
+
+
+def _aligned(
+    exact: str, text: str, lo: int, hi: int, budget: int, *, every: bool
+) -> list[tuple[int, int]]:
+    """Spans of a text range that match a quote within an edit budget.
+
+    Args:
+        exact: The quote.
+        text: The text.
+        lo: Start of the range.
+        hi: End of the range.
+        budget: Most edits allowed.
+        every: Every locally best match (for a window scanned whole); otherwise only the
+            best one (for a small region found by pieces of the quote).
+    """
+    scores = _distances(exact, text[lo:hi], anchored=False)
+    if not scores:
+        return []
+    if every:
+        ends = [
+            index
+            for index, score in enumerate(scores)
+            if score <= budget
+            and (index == 0 or scores[index - 1] > score)
+            and (index + 1 == len(scores) or scores[index + 1] >= score)
+        ]
+    else:
+        best = min(scores)
+        ends = [scores.index(best)] if best <= budget else []
+    spans = []
+    for index in ends:
+        end = lo + index + 1
+        spans.append((_aligned_start(exact, text, end, budget), end))
+    return spans
+
+
+def _aligned_start(exact: str, text: str, end: int, budget: int) -> int:
+    """Where the best alignment of a quote that ends at a given offset starts."""
+    reach = text[max(0, end - len(exact) - budget) : end][::-1]
+    scores = _distances(exact[::-1], reach, anchored=True)
+    best = min(scores)
+    lengths = [index + 1 for index, score in enumerate(scores) if score == best]
+    length = min(lengths, key=lambda size: abs(size - len(exact)))
+    return end - length
+
+
+def _word(char: str) -> bool:
+    """Whether a character belongs to a word."""
+    return char.isalnum()
+
+
+def _snapped(anchor: Anchor, text: str, start: int, end: int) -> tuple[int, int]:
+    """A match with its edges moved to word boundaries where the quote's edges were ones."""
+    exact = anchor.exact
+    if not exact[0].isspace():
+        while start < end and text[start].isspace():
+            start += 1
+    if not exact[-1].isspace():
+        while end > start and text[end - 1].isspace():
+            end -= 1
+    if start >= end:
+        return start, end
+    starts_word = _word(exact[0]) and not (anchor.prefix and _word(anchor.prefix[-1]))
+    if starts_word and _word(text[start]):
+        edge = start
+        while edge > 0 and _word(text[edge - 1]) and start - edge < SNAP:
+            edge -= 1
+        if edge == 0 or not _word(text[edge - 1]):
+            start = edge
+    ends_word = _word(exact[-1]) and not (anchor.suffix and _word(anchor.suffix[0]))
+    if ends_word and _word(text[end - 1]):
+        edge = end
+        while edge < len(text) and _word(text[edge]) and edge - end < SNAP:
+            edge += 1
+        if edge == len(text) or not _word(text[edge]):
+            end = edge
+    return start, end

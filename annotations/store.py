@@ -383,34 +383,60 @@ class AnnotationStore:
         self._insert_blocks(article_id, document.blocks)
 
     def _replace_article(self, article: Article, document: Document, digest: str) -> int:
+        """Replace an article's text and re-anchor its annotations; returns how many are orphaned.
+
+        Annotations are placed in the order of their old positions, each one expected where the
+        one before it moved to (shifted by the same amount), which keeps the search near. One
+        orphaned earlier is tried again, so it comes back when its text does; one that cannot
+        be placed keeps its old quote. `updated_at` changes only when an annotation's passage
+        text or its orphaned state changes, not when it merely moves.
+        """
         old = TextMap(self._block_texts(article.id))
         new = TextMap([block.text for block in document.blocks])
         now = self._now()
         orphaned = 0
-        for annotation in self.list_annotations(article.id):
+        shift = 0
+        for old_start, annotation in self._by_old_position(old, self.list_annotations(article.id)):
             anchor = annotation.anchor
-            old_start = (
-                old.to_global(min(anchor.start_block, len(old.texts) - 1), anchor.start_offset)
-                if old.texts
-                else 0
-            )
-            placed = reanchor(anchor, old_start, new) if new.texts else None
+            placed = reanchor(anchor, old_start, new, expected=old_start + shift)
             if placed is None:
                 orphaned += 1
-                self.db.execute(
-                    "UPDATE annotations SET orphaned = 1, updated_at = ? WHERE id = ?",
-                    [now, annotation.id],
-                )
+                if not annotation.orphaned:
+                    self.db.execute(
+                        "UPDATE annotations SET orphaned = 1, updated_at = ? WHERE id = ?",
+                        [now, annotation.id],
+                    )
                 continue
-            self.db["annotations"].update(
-                annotation.id, {**self._anchor_row(placed), "orphaned": 0}
-            )
+            if not annotation.orphaned:
+                shift = new.to_global(placed.start_block, placed.start_offset) - old_start
+            if placed == anchor and not annotation.orphaned:
+                continue
+            values: dict[str, Any] = {**self._anchor_row(placed), "orphaned": 0}
+            if annotation.orphaned or placed.exact != anchor.exact:
+                values["updated_at"] = now
+            self.db["annotations"].update(annotation.id, values)
         self.db.execute("DELETE FROM blocks WHERE article_id = ?", [article.id])
         self._insert_blocks(article.id, document.blocks)
         row = self._article_row(document, digest)
         row.update(updated_at=now, position=min(article.position, max(0, len(document.blocks) - 1)))
         self.db["articles"].update(article.id, row)
         return orphaned
+
+    @staticmethod
+    def _by_old_position(
+        old: TextMap, annotations: Iterable[Annotation]
+    ) -> list[tuple[int, Annotation]]:
+        """Annotations with their global start offsets in the old text, in text order."""
+        placed = []
+        for annotation in annotations:
+            anchor = annotation.anchor
+            start = 0
+            if old.texts:
+                block = min(anchor.start_block, len(old.texts) - 1)
+                start = old.to_global(block, min(anchor.start_offset, len(old.texts[block])))
+            placed.append((start, annotation))
+        placed.sort(key=lambda item: item[0])
+        return placed
 
     def set_position(self, article_id: str, block: int) -> None:
         """Remember the reading position (a block index) of an article."""
