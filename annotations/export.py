@@ -8,6 +8,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _LINE_START = re.compile(r"^([-+=:])|^(\d+)([.)])")
 _TAG_CHARS = re.compile(r"[^\w/-]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NOT_BLOCK_ID = re.compile(r"[^A-Za-z0-9-]+")
 
 
 def _newlines(text: str) -> str:
@@ -153,8 +155,18 @@ def render_article_markdown(
     return "\n\n".join(out) + "\n"
 
 
+def block_id(annotation: Annotation) -> str:
+    """The Obsidian block id of an annotation's quote, without its `^`: letters, digits, dashes.
+
+    It comes from the annotation's id, so it stays the same from one export to the next
+    and a note linking to `[[file#^id]]` keeps working.
+    """
+    return _NOT_BLOCK_ID.sub("-", annotation.id).strip("-") or "annotation"
+
+
 def _annotation_markdown(annotation: Annotation, blocks: Sequence[Block]) -> list[str]:
-    parts = [_passage_markdown(passage_parts(annotation, blocks))]
+    # The block id goes on its own line after the quote, which Obsidian ties to the quote.
+    parts = [_passage_markdown(passage_parts(annotation, blocks)), f"^{block_id(annotation)}"]
     # The colour as a readable word, after the tags: `#idea #bridges · colour: green`.
     marks = [tag_hashtag(tag) for tag in annotation.tags]
     marks.append(f"colour: {annotation.color}")
@@ -202,6 +214,16 @@ def write_text_atomic(path: Path, text: str) -> None:
     The file gets the permissions of the file it replaces, or the usual ones for a
     new file (0o666 less the umask), not the private 0o600 of a temporary file.
     """
+    write_chunks_atomic(path, [text])
+
+
+def write_chunks_atomic(path: Path, chunks: Iterable[str]) -> None:
+    """Write text given piece by piece, atomically, as `write_text_atomic` does.
+
+    The pieces go to a temporary file next to the target as they come, so a large
+    export is never held in memory as one string; the target appears only once all of
+    it is written.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -211,7 +233,8 @@ def write_text_atomic(path: Path, text: str) -> None:
             mode = 0o666 & ~_umask()
         os.chmod(temporary, mode)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
+            for chunk in chunks:
+                file.write(chunk)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
@@ -237,20 +260,135 @@ def article_markdown(store: AnnotationStore, article: Article) -> str:
     )
 
 
+@dataclass
+class FolderExport:
+    """What exporting into a folder did, file by file.
+
+    Attributes:
+        new: Files created.
+        updated: Files of earlier exports rewritten because their content changed.
+        unchanged: Files of earlier exports left untouched: nothing but the export time
+            would have changed.
+    """
+
+    new: list[Path] = field(default_factory=list)
+    updated: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+
+    @property
+    def paths(self) -> list[Path]:
+        """Every file of the export, written or not."""
+        return [*self.new, *self.updated, *self.unchanged]
+
+    def line(self, folder: Path) -> str:
+        """One line, e.g. `exported 3 articles to notes (1 new, 1 updated, 1 unchanged)`."""
+        total = len(self.paths)
+        return (
+            f"exported {total} article{'' if total == 1 else 's'} to {folder} "
+            f"({len(self.new)} new, {len(self.updated)} updated, {len(self.unchanged)} unchanged)"
+        )
+
+
+_FRONT_ID = re.compile(r"^reader_id: (.*)$", re.MULTILINE)
+FRONT_MATTER_LIMIT = 64 * 1024
+"""How much of a Markdown file is read to find the `reader_id` of its front matter."""
+
+
+def exported_reader_id(path: Path) -> str | None:
+    """The article id in the front matter of a Markdown file this app exported, if any.
+
+    Files that cannot be read, are not UTF-8, or have no `reader_id` in a front matter
+    at their very start give None: they are not ours.
+    """
+    try:
+        with path.open("r", encoding="utf-8") as handle:
+            head = handle.read(FRONT_MATTER_LIMIT)
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not head.startswith("---\n"):
+        return None
+    end = head.find("\n---\n", 3)
+    if end == -1:
+        return None
+    match = _FRONT_ID.search(head, 4, end + 1)
+    if match is None:
+        return None
+    try:
+        value = json.loads(match.group(1))
+    except ValueError:
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _without_export_time(text: str) -> str:
+    """A document without the `exported:` line of its front matter, to compare content."""
+    if not text.startswith("---\n"):
+        return text
+    end = text.find("\n---\n", 3)
+    if end == -1:
+        return text
+    front = [line for line in text[4:end].split("\n") if not line.startswith("exported: ")]
+    return "---\n" + "\n".join(front) + text[end:]
+
+
+def _earlier_exports(folder: Path) -> dict[str, Path]:
+    """The Markdown files in a folder (not below it) that hold an article's export, by id."""
+    found: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.md")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        article_id = exported_reader_id(path)
+        if article_id is not None:
+            found.setdefault(article_id, path)
+    return found
+
+
+def _free_name(folder: Path, name: str, article_id: str, taken: set[str]) -> str:
+    """A file name in the folder for a new export that overwrites nothing: the slug if free."""
+    stem = name.removesuffix(".md")
+    candidates = [name, f"{stem}-{article_id[:8]}.md", f"{stem}-{article_id}.md"]
+    candidates += [f"{stem}-{article_id[:8]}-{number}.md" for number in range(2, 1000)]
+    for candidate in candidates:
+        if candidate.casefold() not in taken and not os.path.lexists(folder / candidate):
+            return candidate
+    raise FileExistsError(f"no free file name for {name} in {folder}")
+
+
 def export_markdown_folder(
     store: AnnotationStore, folder: Path, articles: Sequence[Article]
-) -> list[Path]:
-    """Write one `<slug>.md` per article into a folder, each file atomically.
+) -> FolderExport:
+    """Write one `<slug>.md` per article into a folder, updating earlier exports in place.
+
+    A file already in the folder with an article's `reader_id` in its front matter is
+    that article's file: it is rewritten under its own name (even if the title, and so
+    the slug, changed since), and left untouched when nothing but the export time would
+    change. A new article gets a new file whose name overwrites no existing file.
+    Files without our `reader_id` are never touched. Each file is written atomically.
 
     Returns:
-        The paths written.
+        The files created, updated and left unchanged.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    by_id = {article.id: article for article in articles}
-    written = []
-    for article_id, name in markdown_filenames(articles).items():
-        article = by_id[article_id]
-        target = folder / name
-        write_text_atomic(target, article_markdown(store, article))
-        written.append(target)
-    return written
+    earlier = _earlier_exports(folder)
+    names = markdown_filenames(articles)
+    taken = {path.name.casefold() for path in earlier.values()}
+    done = FolderExport()
+    for article in articles:
+        text = article_markdown(store, article)
+        target = earlier.get(article.id)
+        if target is None:
+            target = folder / _free_name(folder, names[article.id], article.id, taken)
+            taken.add(target.name.casefold())
+            write_text_atomic(target, text)
+            done.new.append(target)
+            continue
+        try:
+            current = target.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current is not None and _without_export_time(current) == _without_export_time(text):
+            done.unchanged.append(target)
+            continue
+        write_text_atomic(target, text)
+        done.updated.append(target)
+    return done

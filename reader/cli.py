@@ -134,6 +134,11 @@ def open_command(obj: Context, target: str) -> None:
         run_tui(store, open_article=article_id)
 
 
+def _progress_item(item: Path | str | None) -> str | None:
+    """What the import progress bar shows after its count: the file just imported."""
+    return item.name if isinstance(item, Path) else item
+
+
 @cli.command("import")
 @db_option
 @click.argument("paths", nargs=-1, required=True)
@@ -158,8 +163,14 @@ def import_command(obj: Context, paths: Sequence[str]) -> None:
         files.extend(iter_files([path]))
     with obj.store() as store:
         if sys.stderr.isatty() and len(files) > 1:
-            with click.progressbar(length=len(files), label="Importing", file=sys.stderr) as bar:
-                done = import_files(store, files, on_file=lambda _: bar.update(1))
+            with click.progressbar(
+                length=len(files),
+                label="Importing",
+                file=sys.stderr,
+                show_pos=True,
+                item_show_func=_progress_item,
+            ) as bar:
+                done = import_files(store, files, on_file=lambda item: bar.update(1, item))
         else:
             done = import_files(store, files)
     done.failures[:0] = summary.failures
@@ -294,21 +305,30 @@ def tags_command(obj: Context, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["markdown"]),
+    type=click.Choice(["markdown", "json", "csv", "w3c"]),
     default="markdown",
     show_default=True,
-    help="Export format.",
+    help="markdown: one document per article; json: everything, for `reader restore`; "
+    "csv: Readwise's import columns; w3c: Web Annotation JSON-LD.",
 )
 @click.option(
     "-o",
     "--output",
     default="-",
-    help="File, or folder for one file per article; '-' (default) is stdout.",
+    help="File, or (markdown only) folder for one file per article; '-' (default) is stdout.",
 )
 @click.pass_obj
 def export_command(obj: Context, article_ref: str | None, fmt: str, output: str) -> None:
-    """Export annotations (all annotated articles, or one) as Markdown."""
-    from annotations.export import article_markdown, export_markdown_folder, write_text_atomic
+    """Export annotations: all annotated articles, or one (--article).
+
+    Markdown to a folder (-o DIR/) writes one `<slug>.md` per article and updates the
+    files of earlier exports in place (found by the `reader_id` in their front matter),
+    leaving unchanged ones untouched. JSON holds every article (annotated or not) with
+    its text, and is what `reader restore` reads. JSON, CSV and W3C go to one file
+    (written atomically) or stdout; a folder is a usage error for them.
+    """
+    if fmt != "markdown" and output != "-" and _is_folder(output):
+        fail(f"--format {fmt} writes one file: give a file name, not the folder {output}", code=2)
     from annotations.store import NotFoundError
 
     with obj.store() as store:
@@ -317,27 +337,92 @@ def export_command(obj: Context, article_ref: str | None, fmt: str, output: str)
                 articles = [store.find_article(article_ref)]
             except NotFoundError as error:
                 fail(str(error))
+        elif fmt == "json":
+            articles = store.list_articles()
         else:
             articles = [a for a in store.list_articles() if a.annotation_count]
         try:
-            if output == "-":
-                click.echo("\n".join(article_markdown(store, a) for a in articles), nl=False)
-                return
-            target = Path(output).expanduser()
-            if target.is_dir() or output.endswith(("/", os.sep)) or not target.suffix:
-                written = export_markdown_folder(store, target, articles)
-                click.echo(f"exported {plural(len(written), 'article')} to {target}", err=True)
-            elif len(articles) == 1:
-                write_text_atomic(target, article_markdown(store, articles[0]))
-                click.echo(f"exported 1 article to {target}", err=True)
+            if fmt == "markdown":
+                _export_markdown(store, articles, output)
             else:
-                fail(
-                    f"{len(articles)} articles do not fit in one file: "
-                    "give a folder (-o DIR/) or one article (--article ID)",
-                    code=2,
-                )
+                _export_file(store, articles, fmt, output)
         except OSError as error:
             fail(f"cannot write {output}: {error.strerror or error}")
+
+
+def _is_folder(output: str) -> bool:
+    return Path(output).expanduser().is_dir() or output.endswith(("/", os.sep))
+
+
+def _export_markdown(store: AnnotationStore, articles: Sequence[Article], output: str) -> None:
+    from annotations.export import article_markdown, export_markdown_folder, write_text_atomic
+
+    if output == "-":
+        click.echo("\n".join(article_markdown(store, a) for a in articles), nl=False)
+        return
+    target = Path(output).expanduser()
+    if _is_folder(output) or not target.suffix:
+        click.echo(export_markdown_folder(store, target, articles).line(target), err=True)
+    elif len(articles) == 1:
+        write_text_atomic(target, article_markdown(store, articles[0]))
+        click.echo(f"exported 1 article to {target}", err=True)
+    else:
+        fail(
+            f"{len(articles)} articles do not fit in one file: "
+            "give a folder (-o DIR/) or one article (--article ID)",
+            code=2,
+        )
+
+
+def _export_file(
+    store: AnnotationStore, articles: Sequence[Article], fmt: str, output: str
+) -> None:
+    """Write a JSON, CSV or W3C export to a file (atomically) or to stdout, piece by piece."""
+    from annotations.export import write_chunks_atomic
+    from annotations.interchange import iter_csv, iter_json, iter_w3c
+
+    if fmt == "json":
+        chunks = iter_json(store, articles, store.clock())
+    elif fmt == "csv":
+        chunks = iter_csv(store, articles)
+    else:
+        chunks = iter_w3c(store, articles, store.clock())
+    if output == "-":
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+        return
+    target = Path(output).expanduser()
+    write_chunks_atomic(target, chunks)
+    click.echo(f"exported {plural(len(articles), 'article')} to {target}", err=True)
+
+
+@cli.command("restore")
+@db_option
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_obj
+def restore_command(obj: Context, file: Path) -> None:
+    """Merge a JSON export (`reader export --format json`) into the library.
+
+    Nothing is deleted, and restoring the same file twice does what once did: articles
+    and annotations the library lacks are added with their ids; where both have one,
+    the version changed last wins. The whole file is checked before anything is
+    written. Prints `restored: articles added N, updated N, unchanged N; annotations
+    added N, updated N, unchanged N`.
+    """
+    import sqlite3
+
+    from annotations.restore import RestoreError, read_backup, restore
+
+    try:
+        backup = read_backup(file.expanduser())
+    except RestoreError as error:
+        fail(f"{file}: {error}")
+    with obj.store() as store:
+        try:
+            summary = restore(store, backup)
+        except sqlite3.Error as error:
+            fail(f"{file}: not restored, the library is unchanged ({error})")
+    click.echo(summary.line())
 
 
 def main() -> None:

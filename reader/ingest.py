@@ -568,19 +568,84 @@ def load_document(path: Path) -> Document:
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
     """The files to import: given files as they are, folders walked recursively.
 
-    Inside folders only known document types are taken; hidden files and folders
-    are skipped and symlinked folders are not followed.
+    Inside folders only text, Markdown and HTML files, Kindle clippings and highlights
+    CSV files are taken; hidden files and folders, binary files and other files are
+    skipped, and symlinked folders are not followed (no loops). A subfolder that cannot
+    be read is yielded itself, so that importing it reports why.
     """
     for path in paths:
         if not path.is_dir():
             yield path
             continue
-        for root, dirs, files in os.walk(path):
+        unreadable: list[OSError] = []
+        for root, dirs, files in os.walk(path, onerror=unreadable.append):
+            while unreadable:
+                failed = unreadable.pop(0).filename
+                if failed:
+                    yield Path(failed)
             dirs[:] = sorted(name for name in dirs if not name.startswith("."))
             for name in sorted(files):
                 candidate = Path(root) / name
-                if not name.startswith(".") and candidate.suffix.lower() in IMPORTABLE_SUFFIXES:
+                if not name.startswith(".") and _wanted_in_folder(candidate):
                     yield candidate
+        for error in unreadable:
+            if error.filename:
+                yield Path(error.filename)
+
+
+FOLDER_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | {".html", ".htm"}
+"""The document types taken from folders (besides highlights CSV files)."""
+_UNICODE_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _read_head(path: Path) -> bytes:
+    """The first bytes of a file, enough to recognise its kind."""
+    from annotations.highlights import SNIFF_BYTES
+
+    with path.open("rb") as handle:
+        return handle.read(SNIFF_BYTES)
+
+
+def highlights_kind(path: Path) -> str | None:
+    """`kindle` or `readwise` for a file of another tool's highlights, else None.
+
+    Unreadable files are None: reading them for real reports why.
+    """
+    from annotations.highlights import sniff
+
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".txt", "") or not path.is_file():
+        return None
+    try:
+        return sniff(path, _read_head(path))
+    except OSError:
+        return None
+
+
+def _folder_problem(path: Path) -> str:
+    """Why a folder was handed over as a file: it is a folder, or cannot be read."""
+    try:
+        with os.scandir(path):
+            pass
+    except OSError as error:
+        return f"cannot read folder: {error.strerror or error}"
+    return "is a folder"
+
+
+def _wanted_in_folder(path: Path) -> bool:
+    """Whether a file found in a folder is one to import (binary files are not)."""
+    suffix = path.suffix.lower()
+    if suffix not in FOLDER_SUFFIXES and suffix != ".csv":
+        return False
+    try:
+        if not path.is_file():
+            return False  # a socket, a pipe, a device or a dangling link
+        head = _read_head(path)
+    except OSError:
+        return True  # unreadable: importing it reports why
+    if suffix == ".csv":
+        return highlights_kind(path) is not None
+    return b"\x00" not in head or head.startswith(_UNICODE_BOMS)
 
 
 @dataclass
