@@ -82,8 +82,11 @@ def mixed_folder(tmp_path: Path) -> Path:
 
 
 def test_import_reports_a_summary_and_each_failure(db: Path, mixed_folder: Path) -> None:
-    """A folder with bad files imports the good ones, names each failure and exits 1."""
-    result = run("--db", db, "import", mixed_folder)
+    """A folder with bad files imports the good ones, names each failure and exits 1.
+
+    Binary files in a folder are skipped; named on the command line, they fail.
+    """
+    result = run("--db", db, "import", mixed_folder, mixed_folder / "binary.md")
 
     assert result.exit_code == 1
     assert summary(result) == (2, 0, 0, 2)
