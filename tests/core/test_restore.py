@@ -1,0 +1,470 @@
+"""Restoring a JSON export: round trip, idempotence, newest edit wins, never deleting, bad files."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlite_utils import Database
+
+from annotations import interchange
+from annotations.models import Block, BlockKind, Document
+from annotations.restore import RestoreError, parse_backup, read_backup, restore
+from annotations.store import AnnotationStore
+from reader.cli import cli
+from tests.conftest import FixedClock
+
+SUMMARY = (
+    "restored: articles added {}, updated {}, unchanged {}; "
+    "annotations added {}, updated {}, unchanged {}"
+)
+
+
+def run(*args: str | Path) -> Result:
+    """Run the command line with the given arguments."""
+    return CliRunner().invoke(cli, [str(arg) for arg in args], prog_name="reader")
+
+
+def new_store(day: int = 1) -> AnnotationStore:
+    """An empty library in memory whose clock starts on the given day of February 2026."""
+    return AnnotationStore(
+        Database(memory=True), clock=FixedClock(datetime(2026, 2, day, 9, tzinfo=UTC))
+    )
+
+
+def snapshot(store: AnnotationStore) -> dict[str, Any]:
+    """The library's JSON export, parsed, without the export time."""
+    data = json.loads(interchange.export_json(store))
+    data.pop("exported")
+    return data
+
+
+def backup_of(store: AnnotationStore) -> Any:
+    """A checked backup of the whole library, as `reader restore` reads it."""
+    return parse_backup(json.loads(interchange.export_json(store)))
+
+
+RIVER = (
+    Block(BlockKind.HEADING, "The river", 1),
+    Block(BlockKind.PARAGRAPH, "The river bends twice before the town. Boats slow down there."),
+    Block(BlockKind.QUOTE, "Never trust a calm river."),
+    Block(BlockKind.CODE, "depth = 3.5\nwidth = 40"),
+)
+
+
+def fill(store: AnnotationStore) -> dict[str, str]:
+    """Two annotated articles (one annotation orphaned), one unannotated; ids by name."""
+    river = store.import_document(
+        Document("River", RIVER, source="/r.md", tags=("water",), author="A. Writer", format="md")
+    ).article
+    store.add_highlight(river.id, (1, 4), (1, 9), tags=["geo", "Water ways"], note="bends")
+    store.add_highlight(river.id, (1, 39), (2, 10), color="blue", note="Two\nlines")
+    store.add_highlight(river.id, (3, 0), (3, 5), color="pink")
+    old = store.import_document(
+        Document("Old", (Block(BlockKind.PARAGRAPH, "Cut me. Keep me."),), source="/o.txt")
+    ).article
+    store.add_highlight(old.id, (0, 0), (0, 7), tags=["gone"])
+    store.import_document(
+        Document("Old", (Block(BlockKind.PARAGRAPH, "Keep me."),), source="/o.txt")
+    )
+    empty = store.import_document(
+        Document("Empty", (Block(BlockKind.PARAGRAPH, "No marks here, ölmo."),))
+    ).article
+    store.set_position(river.id, 2)
+    return {"river": river.id, "old": old.id, "empty": empty.id}
+
+
+# Round trip and idempotence --------------------------------------------------------------------
+
+
+def test_round_trip_into_an_empty_library_gives_the_same_export() -> None:
+    """export -> restore into an empty library -> export: identical but for the export time."""
+    source = new_store()
+    fill(source)
+    target = new_store(day=9)
+
+    summary = restore(target, backup_of(source))
+
+    assert snapshot(target) == snapshot(source)
+    assert summary.line() == SUMMARY.format(3, 0, 0, 4, 0, 0)
+    assert target.list_annotations()[0].orphaned is False
+    assert [n.orphaned for n in target.list_annotations()].count(True) == 1
+
+
+def test_restored_text_notes_and_tags_are_searchable() -> None:
+    """The search index knows the restored text, notes and tags at once."""
+    source = new_store()
+    ids = fill(source)
+    target = new_store(day=9)
+    restore(target, backup_of(source))
+
+    assert {(h.article_id, h.source) for h in target.search("calm")} == {(ids["river"], "text")}
+    assert [h.source for h in target.search("lines")] == ["note"]
+    assert [h.source for h in target.search("ways")] == ["tag"]
+    assert [h.article_id for h in target.search("olmo")] == [ids["empty"]]
+    assert target.list_tags() == source.list_tags()
+
+
+def test_restoring_twice_is_restoring_once() -> None:
+    """The second restore changes nothing and says so."""
+    source = new_store()
+    fill(source)
+    target = new_store(day=9)
+    backup = backup_of(source)
+    restore(target, backup)
+    once = snapshot(target)
+
+    summary = restore(target, backup)
+
+    assert snapshot(target) == once
+    assert summary.line() == SUMMARY.format(0, 0, 3, 0, 0, 4)
+
+
+# Merging ----------------------------------------------------------------------------------------
+
+
+def test_the_annotation_changed_last_wins_both_ways() -> None:
+    """A later edit in the file replaces the library's; a later edit in the library is kept."""
+    home = new_store()
+    ids = fill(home)
+    laptop = new_store(day=5)
+    restore(laptop, backup_of(home))
+    first, second, third = home.list_annotations(ids["river"])
+    laptop.set_note(first.id, "edited on the laptop")  # Feb 5: later than home's edits
+    home_newer = AnnotationStore(home.db, clock=FixedClock(datetime(2026, 2, 7, tzinfo=UTC)))
+    home_newer.set_tags(second.id, ["home"])  # Feb 7: later still
+    home_newer.set_color(second.id, "green")
+
+    summary = restore(laptop, backup_of(home))
+
+    assert laptop.get_annotation(first.id).note == "edited on the laptop"
+    assert laptop.get_annotation(second.id).tags == ("home",)
+    assert laptop.get_annotation(second.id).color == "green"
+    assert laptop.get_annotation(second.id).note == "Two\nlines"
+    assert laptop.get_annotation(third.id) == home.get_annotation(third.id)
+    assert (summary.annotations_updated, summary.annotations_unchanged) == (1, 3)
+    assert [h.annotation_id for h in laptop.search("home")] == [second.id]
+
+
+def test_a_tie_keeps_the_library_version() -> None:
+    """Same updated_at on both sides: the library's annotation stays as it is."""
+    home = new_store()
+    ids = fill(home)
+    data = json.loads(interchange.export_json(home))
+    data["articles"][0]["annotations"][0]["note"] = "same time, other text"
+
+    summary = restore(home, parse_backup(data))
+
+    assert home.list_annotations(ids["river"])[0].note == "bends"
+    assert summary.annotations_updated == 0
+
+
+def test_restore_never_deletes() -> None:
+    """Articles, annotations and tags missing from the file stay in the library."""
+    home = new_store()
+    fill(home)
+    backup = backup_of(home)
+    laptop = new_store(day=5)
+    restore(laptop, backup)
+    extra = laptop.import_document(
+        Document("Extra", (Block(BlockKind.PARAGRAPH, "Only here."),))
+    ).article
+    mine = laptop.add_highlight(extra.id, (0, 0), (0, 4), tags=["mine"])
+    river_id = next(a.id for a in laptop.list_articles() if a.title == "River")
+    also = laptop.add_highlight(river_id, (0, 0), (0, 3), note="laptop only")
+    laptop.delete_annotation(laptop.list_annotations(river_id)[-1].id)
+
+    restore(laptop, backup)
+
+    assert laptop.get_annotation(mine.id).tags == ("mine",)
+    assert laptop.get_annotation(also.id).note == "laptop only"
+    assert len(laptop.list_articles()) == 4
+    assert len(laptop.list_annotations()) == 6, "the deleted one came back from the file"
+
+
+def test_newer_text_in_the_file_replaces_the_article_and_reanchors() -> None:
+    """A changed text from the file wins if newer; the library's own highlights move with it."""
+    home = new_store()
+    ids = fill(home)
+    laptop = new_store(day=3)
+    restore(laptop, backup_of(home))
+    laptops_own = laptop.add_highlight(ids["river"], (2, 6), (2, 11), note="trust")
+    changed = (RIVER[0], Block(BlockKind.PARAGRAPH, "A new first sentence."), *RIVER[1:])
+    later = AnnotationStore(home.db, clock=FixedClock(datetime(2026, 2, 8, tzinfo=UTC)))
+    later.import_document(
+        Document("River", changed, source="/r.md", tags=("water",), author="A. Writer", format="md")
+    )
+
+    summary = restore(laptop, backup_of(home))
+
+    assert [b.text for b in laptop.get_blocks(ids["river"])] == [b.text for b in changed]
+    assert laptop.get_article(ids["river"]).updated_at == home.get_article(ids["river"]).updated_at
+    moved = laptop.get_annotation(laptops_own.id)
+    assert (moved.anchor.start_block, moved.anchor.exact, moved.orphaned) == (3, "trust", False)
+    assert summary.articles_updated == 1
+    for annotation in home.list_annotations(ids["river"]):
+        assert laptop.get_annotation(annotation.id).anchor == annotation.anchor
+    assert laptop.search("first sentence")[0].article_id == ids["river"]
+
+
+def test_older_text_in_the_file_is_ignored_and_its_annotations_placed_in_the_new_text() -> None:
+    """The library's newer text stays; the file's new annotations are re-anchored into it."""
+    home = new_store()
+    ids = fill(home)
+    home_annotation = home.add_highlight(ids["river"], (2, 6), (2, 11), tags=["trust"])
+    backup = backup_of(home)
+    laptop = new_store(day=3)
+    trimmed = json.loads(interchange.export_json(home))
+    trimmed["articles"][0]["annotations"] = []
+    restore(laptop, parse_backup(trimmed))
+    changed = (RIVER[0], Block(BlockKind.PARAGRAPH, "Inserted."), *RIVER[1:3])
+    laptop.import_document(
+        Document("River", changed, source="/r.md", tags=("water",), author="A. Writer", format="md")
+    )
+
+    summary = restore(laptop, backup)
+
+    assert [b.text for b in laptop.get_blocks(ids["river"])] == [b.text for b in changed]
+    placed = laptop.get_annotation(home_annotation.id)
+    assert (placed.anchor.start_block, placed.anchor.exact, placed.orphaned) == (3, "trust", False)
+    code = next(n for n in home.list_annotations(ids["river"]) if n.color == "pink")
+    assert laptop.get_annotation(code.id).orphaned is True
+    assert laptop.get_annotation(code.id).anchor == code.anchor
+    assert summary.orphaned == 1
+    assert "1 no longer found in the text, kept as orphaned" in summary.line()
+
+
+def test_same_text_under_another_id_gets_the_annotations_instead_of_a_copy() -> None:
+    """An article already imported on this machine (another id) receives the annotations."""
+    home = new_store()
+    ids = fill(home)
+    laptop = new_store(day=3)
+    mine = laptop.import_document(
+        Document("River", RIVER, source="/elsewhere/r.md", tags=("water",), format="md")
+    ).article
+    assert mine.id != ids["river"]
+
+    summary = restore(laptop, backup_of(home))
+
+    titles = sorted(a.title for a in laptop.list_articles())
+    assert titles == ["Empty", "Old", "River"]
+    assert len(laptop.list_annotations(mine.id)) == 3
+    assert {n.id for n in laptop.list_annotations(mine.id)} == {
+        n.id for n in home.list_annotations(ids["river"])
+    }
+    assert summary.articles_merged == 1
+    assert "merged into same text 1" in summary.line()
+    again = restore(laptop, backup_of(home))
+    assert again.annotations_added == 0 and len(laptop.list_articles()) == 3
+
+
+def test_anchors_outside_the_article_are_kept_as_orphaned() -> None:
+    """A position beyond the text (and a quote not in it) is kept, marked orphaned."""
+    home = new_store()
+    fill(home)
+    data = json.loads(interchange.export_json(home))
+    data["articles"][0]["annotations"][0]["anchor"].update(
+        start_block=40, end_block=41, exact="not in this text"
+    )
+    target = new_store(day=3)
+
+    summary = restore(target, parse_backup(data))
+
+    kept = target.get_annotation(data["articles"][0]["annotations"][0]["id"])
+    assert kept.orphaned is True
+    assert (kept.anchor.start_block, kept.anchor.exact) == (40, "not in this text")
+    assert summary.annotations_added == 4 and summary.orphaned == 1
+
+
+def test_a_later_reading_position_is_taken() -> None:
+    """The position of the copy opened last wins; an older one does not move the reader back."""
+    home = new_store()
+    ids = fill(home)
+    laptop = new_store(day=3)
+    restore(laptop, backup_of(home))
+    laptop.set_position(ids["river"], 3)
+    assert restore(laptop, backup_of(home)).articles_updated == 0
+    assert laptop.get_article(ids["river"]).position == 3
+
+    later = AnnotationStore(home.db, clock=FixedClock(datetime(2026, 2, 9, tzinfo=UTC)))
+    later.set_position(ids["river"], 1)
+    assert restore(laptop, backup_of(home)).articles_updated == 1
+    assert laptop.get_article(ids["river"]).position == 1
+
+
+def test_a_failure_half_way_leaves_the_library_as_it_was(tmp_path: Path) -> None:
+    """If the database refuses a write late in the restore, everything before is rolled back."""
+    home = new_store()
+    ids = fill(home)
+    path = tmp_path / "lib.db"
+    target = AnnotationStore(path, clock=FixedClock())
+    last = home.list_annotations(ids["old"])[0].id
+    target.db.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON annotations WHEN new.id = ? "
+        "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END".replace("?", f"'{last}'")
+    )
+
+    with pytest.raises(sqlite3.IntegrityError):
+        restore(target, backup_of(home))
+
+    assert target.list_articles() == []
+    assert target.list_annotations() == []
+    assert target.search("river") == []
+
+
+# Checking the file ------------------------------------------------------------------------------
+
+
+def valid_data() -> dict[str, Any]:
+    """A valid export of a small library, parsed."""
+    store = new_store()
+    fill(store)
+    return json.loads(interchange.export_json(store))
+
+
+def broken(change: str) -> Any:
+    """A valid export with one thing broken."""
+    data = valid_data()
+    article = data["articles"][0]
+    annotation = article["annotations"][0]
+    if change == "format":
+        data["format"] = "something-else"
+    elif change == "newer":
+        data["version"] = 2
+    elif change == "missing-title":
+        del article["title"]
+    elif change == "bad-kind":
+        article["blocks"][1]["kind"] = "table-of-doom"
+    elif change == "negative":
+        annotation["anchor"]["start_offset"] = -1
+    elif change == "colour":
+        annotation["color"] = "octarine"
+    elif change == "twice":
+        data["articles"][1]["id"] = article["id"]
+    elif change == "date":
+        annotation["updated_at"] = "yesterday"
+    elif change == "tags":
+        annotation["tags"] = "geo"
+    elif change == "list":
+        data = [data]
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("format", "not a reader JSON export"),
+        ("newer", "newer version of reader"),
+        ("missing-title", 'field "title" is missing'),
+        ("bad-kind", "unknown kind 'table-of-doom'"),
+        ("negative", 'field "start_offset" is not a whole number'),
+        ("colour", "unknown colour 'octarine'"),
+        ("twice", "appears twice"),
+        ("date", 'field "updated_at" is not a date and time'),
+        ("tags", 'field "tags" is not a list of texts'),
+        ("list", "not a reader JSON export"),
+    ],
+)
+def test_bad_exports_are_refused_with_one_line(change: str, message: str) -> None:
+    """Each problem gets a one-line reason naming it."""
+    with pytest.raises(RestoreError) as caught:
+        parse_backup(broken(change))
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_unreadable_files_are_refused(tmp_path: Path) -> None:
+    """Not JSON, not UTF-8, a folder, a missing file: each one line."""
+    cases = {
+        "text.json": b"just notes",
+        "latin1.json": '{"a": "caf\xe9"}'.encode("latin-1"),
+        "deep.json": b"[" * 100_000,
+    }
+    for name, content in cases.items():
+        (tmp_path / name).write_bytes(content)
+    reasons = {}
+    for name in [*cases, "missing.json", ""]:
+        with pytest.raises(RestoreError) as caught:
+            read_backup(tmp_path / name)
+        reasons[name] = str(caught.value)
+    assert reasons["text.json"].startswith("not a JSON export (invalid JSON at line 1")
+    assert reasons["latin1.json"] == "not a JSON export (not UTF-8 text)"
+    assert reasons["deep.json"].startswith("not a JSON export")
+    assert reasons["missing.json"] == "no such file"
+    assert reasons[""] == "is a folder, not a JSON export"
+
+
+def test_a_bom_is_accepted(tmp_path: Path) -> None:
+    """A file saved by an editor with a UTF-8 byte order mark still restores."""
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(valid_data()).encode("utf-8"))
+    assert len(read_backup(path).articles) == 3
+
+
+# Command line ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def libraries(tmp_path: Path) -> tuple[Path, Path]:
+    """A filled library file and an empty one (both real files, so no samples are added)."""
+    home, laptop = tmp_path / "home.db", tmp_path / "laptop.db"
+    store = AnnotationStore(home, clock=FixedClock())
+    fill(store)
+    store.close()
+    AnnotationStore(laptop, clock=FixedClock()).close()
+    return home, laptop
+
+
+def test_cli_round_trip_and_summary(libraries: tuple[Path, Path], tmp_path: Path) -> None:
+    """`export --format json -o F`, then `restore F` twice: the summaries, the same data."""
+    home, laptop = libraries
+    backup = tmp_path / "backup.json"
+    assert run("--db", home, "export", "--format", "json", "-o", backup).exit_code == 0
+
+    first = run("--db", laptop, "restore", backup)
+    second = run("--db", laptop, "restore", backup)
+
+    assert first.exit_code == second.exit_code == 0, first.output
+    assert first.stdout == SUMMARY.format(3, 0, 0, 4, 0, 0) + "\n"
+    assert second.stdout == SUMMARY.format(0, 0, 3, 0, 0, 4) + "\n"
+    exported = [
+        json.loads(run("--db", db, "export", "--format", "json").stdout) for db in (home, laptop)
+    ]
+    for data in exported:
+        data.pop("exported")
+    assert exported[0] == exported[1]
+
+
+@pytest.mark.parametrize(
+    "content", [b"not json", b'{"format": "reader-annotations", "version": 9}']
+)
+def test_cli_bad_file_is_one_line_and_leaves_the_library_alone(
+    libraries: tuple[Path, Path], tmp_path: Path, content: bytes
+) -> None:
+    """Exit 1, `reader: FILE: reason` on stderr, library file bytes unchanged, none created."""
+    _, laptop = libraries
+    before = laptop.read_bytes()
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    never = tmp_path / "never.db"
+
+    for db in (laptop, never):
+        result = run("--db", db, "restore", bad)
+        assert result.exit_code == 1
+        assert result.stdout == ""
+        assert result.stderr.startswith(f"reader: {bad}: ")
+        assert result.stderr.count("\n") == 1
+    assert laptop.read_bytes() == before
+    assert not never.exists()
+
+
+def test_cli_restore_needs_a_file_argument(libraries: tuple[Path, Path]) -> None:
+    """No FILE is a usage error (exit 2)."""
+    _, laptop = libraries
+    result = run("--db", laptop, "restore")
+    assert result.exit_code == 2
