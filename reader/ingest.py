@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,8 +53,15 @@ _LEGACY = "cp1252"
 _SCRIPT_FAMILIES = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HALFWIDTH": "CJK", "FULLWIDTH": "CJK"}
 _WORD = re.compile(r"[^\W\d_]+")
 _TAG = re.compile(r"<[^>]*>")
-_IN_WORD_MARKS = frozenset("\u2019\u2018\u00b7\u2010\u2011\u00ad")
-"""Non-letters that real text has between letters: apostrophes, middle dot, hyphens."""
+_IN_WORD_MARKS = frozenset("\u2019\u2018\u00b7\u2010\u2011\u00ad\u2013\u2014\u2026")
+"""Non-letters that real text has between letters: apostrophes, middle dot, dashes, `…`."""
+_DETECTABLE = (
+    "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+    "iso8859_2", "iso8859_5", "iso8859_7", "iso8859_8", "iso8859_13", "iso8859_15",
+    "koi8_r", "koi8_u", "cp866", "cp874", "cp932", "euc_jp", "iso2022_jp", "gb18030",
+    "big5", "cp949", "euc_kr",
+)  # fmt: skip
+"""Legacy encodings worth guessing besides cp1252: Windows, ISO and East Asian ones."""
 
 
 def decode_unicode(data: bytes) -> str | None:
@@ -107,37 +115,53 @@ def _script(ch: str) -> str:
     return "CJK" if first.startswith("CJK") else _SCRIPT_FAMILIES.get(first, first)
 
 
+def _wedged(text: str, index: int) -> bool:
+    """Whether the character at `index` is a symbol between two letters (`Ÿród³o`)."""
+    ch = text[index]
+    return (
+        ch > "\x7f"
+        and not ch.isalpha()
+        and ch not in _IN_WORD_MARKS
+        and not "\u3000" <= ch <= "\u30ff"  # CJK punctuation and kana marks
+        and not "\uff00" <= ch <= "\uffef"  # full-width forms
+        and 0 < index < len(text) - 1
+        and text[index - 1].isalpha()
+        and text[index + 1].isalpha()
+    )
+
+
+def _odd_word(word: str) -> int:
+    """How wrong one word looks: mixed scripts, mostly accents, capitals after small letters."""
+    scripts = {_script(ch) for ch in word}
+    if len(scripts) > 1:
+        return 3
+    score = 0
+    accented = sum(ch > "\x7f" for ch in word)
+    if scripts == {"LATIN"} and len(word) >= 4 and accented >= 0.8 * len(word):
+        score += 2  # `Ïðèâåò`: Cyrillic read as cp1252
+    if any(b > "\x7f" and b.isupper() and a.islower() for a, b in pairwise(word)):
+        score += 2  # `cafÈ`: cp1252 read as Mac Roman
+    return score
+
+
 def oddity(text: str) -> int:
     """How much a decoded text looks like it was decoded with the wrong code page.
 
     Counts replacement and control characters, symbols wedged between letters
-    (`Ÿród³o`), words mixing scripts (`ййn`) and Latin words made mostly of
-    accented letters (`Ïðèâåò`, Cyrillic read as cp1252). Lower is better.
+    (`Ÿród³o`), words mixing scripts (`ййn`), Latin words made mostly of accented
+    letters (`Ïðèâåò`, Cyrillic read as cp1252) and capitals after small letters
+    inside a word. Lower is better.
     """
     score = 10 * text.count("\ufffd")
+    # Korean letters are written as syllables; loose jamo come from misread bytes.
+    score += 2 * sum(1 for ch in text if "\u3131" <= ch <= "\u318e")
     score += 5 * sum(
         1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v"
     )
-    for index, ch in enumerate(text):
-        if (
-            ch > "\x7f"
-            and not ch.isalpha()
-            and ch not in _IN_WORD_MARKS
-            and 0 < index < len(text) - 1
-            and text[index - 1].isalpha()
-            and text[index + 1].isalpha()
-        ):
-            score += 2
+    score += 2 * sum(1 for index, ch in enumerate(text) if ch > "\x7f" and _wedged(text, index))
     for match in _WORD.finditer(text):
-        word = match.group()
-        if word.isascii():
-            continue
-        scripts = {_script(ch) for ch in word}
-        if len(scripts) > 1:
-            score += 3
-        elif scripts == {"LATIN"} and len(word) >= 4:
-            accented = sum(ch > "\x7f" for ch in word)
-            score += 2 if accented * 2 > len(word) else 0
+        if not match.group().isascii():
+            score += _odd_word(match.group())
     return score
 
 
@@ -154,25 +178,32 @@ def decode_legacy(data: bytes, *, markup: bool = False) -> str:
     """
     from charset_normalizer import from_bytes
 
-    sample = data[:200_000]
+    sample = data[:200_000]  # judged on a sample, so a big book stays quick
+
+    def reading(encoding: str) -> str | None:
+        try:
+            decoder = codecs.getincrementaldecoder(encoding)()
+            return decoder.decode(sample, final=len(sample) == len(data))
+        except (UnicodeDecodeError, LookupError):
+            return None
 
     def judged(text: str) -> int:
         return oddity(_TAG.sub(" ", text) if markup else text)
 
-    western = data.decode(_LEGACY, errors="replace")
-    best, best_score = western, judged(western[: len(sample)])
-    western_score = best_score
-    for match in list(from_bytes(sample))[:4]:
-        if match.encoding in (_LEGACY, "ascii", "utf_8"):
+    western_score = judged(sample.decode(_LEGACY, errors="replace"))
+    best: tuple[int, int, str] | None = None
+    for match in list(from_bytes(sample, cp_isolation=list(_DETECTABLE)))[:8]:
+        text = reading(match.encoding)
+        if text is None:
             continue
-        try:
-            text = data.decode(match.encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        score = judged(text[: len(sample)])
-        if score < best_score and 2 * score < western_score and western_score - score >= 2:
-            best, best_score = text, score
-    return best
+        # Ties go to the reading with more characters (a single-byte code page
+        # over a multi-byte one), then to the detector's order.
+        candidate = (judged(text), -len(text), match.encoding)
+        if best is None or candidate[:2] < best[:2]:
+            best = candidate
+    if best is not None and 2 * best[0] < western_score and western_score - best[0] >= 2:
+        return data.decode(best[2], errors="replace")
+    return data.decode(_LEGACY, errors="replace")
 
 
 def decode_bytes(data: bytes) -> str:

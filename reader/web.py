@@ -352,7 +352,8 @@ def _prepare(html: str) -> str:
     """Markup that lxml and trafilatura accept as a Unicode string."""
     html = _XML_DECLARATION.sub("", html.replace("\x00", ""), count=1)
     if "<html" not in html[:2048].lower():
-        html = f"<html><body>{html}</body></html>"
+        # A fragment: trafilatura takes markup without an <html> tag for something else.
+        html = f"<html>{html}</html>"
     return html
 
 
