@@ -134,9 +134,9 @@ def _quiet() -> None:
 
 def _extract(html: str, *, recall: bool = False) -> Any:
     """Trafilatura's extraction of the main text, or None if it finds none."""
+    _quiet()  # before the import: the libraries log while they load, too
     import trafilatura
 
-    _quiet()
     try:
         return trafilatura.bare_extraction(
             html,
