@@ -420,35 +420,43 @@ def _read_limited(response: Any) -> bytes:
     return data
 
 
+def _one_line(value: object) -> str:
+    return " ".join(str(value).split()) or type(value).__name__
+
+
 def _fetch(url: str, timeout: float) -> tuple[bytes, str, str | None]:
     """The body, media type and charset of a URL's response (redirects followed)."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as error:
+        raise ImportFailure(f"not a valid web address: {_one_line(error)}") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
         raise ImportFailure("not a web address (http or https URL)")
     request = urllib.request.Request(
         url, headers={"User-Agent": _user_agent(), "Accept": "text/html, text/*;q=0.8"}
     )
-    seconds = f"{timeout:g}"
+    timed_out = ImportFailure(f"timed out after {timeout:g} s")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             data = _read_limited(response)
             media = response.headers.get_content_type()
             charset = response.headers.get_content_charset()
     except urllib.error.HTTPError as error:
-        raise ImportFailure(f"HTTP {error.code} {error.reason}") from None
+        raise ImportFailure(f"HTTP {error.code} {_one_line(error.reason)}") from None
     except urllib.error.URLError as error:
         reason = error.reason
         if isinstance(reason, TimeoutError):
-            raise ImportFailure(f"timed out after {seconds} s") from None
-        text = reason.strerror if isinstance(reason, OSError) and reason.strerror else reason
-        raise ImportFailure(f"cannot reach {parts.hostname}: {text}") from None
+            raise timed_out from None
+        if isinstance(reason, OSError) and reason.strerror:
+            reason = reason.strerror
+        raise ImportFailure(f"cannot reach {host}: {_one_line(reason)}") from None
     except TimeoutError:
-        raise ImportFailure(f"timed out after {seconds} s") from None
-    except (OSError, ValueError, http.client.HTTPException) as error:
-        message = " ".join(str(error).split()) or type(error).__name__
-        raise ImportFailure(f"cannot read {parts.hostname}: {message}") from None
-    except UnicodeError:
-        raise ImportFailure("not a valid web address") from None
+        raise timed_out from None
+    except (ValueError, http.client.InvalidURL) as error:
+        raise ImportFailure(f"not a valid web address: {_one_line(error)}") from None
+    except (OSError, http.client.HTTPException) as error:
+        raise ImportFailure(f"cannot read {host}: {_one_line(error)}") from None
     return data, media, charset
 
 
