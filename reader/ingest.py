@@ -439,9 +439,9 @@ def parse_markdown(text: str, source: str = "") -> Document:
     """Parse Markdown into a document with blocks of their kind.
 
     Front matter (`title`, `date`, `tags`, `author`, `source`) is honoured.
-    Headings, paragraphs, list items, quotes and code blocks become blocks; code
-    keeps its line breaks. Without a front matter title, a leading `# Heading` is
-    the title, else the first sentence.
+    Headings, paragraphs, list items, quotes, code blocks and tables become blocks;
+    code keeps its line breaks, a table is one line per row. Without a front matter
+    title, a leading `# Heading` is the title, else the first sentence.
 
     Raises:
         ImportFailure: If there is no text.
