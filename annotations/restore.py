@@ -193,6 +193,8 @@ class _Fields:
         return value
 
     def text(self, name: str, *, optional: bool = False, nonempty: bool = False) -> Any:
+        """A text field; None allowed if optional, blank refused if nonempty."""
+
         def check(value: Any) -> bool:
             if value is None:
                 return optional
@@ -202,24 +204,31 @@ class _Fields:
         return self.get(name, check, kind)
 
     def integer(self, name: str) -> int:
+        """A whole number of 0 or more (not a boolean)."""
+
         def check(value: Any) -> bool:
             return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
         return self.get(name, check, "a whole number of 0 or more")
 
     def boolean(self, name: str) -> bool:
+        """A true or false field."""
         return self.get(name, lambda value: isinstance(value, bool), "true or false")
 
     def list(self, name: str) -> list[Any]:
+        """A list field (its items are checked by the caller)."""
         return self.get(name, lambda value: isinstance(value, list), "a list")
 
     def texts(self, name: str) -> tuple[str, ...]:
+        """A list of texts."""
+
         def check(value: Any) -> bool:
             return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
         return tuple(self.get(name, check, "a list of texts"))
 
     def timestamp(self, name: str, *, optional: bool = False) -> Any:
+        """An ISO 8601 date and time, written back in the library's own form (UTC, ms)."""
         value = self.text(name, optional=optional)
         if value is None:
             return None

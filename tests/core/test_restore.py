@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -468,3 +470,36 @@ def test_cli_restore_needs_a_file_argument(libraries: tuple[Path, Path]) -> None
     _, laptop = libraries
     result = run("--db", laptop, "restore")
     assert result.exit_code == 2
+
+
+def test_export_and_restore_do_not_load_the_tui(
+    libraries: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """`reader export --format json` and `reader restore` run without importing Textual."""
+    home, laptop = libraries
+    backup = tmp_path / "b.json"
+    code = (
+        "import json, sys\n"
+        "from reader.cli import cli\n"
+        "for args in json.loads(sys.argv[1]):\n"
+        "    cli.main(args, prog_name='reader', standalone_mode=False)\n"
+        "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))\n"
+    )
+    commands = [
+        ["--db", str(home), "export", "--format", "json", "-o", str(backup)],
+        ["--db", str(home), "export", "--format", "w3c", "-o", str(tmp_path / "w.json")],
+        ["--db", str(home), "export", "--format", "csv", "-o", str(tmp_path / "c.csv")],
+        ["--db", str(home), "export", "-o", str(tmp_path / "vault")],
+        ["--db", str(laptop), "restore", str(backup)],
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(commands)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert "annotations" in loaded
+    assert loaded.isdisjoint({"textual", "rich"})
+    assert "restored: articles added 3" in done.stdout
