@@ -724,6 +724,18 @@ def import_item(store: AnnotationStore, item: Path | str) -> list[ImportResult]:
         from reader.web import load_url
 
         return [store.import_document(load_url(item))]
+    if item.is_dir():
+        raise ImportFailure(_folder_problem(item))
+    highlights = highlights_kind(item)
+    if highlights is None and item.suffix.lower() == ".csv":
+        raise ImportFailure("unsupported file type .csv (not a Kindle or Readwise highlights file)")
+    if highlights is not None:
+        from annotations.highlights import HighlightsError, import_highlights
+
+        try:
+            return import_highlights(store, item, highlights)
+        except HighlightsError as error:
+            raise ImportFailure(str(error)) from None
     return [store.import_document(load_document(item))]
 
 
