@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.text import Text
@@ -12,10 +15,17 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from annotations.models import Article
-from reader.ingest import ImportFailure, iter_files, load_document
+from annotations.store import AnnotationStore, LibraryError
+from reader.ingest import ImportFailure, ImportSummary, import_item, is_url, iter_files
 from reader.screens.export import export_article
 from reader.screens.path_dialog import PathDialog
 from reader.widgets.article_table import ArticleTable
+from reader.widgets.import_progress import ImportProgress
+
+PROGRESS_INTERVAL = 0.1
+"""Seconds between two updates of the import progress line."""
+FAILURES_SHOWN = 5
+"""How many failed items an import's report names."""
 
 
 class LibraryScreen(Screen[None]):
@@ -37,7 +47,16 @@ class LibraryScreen(Screen[None]):
             tooltip="All annotations, filterable by tag and text",
             id="annotations",
         ),
-        Binding("i", "import", "Import", tooltip="Import a file or folder", id="import"),
+        Binding(
+            "i", "import", "Import", tooltip="Import a file, a folder or a web page", id="import"
+        ),
+        Binding(
+            "escape",
+            "stop_import",
+            "Stop import",
+            tooltip="Stop the running import after the current file",
+            id="stop-import",
+        ),
         Binding("e", "export", "Export", tooltip="Export the article's annotations", id="export"),
         Binding("q", "app.quit", "Quit", tooltip="Leave reader", id="quit"),
     ]
@@ -46,6 +65,15 @@ class LibraryScreen(Screen[None]):
     table = getters.query_one(ArticleTable)
     _articles: list[Article] = []
     summary = getters.query_one("#library-summary", Static)
+    import_progress = getters.query_one(ImportProgress)
+    _importing = False
+    """Whether an import runs (only one at a time)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stop_import = threading.Event()
+        self.import_thread_done = threading.Event()
+        """Set when the import thread has ended (it may outlive the screen by one item)."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="library-summary")
@@ -53,6 +81,7 @@ class LibraryScreen(Screen[None]):
         yield Static(
             "The library is empty. Press i to import a file or a folder.", id="library-empty"
         )
+        yield ImportProgress()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -96,49 +125,167 @@ class LibraryScreen(Screen[None]):
         self.action_open_article()
 
     def action_import(self) -> None:
-        """Ask for a file or folder and import it."""
+        """Ask for a file, folder or web address and import it in the background."""
+        if self._importing:
+            self.notify("An import is running", severity="warning")
+            return
 
-        def chosen(path: str | None) -> None:
-            if path:
-                self.import_path(Path(path).expanduser())
+        def chosen(target: str | None) -> None:
+            if target:
+                self.start_import(target)
 
         self.app.push_screen(
-            PathDialog("Import a file or folder", placeholder="~/Articles or ~/article.md"),
+            PathDialog(
+                "Import a file, a folder or a web page",
+                placeholder="~/Articles, ~/article.md or https://…",
+            ),
             chosen,
         )
 
-    @work(thread=True, exclusive=True, group="import")
-    def import_path(self, path: Path) -> None:
-        """Parse files in a thread; each parsed document is stored on the UI thread."""
-        if not path.exists():
-            self.app.call_from_thread(
-                self.notify, f"No such file or folder: {path}", severity="error", markup=False
-            )
+    def start_import(self, *targets: str | Path) -> None:
+        """Import files, folders (recursively) and http(s) URLs without blocking the screen.
+
+        Only one import runs at a time; while it runs, another is refused with a message.
+        """
+        if self._importing:
+            self.notify("An import is running", severity="warning")
             return
-        files = list(iter_files([path]))
-        counts = {"imported": 0, "updated": 0, "unchanged": 0, "failed": 0}
-        last_id = None
-        for number, file in enumerate(files, 1):
+        self._importing = True
+        self._stop_import.clear()
+        self.import_thread_done.clear()
+        self.import_progress.begin(", ".join(map(str, targets)))
+        self.refresh_bindings()
+        self.import_path(targets)
+
+    def on_unmount(self) -> None:
+        # Quitting during an import waits only for the item being imported.
+        self._stop_import.set()
+
+    def action_stop_import(self) -> None:
+        """Stop the running import after the item being imported."""
+        if self._importing:
+            self._stop_import.set()
+            self.notify("Stopping the import after the current file…")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer stopping an import only while one runs."""
+        if action == "stop_import":
+            return self._importing
+        return True
+
+    @work(thread=True, group="import", exit_on_error=False)
+    def import_path(self, targets: Sequence[str | Path]) -> None:
+        """Import in a thread, into a second connection to the library file if it has one.
+
+        An in-memory library cannot be shared between threads: then each item is stored
+        on the UI thread.
+        """
+        summary = ImportSummary()
+        stopped = False
+        try:
+            stopped = self._import_all(targets, summary)
+        except Exception as error:  # any surprise is reported, never a crash
+            summary.failures.append((", ".join(map(str, targets)), f"import stopped: {error}"))
+        finally:
             try:
-                document = load_document(file)
-            except ImportFailure as error:
-                counts["failed"] += 1
-                self.app.call_from_thread(
-                    self.notify, f"{file.name}: {error}", severity="warning", markup=False
-                )
+                self._call_ui(self._import_finished, summary, stopped)
+            finally:
+                self.import_thread_done.set()
+
+    def _call_ui(self, callback: Callable[..., object], *args: object) -> object:
+        """Run on the UI thread from the import thread; nothing once the app is closing."""
+        if not self.app.is_running or not self.is_attached:
+            return None
+        try:
+            return self.app.call_from_thread(callback, *args)
+        except RuntimeError:
+            return None
+
+    @staticmethod
+    def _import_items(targets: Sequence[str | Path], summary: ImportSummary) -> list[Path | str]:
+        """The files (folders walked) and URLs to import; missing paths are failures."""
+        items: list[Path | str] = []
+        for target in targets:
+            if isinstance(target, str) and is_url(target):
+                items.append(target)
                 continue
-            result = self.app.call_from_thread(self.app.store.import_document, document)
-            counts[result.status] += 1
-            last_id = result.article.id
-            if number % 20 == 0:
-                self.app.call_from_thread(self.summary.update, f"Importing… {number}/{len(files)}")
-        line = ", ".join(f"{name} {count}" for name, count in counts.items())
-        self.app.call_from_thread(self.reload, last_id)
-        self.app.call_from_thread(
-            self.notify,
-            line,
+            path = Path(target).expanduser()
+            if path.exists() or path.is_symlink():
+                items.extend(iter_files([path]))
+            else:
+                summary.failures.append((str(target), "no such file or folder"))
+        return items
+
+    def _import_all(self, targets: Sequence[str | Path], summary: ImportSummary) -> bool:
+        """Import every item of the targets into the summary; True if stopped before the end."""
+        items = self._import_items(targets, summary)
+        store = self._thread_store()
+        shown = 0.0
+        try:
+            for number, item in enumerate(items, 1):
+                if self._stop_import.is_set() or not self.app.is_running:
+                    return True
+                now = time.monotonic()
+                if now - shown > PROGRESS_INTERVAL or number == 1:
+                    shown = now
+                    name = item.name if isinstance(item, Path) else item
+                    self._call_ui(self.import_progress.advance, number - 1, len(items), name)
+                self._import_one(store, item, summary)
+        finally:
+            if store is not None:
+                store.close()
+        return False
+
+    def _thread_store(self) -> AnnotationStore | None:
+        """A connection of this thread to the library file, or None for an in-memory one."""
+        main = self.app.store
+        if main.path is None:
+            return None
+        try:
+            return AnnotationStore(main.path, clock=main.clock)
+        except LibraryError:
+            return None
+
+    def _import_one(
+        self, store: AnnotationStore | None, item: Path | str, summary: ImportSummary
+    ) -> None:
+        try:
+            if store is None:
+                results = self._call_ui(import_item, self.app.store, item)
+            else:
+                results = import_item(store, item)
+        except ImportFailure as error:
+            summary.failures.append((str(item), str(error)))
+            return
+        for result in results or []:
+            setattr(summary, result.status, getattr(summary, result.status) + 1)
+            summary.article_ids.append(result.article.id)
+
+    def _import_finished(self, summary: ImportSummary, stopped: bool) -> None:
+        """Back on the UI thread: hide the progress, reload the list, report."""
+        self._importing = False
+        self.import_progress.finish()
+        self.refresh_bindings()
+        self.reload(summary.article_ids[-1] if summary.article_ids else None)
+        if summary.failures:
+            lines = [
+                f"{Path(item).name if not is_url(item) else item}: {reason}"
+                for item, reason in summary.failures[:FAILURES_SHOWN]
+            ]
+            more = summary.failed - len(lines)
+            if more:
+                lines.append(f"… and {more} more")
+            self.notify(
+                "\n".join(lines),
+                title=f"{summary.failed} could not be imported",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+        self.notify(
+            summary.line() + (" (stopped before the end)" if stopped else ""),
             title="Import",
-            severity="error" if counts["failed"] else "information",
+            severity="error" if summary.failed else "information",
             markup=False,
         )
 
