@@ -40,8 +40,12 @@ class Context:
     db: Path | None
 
     @contextmanager
-    def store(self) -> Iterator[AnnotationStore]:
-        """Open the library, with a one-line error when it cannot be used."""
+    def store(self, *, samples: bool = True) -> Iterator[AnnotationStore]:
+        """Open the library, with a one-line error when it cannot be used.
+
+        Args:
+            samples: Whether a library created now gets the bundled samples.
+        """
         from annotations.store import LibraryError
         from reader.library import library_path, open_library
 
@@ -51,7 +55,7 @@ class Context:
             # A mistyped path should not quietly start a new, empty library.
             fail(f"folder {path.parent} does not exist (for library {path})")
         try:
-            store = open_library(path)
+            store = open_library(path, samples=samples)
         except LibraryError as error:
             fail(str(error))
         try:
@@ -417,7 +421,8 @@ def restore_command(obj: Context, file: Path) -> None:
         backup = read_backup(file.expanduser())
     except RestoreError as error:
         fail(f"{file}: {error}")
-    with obj.store() as store:
+    # A library created by the restore holds just the backup, without the samples.
+    with obj.store(samples=False) as store:
         try:
             summary = restore(store, backup)
         except sqlite3.Error as error:

@@ -37,19 +37,21 @@ def sample_files() -> list[Path]:
     return sorted(files, key=lambda path: path.name == WELCOME)
 
 
-def open_library(path: Path, clock: Clock = utc_now) -> AnnotationStore:
+def open_library(path: Path, clock: Clock = utc_now, *, samples: bool = True) -> AnnotationStore:
     """Open a library, creating it with the bundled samples on first start.
 
     Args:
         path: The library file.
         clock: Returns the current time; injected for tests.
+        samples: Whether a new library gets the bundled samples (a library created to
+            restore a backup into should hold exactly the backup).
 
     Raises:
         LibraryError: If the file exists but is not a usable library.
     """
     is_new = not path.exists() or path.stat().st_size == 0
     store = AnnotationStore(path, clock=clock)
-    if is_new and store.count_articles() == 0:
+    if samples and is_new and store.count_articles() == 0:
         from reader.ingest import import_files
 
         import_files(store, sample_files())

@@ -442,6 +442,27 @@ def test_cli_round_trip_and_summary(libraries: tuple[Path, Path], tmp_path: Path
     assert exported[0] == exported[1]
 
 
+def test_cli_restore_on_a_new_machine_creates_the_library_without_samples(
+    libraries: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A library that does not exist yet is created holding exactly the backup, same ids."""
+    home, _ = libraries
+    backup = tmp_path / "backup.json"
+    assert run("--db", home, "export", "--format", "json", "-o", backup).exit_code == 0
+    fresh = tmp_path / "new-machine.db"
+
+    result = run("--db", fresh, "restore", backup)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == SUMMARY.format(3, 0, 0, 4, 0, 0) + "\n"
+    exported = [
+        json.loads(run("--db", db, "export", "--format", "json").stdout) for db in (home, fresh)
+    ]
+    for data in exported:
+        data.pop("exported")
+    assert exported[0] == exported[1]
+
+
 @pytest.mark.parametrize(
     "content", [b"not json", b'{"format": "reader-annotations", "version": 9}']
 )
