@@ -369,8 +369,12 @@ def _restore_article(store: AnnotationStore, item: BackupArticle, summary: Resto
             summary.articles_added += 1
             target = theirs.id
         else:
-            _restore_reading_state(store, twin, theirs)
-            summary.articles_merged += 1
+            # Counted as merged only when something of it was taken, so that a
+            # second restore of the same file reports it unchanged.
+            if _restore_reading_state(store, twin, theirs):
+                summary.articles_merged += 1
+            else:
+                summary.articles_unchanged += 1
             target = twin.id
     else:
         changed = False
