@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections import Counter, deque
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from statistics import median
 
 from annotations.models import Anchor
 
@@ -104,6 +106,18 @@ SHORT_SIMILARITY = 0.75
 MEDIUM_QUOTE = 24
 """A quote shorter than this needs agreeing context on every side it has context."""
 
+LONG_QUOTE = 32
+"""A quote at least this long may be placed without agreeing context (exact, or unique)."""
+
+MIN_SIDE = 4
+"""Characters right beside an exact copy that must match its context for that side to agree."""
+
+EXACT_CHECKED = 8
+"""Copies of a quote, best context first, checked for agreeing context on both sides."""
+
+CONTEXT_PIECE = 12
+"""Characters of prefix or suffix looked up with a short quote to find it far away."""
+
 CONTEXT_AGREES = 0.75
 """Similarity of a prefix or suffix to the text beside a match for that side to agree."""
 
@@ -120,10 +134,22 @@ SEED_HITS = 64
 """A piece of the quote found more often than this in the text is not used to find it."""
 
 MAX_SEEDS = 16
-"""Pieces of a quote looked up to find approximate copies of it."""
+"""Pieces of a quote looked up near the expected place to find approximate copies of it."""
+
+MAX_SEEDS_WHOLE = 8
+"""Pieces of a quote looked up in the whole text (each lookup reads the whole text)."""
 
 MAX_VERIFIED = 12
 """Places found by pieces of the quote that are aligned with the whole quote."""
+
+SHIFT_SAMPLES = 5
+"""Shifts of the anchors just before one that estimate where it moved (see `reanchor_all`)."""
+
+LANDMARK_REACH = 16
+"""Blocks back from a passage to look for an unchanged block to measure from."""
+
+TOUCH = 3
+"""Characters beside a short quote's match that must equal its context on one side."""
 
 SNAP = 24
 """How far a match's edge may move to reach the word boundary the quote had."""
@@ -174,16 +200,115 @@ def reanchor(
     sure = _with_context(anchor, text, here, expected)
     if sure is not None:
         return _placed(anchor, new, sure, sure + len(exact))
-    choices = [_exact_copy(anchor, text, here, expected)]
-    lo, hi = max(0, expected - WINDOW), min(len(text), expected + len(exact) + WINDOW)
-    choices.append(_fuzzy(anchor, text, expected, lo, hi, whole=False))
-    if not any(choices) and (lo, hi) != (0, len(text)):
+    old_place = here if here is not None else min(max(0, old_start), len(text))
+    windows = _windows(len(text), len(exact), expected, old_place)
+    choices = [_exact_copy(anchor, text, here, expected, windows)]
+    choices.extend(_fuzzy(anchor, text, expected, lo, hi, whole=False) for lo, hi in windows)
+    if not any(choices) and windows != [(0, len(text))]:
         choices.append(_fuzzy(anchor, text, expected, 0, len(text), whole=True))
+    copy = choices[0]
     found = [choice for choice in choices if choice is not None]
+    if copy is not None:
+        # Where an approximate match overlaps the exact copy, the copy is the passage: the
+        # approximate one only stretched over words inserted beside it.
+        found = [m for m in found if m is copy or m.end <= copy.start or m.start >= copy.end]
     if not found:
         return None
     best = max(found, key=lambda match: (match.evidence, -match.distance))
     return _placed(anchor, new, best.start, best.end)
+
+
+def reanchor_all(
+    anchors: Sequence[Anchor], old: TextMap, new: TextMap, *, stale: Collection[int] = ()
+) -> list[Anchor | None]:
+    """Place the anchors of one article in its changed text (each as `reanchor` does).
+
+    Where each passage probably is now comes from its block: a block whose text is unchanged
+    (and unique) is found in the new text by its text, and a passage in an edited block is
+    expected as far from the nearest unchanged block before it as it was. Without such a
+    block, a passage is expected to have shifted like the ones just before it (the median of
+    their last `SHIFT_SAMPLES` shifts). Good guesses keep nearly every search near.
+
+    Args:
+        anchors: The anchors, as they were in the old text.
+        old: The old text.
+        new: The new text.
+        stale: Indexes of anchors whose offsets are not from the old text (orphaned
+            earlier): they are placed too, but their shifts say nothing about the others.
+
+    Returns:
+        The new anchor, or None, for each anchor in the order given.
+    """
+    placed: list[Anchor | None] = [None] * len(anchors)
+    if not new.texts:
+        return placed
+    landmarks = _landmarks(old, new)
+    starts = [_old_start(old, anchor) for anchor in anchors]
+    shifts: deque[int] = deque(maxlen=SHIFT_SAMPLES)
+    for index in sorted(range(len(anchors)), key=starts.__getitem__):
+        anchor, old_start = anchors[index], starts[index]
+        expected = _landmark_guess(old, new, landmarks, anchor, old_start)
+        if expected is None:
+            expected = old_start + int(median(shifts)) if shifts else old_start
+        result = reanchor(anchor, old_start, new, expected=expected)
+        placed[index] = result
+        if result is not None and index not in stale:
+            shifts.append(new.to_global(result.start_block, result.start_offset) - old_start)
+    return placed
+
+
+def _old_start(old: TextMap, anchor: Anchor) -> int:
+    """An anchor's global start offset in the old text, clamped into it."""
+    if not old.texts:
+        return 0
+    block = min(anchor.start_block, len(old.texts) - 1)
+    return old.to_global(block, min(anchor.start_offset, len(old.texts[block])))
+
+
+def _landmarks(old: TextMap, new: TextMap) -> list[tuple[int, int] | None]:
+    """For each old block, the nearest block at or before it that is unchanged in the new text.
+
+    Returns:
+        Per old block index: (that block's old index, its new index), or None.
+    """
+    old_counts = Counter(old.texts)
+    new_counts = Counter(new.texts)
+    new_index = {text: index for index, text in enumerate(new.texts) if new_counts[text] == 1}
+    landmarks: list[tuple[int, int] | None] = []
+    last = None
+    for index, text in enumerate(old.texts):
+        if old_counts[text] == 1 and text in new_index:
+            last = (index, new_index[text])
+        landmarks.append(last)
+    return landmarks
+
+
+def _landmark_guess(
+    old: TextMap,
+    new: TextMap,
+    landmarks: Sequence[tuple[int, int] | None],
+    anchor: Anchor,
+    old_start: int,
+) -> int | None:
+    """Where a passage probably starts now, measured from the nearest unchanged block before it."""
+    if not landmarks:
+        return None
+    landmark = landmarks[min(anchor.start_block, len(landmarks) - 1)]
+    if landmark is None or anchor.start_block - landmark[0] > LANDMARK_REACH:
+        return None
+    return new.starts[landmark[1]] + old_start - old.starts[landmark[0]]
+
+
+def _windows(size: int, length: int, *places: int) -> list[tuple[int, int]]:
+    """The ranges searched first: around each likely place, merged where they overlap."""
+    ranges = sorted((max(0, at - WINDOW), min(size, at + length + WINDOW)) for at in places)
+    merged = [ranges[0]]
+    for lo, hi in ranges[1:]:
+        if lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged
 
 
 def _old_place(anchor: Anchor, new: TextMap) -> int | None:
@@ -235,7 +360,7 @@ def _with_context(anchor: Anchor, text: str, here: int | None, expected: int) ->
     """Where the quote still stands with its whole prefix and suffix, nearest the expected place."""
     whole = anchor.prefix + anchor.exact + anchor.suffix
     shift = len(anchor.prefix)
-    if here is not None and text.startswith(whole, here - shift) and here >= shift:
+    if here is not None and here >= shift and text.startswith(whole, here - shift):
         return here
     lo = max(0, expected - shift - WINDOW)
     hi = min(len(text), expected + len(whole) + WINDOW)
@@ -248,39 +373,137 @@ def _with_context(anchor: Anchor, text: str, here: int | None, expected: int) ->
 
 def _context_score(text: str, start: int, end: int, anchor: Anchor) -> int:
     """How many characters of the anchor's prefix and suffix match around a range."""
+    return sum(_contiguous(text, start, end, anchor))
+
+
+def _contiguous(text: str, start: int, end: int, anchor: Anchor) -> tuple[int, int]:
+    """How many characters of the prefix (backwards) and suffix match right beside a range."""
     before = text[max(0, start - len(anchor.prefix)) : start]
     after = text[end : end + len(anchor.suffix)]
-    score = 0
+    sides = [0, 0]
     for a, b in zip(reversed(before), reversed(anchor.prefix), strict=False):
         if a != b:
             break
-        score += 1
+        sides[0] += 1
     for a, b in zip(after, anchor.suffix, strict=False):
         if a != b:
             break
-        score += 1
-    return score
+        sides[1] += 1
+    return sides[0], sides[1]
 
 
-def _exact_copy(anchor: Anchor, text: str, here: int | None, expected: int) -> _Match | None:
-    """The exact copy of the quote whose context agrees best, if it is convincing."""
+def _exact_copy(
+    anchor: Anchor,
+    text: str,
+    here: int | None,
+    expected: int,
+    windows: Sequence[tuple[int, int]],
+) -> _Match | None:
+    """The exact copy of the quote whose context agrees best, if it is convincing.
+
+    A copy needs enough evidence (its length plus the characters of context that match,
+    more if it is the only copy or still at its old place); one shorter than `LONG_QUOTE`
+    also needs its context to agree on both sides (see `_sides_agree`), since a few words
+    with context on one side only are just a longer phrase, which prose repeats.
+    """
     exact = anchor.exact
-    found = _occurrences(text, exact)
-    if not found:
+    first = text.find(exact)
+    if first == -1:
         return None
-    unique = len(found) == 1
+    unique = text.find(exact, first + 1) == -1
+    if unique:
+        found = [first]
+    elif len(exact) >= MEDIUM_QUOTE:
+        found = _occurrences(text, exact, first, limit=MAX_EXACT_CANDIDATES)
+    else:
+        found = _short_copies(anchor, text, windows)
+        if not found:
+            return None
     if len(found) > MAX_EXACT_CANDIDATES:
         found = sorted(found, key=lambda at: abs(at - expected))[:MAX_EXACT_CANDIDATES]
     scored = [
         (_context_score(text, at, at + len(exact), anchor), at == here, -abs(at - expected), at)
         for at in found
     ]
-    context, at_here, _, best = max(scored)
-    evidence = len(exact) + context + UNIQUE_BONUS * unique + HERE_BONUS * at_here
-    if evidence < EXACT_EVIDENCE:
+    scored = [item for item in scored if _same_edges(anchor, text, item[3], item[3] + len(exact))]
+    if not scored:
+        return None
+    passing = []
+    for context, at_here, _, at in sorted(scored, reverse=True)[:EXACT_CHECKED]:
+        evidence = len(exact) + context + UNIQUE_BONUS * unique + HERE_BONUS * at_here
+        if evidence < EXACT_EVIDENCE:
+            continue
+        if len(exact) >= LONG_QUOTE or _sides_agree(anchor, text, at, at + len(exact)):
+            passing.append((context, at))
+    if not passing:
+        return None
+    context, best = passing[0]
+    if len(exact) < LONG_QUOTE and any(
+        other_context >= context - MIN_SIDE and abs(other - best) < 2 * CONTEXT
+        for other_context, other in passing[1:]
+    ):
+        # Two copies side by side, one with the old prefix and one with the old suffix
+        # ("has they to they fisherman"): either could be the passage.
         return None
     end = best + len(exact)
     return _Match(best, end, _evidence(anchor, text, best, end, 1.0), abs(best - expected))
+
+
+def _sides_agree(anchor: Anchor, text: str, start: int, end: int) -> bool:
+    """Whether the context agrees on each side of a copy that the anchor has context on.
+
+    A side agrees when at least `MIN_SIDE` characters next to the copy match it exactly, or
+    when it is similar overall (a word beside the quote changed).
+    """
+    before, after = _contiguous(text, start, end, anchor)
+    shares = {name: share for name, share, _ in _sides(anchor, text, start, end)}
+    short_before = anchor.prefix and before < min(MIN_SIDE, len(anchor.prefix))
+    if short_before and shares.get("prefix", 0.0) < CONTEXT_AGREES:
+        return False
+    if anchor.suffix and after < min(MIN_SIDE, len(anchor.suffix)):
+        return shares.get("suffix", 0.0) >= CONTEXT_AGREES
+    return True
+
+
+def _same_edges(anchor: Anchor, text: str, start: int, end: int) -> bool:
+    """Whether a copy starts and ends at word boundaries where the quote did.
+
+    "to if" inside "into if" is not the passage "to if": a quote that began at the start of
+    a word is not placed on the middle of one (the same for its end).
+    """
+    if _starts_word(anchor) and start > 0 and _word(text[start - 1]):
+        return False
+    return not (_ends_word(anchor) and end < len(text) and _word(text[end]))
+
+
+def _starts_word(anchor: Anchor) -> bool:
+    """Whether a quote begins at the start of a word."""
+    return _word(anchor.exact[0]) and not (anchor.prefix and _word(anchor.prefix[-1]))
+
+
+def _ends_word(anchor: Anchor) -> bool:
+    """Whether a quote ends at the end of a word."""
+    return _word(anchor.exact[-1]) and not (anchor.suffix and _word(anchor.suffix[0]))
+
+
+def _short_copies(anchor: Anchor, text: str, windows: Sequence[tuple[int, int]]) -> list[int]:
+    """Copies of a short quote worth comparing: near the likely places, or with some context.
+
+    A short quote can be everywhere (a common word), so copies far away are only those
+    that still have the end of the prefix or the start of the suffix beside them.
+    """
+    exact = anchor.exact
+    found: set[int] = set()
+    for lo, hi in windows:
+        found.update(_occurrences(text, exact, lo, hi, limit=MAX_EXACT_CANDIDATES))
+    before = anchor.prefix[-CONTEXT_PIECE:]
+    if len(before) == CONTEXT_PIECE:
+        hits = _occurrences(text, before + exact, limit=MAX_EXACT_CANDIDATES)
+        found.update(at + len(before) for at in hits)
+    after = anchor.suffix[:CONTEXT_PIECE]
+    if len(after) == CONTEXT_PIECE:
+        found.update(_occurrences(text, exact + after, limit=MAX_EXACT_CANDIDATES))
+    return sorted(found)
 
 
 # Approximate matching -------------------------------------------------------------------------
@@ -354,20 +577,30 @@ def _best_prefix_distance(pattern: str, text: str) -> int:
 def _side_agreement(anchor: Anchor, text: str, start: int, end: int) -> list[tuple[float, int]]:
     """How well the anchor's prefix and suffix agree with the text around a match.
 
+    Where the text now ends (or begins) closer to the match than the context reached, only
+    the part of the context that fits is compared; a side with no text at all is left out.
+
     Returns:
-        (similarity, context length) for each side the anchor has context on.
+        (similarity, characters compared) for each side compared.
     """
+    return [(share, size) for _, share, size in _sides(anchor, text, start, end)]
+
+
+def _sides(anchor: Anchor, text: str, start: int, end: int) -> list[tuple[str, float, int]]:
+    """(side name, similarity, characters compared) for each side `_side_agreement` compares."""
     sides = []
-    prefix, suffix = anchor.prefix, anchor.suffix
-    slack = len(prefix) // 4 + 2
+    prefix = anchor.prefix[-start:] if start else ""
+    suffix = anchor.suffix[: len(text) - end]
     if prefix:
+        slack = len(prefix) // 4 + 2
         before = text[max(0, start - len(prefix) - slack) : start][::-1]
         missing = _best_prefix_distance(prefix[::-1], before)
-        sides.append((1.0 - missing / len(prefix), len(prefix)))
+        sides.append(("prefix", 1.0 - missing / len(prefix), len(prefix)))
     if suffix:
+        slack = len(suffix) // 4 + 2
         after = text[end : end + len(suffix) + slack]
         missing = _best_prefix_distance(suffix, after)
-        sides.append((1.0 - missing / len(suffix), len(suffix)))
+        sides.append(("suffix", 1.0 - missing / len(suffix), len(suffix)))
     return sides
 
 
@@ -400,7 +633,7 @@ def _acceptable(length: int, alike: float, sides: Sequence[float], unique: bool)
     agreeing = [side for side in sides if side >= CONTEXT_AGREES]
     if length < MEDIUM_QUOTE:
         return bool(sides) and len(agreeing) == len(sides)
-    return bool(agreeing) or (unique and alike >= UNIQUE_SIMILARITY)
+    return bool(agreeing) or (length >= LONG_QUOTE and unique and alike >= UNIQUE_SIMILARITY)
 
 
 def _fuzzy(
@@ -421,17 +654,20 @@ def _fuzzy(
     if budget == 0:
         return None
     if len(exact) < MEDIUM_QUOTE:
-        if whole:
-            return None
-        spans = _aligned(exact, text, lo, hi, budget, every=True)
+        if not whole:
+            spans = _aligned(exact, text, lo, hi, budget, every=True)
+        else:
+            spans = []
+            for region in _beside_context(anchor, text, budget):
+                spans.extend(_aligned(exact, text, *region, budget, every=True))
     else:
         spans = []
         for region in _seeded_regions(exact, text, lo, hi, budget, expected, whole=whole):
             spans.extend(_aligned(exact, text, *region, budget, every=False))
     matches: list[tuple[_Match, float, list[float]]] = []
     for start, end in dict.fromkeys(spans):
-        start, end = _snapped(anchor, text, start, end)
-        if start >= end:
+        start, end = _snapped(anchor, text, *_pinned(anchor, text, start, end, budget))
+        if start >= end or (len(exact) < SHORT_QUOTE and not _touches(anchor, text, start, end)):
             continue
         alike = similarity(exact, text[start:end])
         if alike < min(MIN_SIMILARITY, SHORT_SIMILARITY):
@@ -450,6 +686,39 @@ def _fuzzy(
     return max(good, key=lambda match: (match.evidence, -match.distance))
 
 
+def _beside_context(anchor: Anchor, text: str, budget: int) -> list[tuple[int, int]]:
+    """Ranges of the text right after the end of the prefix or before the start of the suffix.
+
+    A short quote is placed approximately only where its context agrees strongly, so in the
+    whole text it is looked for only beside pieces of its context.
+    """
+    regions = []
+    reach = len(anchor.exact) + budget
+    before = anchor.prefix[-CONTEXT_PIECE:]
+    if len(before) == CONTEXT_PIECE:
+        for at in _occurrences(text, before, limit=SEED_HITS)[:SEED_HITS]:
+            regions.append((at + len(before), min(len(text), at + len(before) + reach)))
+    after = anchor.suffix[:CONTEXT_PIECE]
+    if len(after) == CONTEXT_PIECE:
+        for at in _occurrences(text, after, limit=SEED_HITS)[:SEED_HITS]:
+            regions.append((max(0, at - reach), at))
+    return regions
+
+
+def _touches(anchor: Anchor, text: str, start: int, end: int) -> bool:
+    """Whether a few characters right beside a match equal the quote's context on one side.
+
+    A quick test before measuring the context of a short quote's match, which must agree
+    strongly on both sides anyway: it keeps a common word's many matches cheap.
+    """
+    near = TOUCH
+    before = anchor.prefix[-near:]
+    after = anchor.suffix[:near]
+    return bool(before and text[max(0, start - len(before)) : start] == before) or bool(
+        after and text[end : end + len(after)] == after
+    )
+
+
 def _seeded_regions(
     exact: str, text: str, lo: int, hi: int, budget: int, expected: int, *, whole: bool
 ) -> list[tuple[int, int]]:
@@ -460,8 +729,9 @@ def _seeded_regions(
     """
     size = max(8, min(16, len(exact) // 8))
     count = len(exact) // size
-    if count > MAX_SEEDS:
-        picks = sorted({round(i * (count - 1) / (MAX_SEEDS - 1)) for i in range(MAX_SEEDS)})
+    most = MAX_SEEDS_WHOLE if whole else MAX_SEEDS
+    if count > most:
+        picks = sorted({round(i * (count - 1) / (most - 1)) for i in range(most)})
     else:
         picks = list(range(count))
     estimates: list[tuple[int, int]] = []
@@ -539,6 +809,28 @@ def _aligned_start(exact: str, text: str, end: int, budget: int) -> int:
     return end - length
 
 
+def _pinned(anchor: Anchor, text: str, start: int, end: int, budget: int) -> tuple[int, int]:
+    """A match with its edges moved to where the quote's prefix ends and its suffix starts.
+
+    The alignment alone may stop short of a changed word at the quote's edge (dropping it
+    costs fewer edits than changing it); the context says where the passage really ends.
+    """
+    reach = budget + CONTEXT_PIECE
+    before = anchor.prefix[-CONTEXT_PIECE:]
+    in_place = start >= len(before) and text.startswith(before, start - len(before))
+    if len(before) == CONTEXT_PIECE and not in_place:
+        lo = max(0, start - reach - len(before))
+        hits = _occurrences(text, before, lo, min(len(text), start + reach))
+        if hits:
+            start = min((at + len(before) for at in hits), key=lambda at: abs(at - start))
+    after = anchor.suffix[:CONTEXT_PIECE]
+    if len(after) == CONTEXT_PIECE and not text.startswith(after, end):
+        hits = _occurrences(text, after, max(0, end - reach), end + reach + len(after))
+        if hits:
+            end = min(hits, key=lambda at: abs(at - end))
+    return start, end
+
+
 def _word(char: str) -> bool:
     """Whether a character belongs to a word."""
     return char.isalnum()
@@ -555,15 +847,13 @@ def _snapped(anchor: Anchor, text: str, start: int, end: int) -> tuple[int, int]
             end -= 1
     if start >= end:
         return start, end
-    starts_word = _word(exact[0]) and not (anchor.prefix and _word(anchor.prefix[-1]))
-    if starts_word and _word(text[start]):
+    if _starts_word(anchor) and _word(text[start]):
         edge = start
         while edge > 0 and _word(text[edge - 1]) and start - edge < SNAP:
             edge -= 1
         if edge == 0 or not _word(text[edge - 1]):
             start = edge
-    ends_word = _word(exact[-1]) and not (anchor.suffix and _word(anchor.suffix[0]))
-    if ends_word and _word(text[end - 1]):
+    if _ends_word(anchor) and _word(text[end - 1]):
         edge = end
         while edge < len(text) and _word(text[edge]) and edge - end < SNAP:
             edge += 1

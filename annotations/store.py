@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from annotations.anchoring import TextMap, reanchor
+from annotations.anchoring import TextMap, reanchor_all
 from annotations.migrations import migrations
 from annotations.models import (
     HIGHLIGHT_COLORS,
@@ -385,20 +385,19 @@ class AnnotationStore:
     def _replace_article(self, article: Article, document: Document, digest: str) -> int:
         """Replace an article's text and re-anchor its annotations; returns how many are orphaned.
 
-        Annotations are placed in the order of their old positions, each one expected where the
-        one before it moved to (shifted by the same amount), which keeps the search near. One
-        orphaned earlier is tried again, so it comes back when its text does; one that cannot
-        be placed keeps its old quote. `updated_at` changes only when an annotation's passage
-        text or its orphaned state changes, not when it merely moves.
+        An annotation orphaned earlier is tried again, so it comes back when its text does;
+        one that cannot be placed keeps its old quote. `updated_at` changes only when an
+        annotation's passage text or its orphaned state changes, not when it merely moves.
         """
         old = TextMap(self._block_texts(article.id))
         new = TextMap([block.text for block in document.blocks])
         now = self._now()
+        annotations = self.list_annotations(article.id)
+        stale = {i for i, annotation in enumerate(annotations) if annotation.orphaned}
+        placements = reanchor_all([item.anchor for item in annotations], old, new, stale=stale)
         orphaned = 0
-        shift = 0
-        for old_start, annotation in self._by_old_position(old, self.list_annotations(article.id)):
+        for annotation, placed in zip(annotations, placements, strict=True):
             anchor = annotation.anchor
-            placed = reanchor(anchor, old_start, new, expected=old_start + shift)
             if placed is None:
                 orphaned += 1
                 if not annotation.orphaned:
@@ -407,8 +406,6 @@ class AnnotationStore:
                         [now, annotation.id],
                     )
                 continue
-            if not annotation.orphaned:
-                shift = new.to_global(placed.start_block, placed.start_offset) - old_start
             if placed == anchor and not annotation.orphaned:
                 continue
             values: dict[str, Any] = {**self._anchor_row(placed), "orphaned": 0}
@@ -421,22 +418,6 @@ class AnnotationStore:
         row.update(updated_at=now, position=min(article.position, max(0, len(document.blocks) - 1)))
         self.db["articles"].update(article.id, row)
         return orphaned
-
-    @staticmethod
-    def _by_old_position(
-        old: TextMap, annotations: Iterable[Annotation]
-    ) -> list[tuple[int, Annotation]]:
-        """Annotations with their global start offsets in the old text, in text order."""
-        placed = []
-        for annotation in annotations:
-            anchor = annotation.anchor
-            start = 0
-            if old.texts:
-                block = min(anchor.start_block, len(old.texts) - 1)
-                start = old.to_global(block, min(anchor.start_offset, len(old.texts[block])))
-            placed.append((start, annotation))
-        placed.sort(key=lambda item: item[0])
-        return placed
 
     def set_position(self, article_id: str, block: int) -> None:
         """Remember the reading position (a block index) of an article."""
