@@ -223,11 +223,11 @@ def reanchor_all(
 ) -> list[Anchor | None]:
     """Place the anchors of one article in its changed text (each as `reanchor` does).
 
-    Where each passage probably is now comes from its block: a block whose text is unchanged
-    (and unique) is found in the new text by its text, and a passage in an edited block is
-    expected as far from the nearest unchanged block before it as it was. Without such a
-    block, a passage is expected to have shifted like the ones just before it (the median of
-    their last `SHIFT_SAMPLES` shifts). Good guesses keep nearly every search near.
+    A block whose text is unchanged (and unique in both texts) is found in the new text by
+    its text: a passage in such blocks keeps its offsets there, whatever its context became.
+    Any other passage is expected as far from the nearest unchanged block before it as it
+    was; without such a block, shifted like the passages just before it (the median of their
+    last `SHIFT_SAMPLES` shifts). Good guesses keep nearly every search near.
 
     Args:
         anchors: The anchors, as they were in the old text.
@@ -242,15 +242,17 @@ def reanchor_all(
     placed: list[Anchor | None] = [None] * len(anchors)
     if not new.texts:
         return placed
-    landmarks = _landmarks(old, new)
+    moved, landmarks = _landmarks(old, new)
     starts = [_old_start(old, anchor) for anchor in anchors]
     shifts: deque[int] = deque(maxlen=SHIFT_SAMPLES)
     for index in sorted(range(len(anchors)), key=starts.__getitem__):
         anchor, old_start = anchors[index], starts[index]
-        expected = _landmark_guess(old, new, landmarks, anchor, old_start)
-        if expected is None:
-            expected = old_start + int(median(shifts)) if shifts else old_start
-        result = reanchor(anchor, old_start, new, expected=expected)
+        result = None if index in stale else _in_unchanged_blocks(anchor, old, new, moved)
+        if result is None:
+            expected = _landmark_guess(old, new, landmarks, anchor, old_start)
+            if expected is None:
+                expected = old_start + int(median(shifts)) if shifts else old_start
+            result = reanchor(anchor, old_start, new, expected=expected)
         placed[index] = result
         if result is not None and index not in stale:
             shifts.append(new.to_global(result.start_block, result.start_offset) - old_start)
@@ -265,22 +267,41 @@ def _old_start(old: TextMap, anchor: Anchor) -> int:
     return old.to_global(block, min(anchor.start_offset, len(old.texts[block])))
 
 
-def _landmarks(old: TextMap, new: TextMap) -> list[tuple[int, int] | None]:
-    """For each old block, the nearest block at or before it that is unchanged in the new text.
+def _landmarks(old: TextMap, new: TextMap) -> tuple[dict[int, int], list[tuple[int, int] | None]]:
+    """Blocks unchanged in the new text, and for each old block the nearest such one before it.
 
     Returns:
-        Per old block index: (that block's old index, its new index), or None.
+        The new index of each old block whose text is unique in both texts; and per old
+        block index, (old index, new index) of the nearest such block at or before it, or None.
     """
     old_counts = Counter(old.texts)
     new_counts = Counter(new.texts)
     new_index = {text: index for index, text in enumerate(new.texts) if new_counts[text] == 1}
+    moved: dict[int, int] = {}
     landmarks: list[tuple[int, int] | None] = []
     last = None
     for index, text in enumerate(old.texts):
         if old_counts[text] == 1 and text in new_index:
+            moved[index] = new_index[text]
             last = (index, new_index[text])
         landmarks.append(last)
-    return landmarks
+    return moved, landmarks
+
+
+def _in_unchanged_blocks(
+    anchor: Anchor, old: TextMap, new: TextMap, moved: dict[int, int]
+) -> Anchor | None:
+    """The anchor in the same blocks, if every block it covers is unchanged and still in order."""
+    first, last = anchor.start_block, anchor.end_block
+    if first not in moved or last >= len(old.texts):
+        return None
+    target = moved[first]
+    if any(moved.get(block) != target + block - first for block in range(first, last + 1)):
+        return None
+    if anchor.start_offset > len(old.texts[first]) or anchor.end_offset > len(old.texts[last]):
+        return None
+    placed = new.anchor(target, anchor.start_offset, target + last - first, anchor.end_offset)
+    return placed if placed.exact == anchor.exact else None
 
 
 def _landmark_guess(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from annotations.anchoring import TextMap, reanchor
+from annotations import export
+from annotations.anchoring import TextMap, reanchor, reanchor_all
+from annotations.models import Anchor, Block, BlockKind, Document
+from annotations.store import AnnotationStore
 
 
 def placed_text(old: list[str], new: list[str], block: int, start: int, end: int) -> str | None:
@@ -49,3 +52,224 @@ def test_removed_quote_is_not_placed() -> None:
     old = ["Keep this.", "Remove this sentence entirely."]
     new = ["Keep this.", "Something else now."]
     assert placed_text(old, new, 1, 0, 30) is None
+
+
+# Each step of the order ---------------------------------------------------------------------
+
+LAMP = (
+    "The keeper walked along the pier every night and lit the great lamp at the end of it, "
+    "whatever the weather did to the harbour."
+)
+
+
+def anchor_on(blocks: list[str], block: int, quote: str, nth: int = 0) -> tuple[Anchor, int]:
+    """An anchor on the nth occurrence of a quote in a block, with its global start."""
+    text = TextMap(blocks)
+    start = -1
+    for _ in range(nth + 1):
+        start = blocks[block].index(quote, start + 1)
+    anchor = text.anchor(block, start, block, start + len(quote))
+    return anchor, text.to_global(block, start)
+
+
+def covered(new: list[str], anchor: Anchor | None) -> str | None:
+    """The text a re-anchored anchor covers, checked against its own `exact`."""
+    if anchor is None:
+        return None
+    text = TextMap(new)
+    start = text.to_global(anchor.start_block, anchor.start_offset)
+    end = text.to_global(anchor.end_block, anchor.end_offset)
+    assert text.text[start:end] == anchor.exact
+    return anchor.exact
+
+
+def test_quote_still_at_its_old_position_keeps_it_even_if_a_copy_has_its_context() -> None:
+    """Step 1: the position is kept when the quote and its context are still there."""
+    old = ["Intro.", LAMP]
+    new = ["Intro.", LAMP, "A later chapter repeats it.", LAMP]
+    anchor, start = anchor_on(old, 1, "the great lamp")
+    placed = reanchor(anchor, start, TextMap(new))
+    assert placed == anchor
+
+
+def test_moved_quote_goes_to_the_copy_nearest_its_old_position() -> None:
+    """Step 2: of two copies with equal context, the one nearest the old position wins."""
+    old = ["Intro.", "Filler words here.", LAMP, "Middle.", "More.", LAMP]
+    new = ["Intro.", "An inserted paragraph.", "Filler words here.", LAMP, "Middle.", "More.", LAMP]
+    anchor, start = anchor_on(old, 2, "lit the great lamp")
+    placed = reanchor(anchor, start, TextMap(new))
+    assert placed is not None
+    assert (placed.start_block, placed.exact) == (3, "lit the great lamp")
+
+
+def test_repeated_short_quote_picks_the_copy_whose_context_agrees() -> None:
+    """Step 2: a repeated word goes to the copy with its own prefix and suffix."""
+    old = ["He asked the keeper. Yes. She left the lamp burning all night and went home."]
+    new = ["Yes. He asked the keeper. Yes. She left the lamp burning all night and went home."]
+    anchor, start = anchor_on(old, 0, "Yes.")
+    placed = reanchor(anchor, start, TextMap(new))
+    assert placed is not None
+    assert placed.start_offset == new[0].index("Yes.", 1)
+
+
+def test_typo_fixed_inside_quote_is_placed_on_the_new_text() -> None:
+    """Step 3: a quote edited inside is found approximately; the anchor spans the new text."""
+    old = ["Intro.", LAMP.replace("walked", "wlaked")]
+    new = ["Intro.", "Inserted.", LAMP]
+    anchor, start = anchor_on(old, 1, "keeper wlaked along the pier every night")
+    placed = reanchor(anchor, start, TextMap(new))
+    assert covered(new, placed) == "keeper walked along the pier every night"
+    assert placed is not None
+    assert placed.start_block == 2
+    assert placed.prefix == "Intro.\n\nInserted.\n\nThe "
+    assert placed.suffix == LAMP[len("The keeper walked along the pier every night") :][:32]
+
+
+def test_word_changed_at_the_edge_of_a_quote_spans_the_new_word() -> None:
+    """Step 3: a changed last word is included, where the suffix says the passage ends."""
+    old = [LAMP]
+    new = [LAMP.replace("great lamp", "great lantern")]
+    anchor, start = anchor_on(old, 0, "every night and lit the great lamp")
+    placed = reanchor(anchor, start, TextMap(new))
+    assert covered(new, placed) == "every night and lit the great lantern"
+
+
+def test_heavily_rewritten_quote_is_orphaned() -> None:
+    """Step 3 is conservative: a quote less than ~80% similar is not placed."""
+    old = [LAMP]
+    new = [LAMP.replace("every night and lit the great lamp", "each dusk, lighting a big beacon")]
+    anchor, start = anchor_on(old, 0, "every night and lit the great lamp")
+    assert reanchor(anchor, start, TextMap(new)) is None
+
+
+def test_short_quote_changed_is_orphaned_even_if_the_word_occurs_elsewhere() -> None:
+    """A one-word quote whose word changed is not moved to the same word somewhere else."""
+    old = ["The lamp was lit.", "Nobody saw the lamp from the quay that evening, not even once."]
+    new = ["The lamp was lit.", "Nobody saw the beacon from the quay that evening, not even once."]
+    anchor, start = anchor_on(old, 1, "lamp")
+    assert reanchor(anchor, start, TextMap(new)) is None
+
+
+def test_short_quote_with_a_typo_and_its_context_intact_is_placed() -> None:
+    """A short quote is placed approximately only where both sides of its context agree."""
+    old = ["Nobody saw the lanp from the quay that evening, not even once, said the keeper."]
+    new = ["Nobody saw the lamp from the quay that evening, not even once, said the keeper."]
+    anchor, start = anchor_on(old, 0, "lanp")
+    assert covered(new, reanchor(anchor, start, TextMap(new))) == "lamp"
+
+
+def test_copy_inside_a_longer_word_is_not_the_passage() -> None:
+    """ "to if" inside "into if" is not placed: the quote began at the start of a word."""
+    old = ["They all went there, to if not the harbour then the quay, every evening."]
+    new = ["They all went there, into if not the harbour then the quay, every evening."]
+    anchor, start = anchor_on(old, 0, "to if")
+    assert reanchor(anchor, start, TextMap(new)) is None
+
+
+def test_repeated_word_inserted_beside_a_short_quote_is_ambiguous() -> None:
+    """With one copy keeping the prefix and one the suffix, neither is chosen."""
+    old = ["Him may has they fisherman this then for down the quay, every single evening."]
+    new = ["Him may has they to they fisherman this then for down the quay, every single evening."]
+    anchor, start = anchor_on(old, 0, "they")
+    assert reanchor(anchor, start, TextMap(new)) is None
+
+
+def test_edited_quote_far_from_its_old_place_is_found_in_the_whole_text() -> None:
+    """A moved and edited paragraph is found anywhere in a long text by pieces of its quote."""
+    filler = [
+        f"Paragraph {n} talks about tides, ferries and the weather on day {n}." for n in range(400)
+    ]
+    old = [*filler, LAMP]
+    new = [LAMP.replace("great", "grand"), *filler]
+    anchor, start = anchor_on(old, 400, "walked along the pier every night and lit the great lamp")
+    placed = reanchor(anchor, start, TextMap(new))
+    assert covered(new, placed) == "walked along the pier every night and lit the grand lamp"
+    assert placed is not None
+    assert placed.start_block == 0
+
+
+OMEGA = "Omega closes the whole story at the harbour."
+
+
+def test_reanchor_all_follows_unchanged_paragraphs_to_expect_edited_ones() -> None:
+    """Many anchors at once, answered in the order given: moved, edited, gone, kept."""
+    old = ["Alpha opens the story.", LAMP, "A paragraph that will be removed entirely.", OMEGA]
+    new = [
+        "New first paragraph.",
+        "Alpha opens the story.",
+        OMEGA,
+        LAMP.replace("pier", "jetty"),
+    ]
+    text = TextMap(old)
+    anchors = [
+        anchor_on(old, 3, OMEGA)[0],
+        anchor_on(old, 1, "walked along the pier every night")[0],
+        anchor_on(old, 2, "will be removed")[0],
+        anchor_on(old, 0, "Alpha opens")[0],
+    ]
+    placed = reanchor_all(anchors, text, TextMap(new))
+    assert [covered(new, anchor) for anchor in placed] == [
+        OMEGA,
+        "walked along the jetty every night",
+        None,
+        "Alpha opens",
+    ]
+    assert [anchor.start_block for anchor in placed if anchor] == [2, 3, 1]
+
+
+# Through the store --------------------------------------------------------------------------
+
+
+def document(*texts: str) -> Document:
+    return Document("Harbour", tuple(Block(BlockKind.PARAGRAPH, t) for t in texts), "/h.txt")
+
+
+def test_deleted_quote_is_orphaned_kept_and_exported_in_its_own_section(
+    store: AnnotationStore,
+) -> None:
+    """An orphaned annotation keeps its quote and note and is exported as no longer found."""
+    article_id = store.import_document(document("Intro.", LAMP, "The end.")).article.id
+    lost = store.add_highlight(article_id, (1, 4), (1, 24), note="Who was he?")
+    kept = store.add_highlight(article_id, (2, 0), (2, 7))
+    result = store.import_document(document("Intro.", "The end."))
+    assert result.orphaned == 1
+    after = store.get_annotation(lost.id)
+    assert (after.orphaned, after.anchor, after.note) == (True, lost.anchor, "Who was he?")
+    assert after.updated_at > lost.updated_at
+    assert store.get_annotation(kept.id).anchor.start_block == 1
+    markdown = export.article_markdown(store, store.get_article(article_id))
+    placed_part, orphaned_part = markdown.split("## Passages no longer found in the text")
+    assert "The end" in placed_part
+    assert "keeper walked along" in orphaned_part
+    assert "Who was he?" in orphaned_part
+
+
+def test_orphaned_annotation_comes_back_when_its_text_does(store: AnnotationStore) -> None:
+    """Re-importing a version with the passage again places the orphan there."""
+    article_id = store.import_document(document("Intro.", LAMP)).article.id
+    made = store.add_highlight(article_id, (1, 4), (1, 23))
+    store.import_document(document("Intro.", "Something else entirely."))
+    orphan = store.get_annotation(made.id)
+    assert orphan.orphaned
+    result = store.import_document(document("A new intro.", "Intro.", LAMP))
+    assert result.orphaned == 0
+    back = store.get_annotation(made.id)
+    assert not back.orphaned
+    assert (back.anchor.start_block, back.anchor.exact) == (2, "keeper walked along")
+    assert back.updated_at > orphan.updated_at
+
+
+def test_updated_at_changes_only_when_the_passage_text_or_state_changes(
+    store: AnnotationStore,
+) -> None:
+    """A passage that only moved keeps its updated_at; one whose text was edited gets a new one."""
+    article_id = store.import_document(document("Intro.", LAMP, "The end of it all.")).article.id
+    moved = store.add_highlight(article_id, (2, 0), (2, 18))
+    edited = store.add_highlight(article_id, (1, 4), (1, 44))
+    store.import_document(
+        document("New.", "Intro.", LAMP.replace("walked", "strolled"), "The end of it all.")
+    )
+    after_moved, after_edited = store.get_annotation(moved.id), store.get_annotation(edited.id)
+    assert (after_moved.anchor.start_block, after_moved.updated_at) == (3, moved.updated_at)
+    assert after_edited.anchor.exact == "keeper strolled along the pier every night"
+    assert after_edited.updated_at > edited.updated_at
