@@ -611,6 +611,23 @@ def _sync_block(
     return changed
 
 
+def _widen(
+    store: AnnotationStore, annotation: Annotation, index: int, highlight: Highlight
+) -> bool:
+    """Stretch an imported annotation over its whole block; True if it changed.
+
+    When a highlight grows in the source (Kindle writes the extended one as a new
+    clipping), its block holds the longer text and the re-anchored annotation still
+    covers only the old part of it.
+    """
+    anchor = annotation.anchor
+    whole = (index, 0), (index, len(highlight.text))
+    if ((anchor.start_block, anchor.start_offset), (anchor.end_block, anchor.end_offset)) == whole:
+        return False
+    store.move_annotation(annotation.id, *whole)
+    return True
+
+
 def _sync_annotations(store: AnnotationStore, article_id: str, book: Book) -> int:
     """Give each highlight of a stored book its annotation; returns how many changed."""
     record = _load_record(store, article_id)
@@ -646,6 +663,8 @@ def _sync_annotations(store: AnnotationStore, article_id: str, book: Book) -> in
         else:
             annotation = ours[0] if ours else present[0]
             entry = by_id.get(annotation.id) if ours else entry
+            if ours:
+                changes += _widen(store, annotation, index, highlight)
             changes += _sync_block(store, annotation, entry, highlight)
         new_record[key] = {"id": annotation.id, "note": highlight.note, "tags": [*highlight.tags]}
     store.set_setting(SETTING_PREFIX + article_id, json.dumps(new_record, ensure_ascii=False))

@@ -501,6 +501,38 @@ class AnnotationStore:
             raise NotFoundError(f"no annotation with id {annotation_id}")
         return found[0]
 
+    def _passage_anchor(
+        self, article_id: str, start: tuple[int, int], end: tuple[int, int]
+    ) -> Anchor:
+        """The anchor of a passage of an article, with its quote; call inside a transaction.
+
+        Raises:
+            NotFoundError: If the article does not exist.
+            ValueError: If the range is empty or outside the article.
+        """
+        count = self.get_article(article_id).block_count
+        (start_block, start_offset), (end_block, end_offset) = start, end
+        if not 0 <= start_block <= end_block < count:
+            raise ValueError(f"passage {start}-{end} is outside the article")
+        # Only the blocks around the passage are read: enough for the quote's
+        # prefix and suffix (every block adds at least 3 characters with its
+        # separator), so a highlight costs the same in a note and in a book.
+        first = max(0, start_block - QUOTE_BLOCKS)
+        last = min(count - 1, end_block + QUOTE_BLOCKS)
+        texts = self._block_texts(article_id, first, last)
+        start_text, end_text = texts[start_block - first], texts[end_block - first]
+        valid = (
+            0 <= start_offset <= len(start_text)
+            and 0 <= end_offset <= len(end_text)
+            and (start_block, start_offset) < (end_block, end_offset)
+        )
+        if not valid:
+            raise ValueError(f"passage {start}-{end} is outside the article or empty")
+        local = TextMap(texts).anchor(
+            start_block - first, start_offset, end_block - first, end_offset
+        )
+        return replace(local, start_block=start_block, end_block=end_block)
+
     def add_highlight(
         self,
         article_id: str,
@@ -531,28 +563,7 @@ class AnnotationStore:
         if color not in HIGHLIGHT_COLORS:
             raise ValueError(f"unknown colour {color!r}")
         with self.db.atomic():
-            count = self.get_article(article_id).block_count
-            (start_block, start_offset), (end_block, end_offset) = start, end
-            if not 0 <= start_block <= end_block < count:
-                raise ValueError(f"passage {start}-{end} is outside the article")
-            # Only the blocks around the passage are read: enough for the quote's
-            # prefix and suffix (every block adds at least 3 characters with its
-            # separator), so a highlight costs the same in a note and in a book.
-            first = max(0, start_block - QUOTE_BLOCKS)
-            last = min(count - 1, end_block + QUOTE_BLOCKS)
-            texts = self._block_texts(article_id, first, last)
-            start_text, end_text = texts[start_block - first], texts[end_block - first]
-            valid = (
-                0 <= start_offset <= len(start_text)
-                and 0 <= end_offset <= len(end_text)
-                and (start_block, start_offset) < (end_block, end_offset)
-            )
-            if not valid:
-                raise ValueError(f"passage {start}-{end} is outside the article or empty")
-            local = TextMap(texts).anchor(
-                start_block - first, start_offset, end_block - first, end_offset
-            )
-            anchor = replace(local, start_block=start_block, end_block=end_block)
+            anchor = self._passage_anchor(article_id, start, end)
             annotation_id = str(uuid.uuid4())
             now = self._now()
             self.db["annotations"].insert(
@@ -587,6 +598,28 @@ class AnnotationStore:
             if cursor.rowcount == 0:
                 raise NotFoundError(f"no annotation with id {annotation_id}")
         return self.get_annotation(annotation_id)
+
+    def move_annotation(
+        self, annotation_id: str, start: tuple[int, int], end: tuple[int, int]
+    ) -> Annotation:
+        """Put an annotation on another passage of its article, keeping its tags and note.
+
+        Args:
+            annotation_id: The annotation.
+            start: (block index, character offset) where the passage starts.
+            end: (block index, character offset) where it ends, exclusive.
+
+        Returns:
+            The annotation as it is now (no longer orphaned).
+
+        Raises:
+            NotFoundError: If there is no such annotation.
+            ValueError: If the range is empty or outside the article.
+        """
+        with self.db.atomic():
+            annotation = self.get_annotation(annotation_id)
+            anchor = self._passage_anchor(annotation.article_id, start, end)
+            return self._touch(annotation_id, **self._anchor_row(anchor), orphaned=0)
 
     def set_color(self, annotation_id: str, color: str) -> Annotation:
         """Change an annotation's highlight colour."""

@@ -320,6 +320,8 @@ def test_a_grown_file_updates_and_keeps_the_readers_work(
     by_block = {a.anchor.start_block: a for a in annotations}
     assert len(annotations) == 3  # first, lamp, fog; the removed one stays removed
     assert by_block[0].id == first.id
+    assert by_block[0].anchor.exact == texts[0]  # the extended highlight covers all of it
+    assert (by_block[0].anchor.start_offset, by_block[0].anchor.end_offset) == (0, len(texts[0]))
     assert (by_block[0].tags, by_block[0].note) == (("weather",), "My own note.")
     assert by_block[1].id == lamp.id
     assert by_block[3].anchor.exact == "Fog is a sound."
