@@ -77,6 +77,19 @@ def content_hash(document: Document) -> str:
     return digest.hexdigest()
 
 
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_CHARACTER = re.compile(f"[{_CJK}]")
+_CJK_WORD = re.compile(f"[{_CJK}]|[^\\s{_CJK}]+")
+
+
+def count_words(text: str) -> int:
+    """Words in a text: runs of non-space characters, and each Chinese or Japanese
+    character (those scripts do not put spaces between words)."""
+    if _CJK_CHARACTER.search(text) is None:
+        return len(text.split())
+    return sum(1 for _ in _CJK_WORD.finditer(text))
+
+
 def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
     """Clean tag names: trimmed, inner whitespace collapsed, no leading '#', no duplicates."""
     seen: dict[str, str] = {}
@@ -341,7 +354,7 @@ class AnnotationStore:
             "author": document.author,
             "tags": json.dumps(list(document.tags), ensure_ascii=False),
             "format": document.format,
-            "words": sum(len(block.text.split()) for block in document.blocks),
+            "words": sum(count_words(block.text) for block in document.blocks),
             "block_count": len(document.blocks),
             "content_hash": digest,
         }

@@ -253,6 +253,23 @@ def test_list_articles_counts_words_blocks_and_annotations(store: AnnotationStor
     assert store.count_articles() == 2
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Een brug, één   dag.", 4),
+        ("古い駅舎の再生", 7),  # no spaces between words: each character counts
+        ("Der Zug 東京行き fährt", 7),
+        ("한국어 문장 입니다", 3),  # Korean puts spaces between words
+    ],
+)
+def test_words_are_counted_in_scripts_without_spaces(
+    store: AnnotationStore, text: str, words: int
+) -> None:
+    """A Japanese article does not count as two words."""
+    article_id = add_article(store, text)
+    assert store.get_article(article_id).words == words
+
+
 def test_find_article_by_id_prefix(store: AnnotationStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """An article is found by its id or a unique prefix; ambiguous and unknown ones fail."""
     ids = iter(
