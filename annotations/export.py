@@ -355,7 +355,11 @@ def _free_name(folder: Path, name: str, article_id: str, taken: set[str]) -> str
 
 
 def export_markdown_folder(
-    store: AnnotationStore, folder: Path, articles: Sequence[Article]
+    store: AnnotationStore,
+    folder: Path,
+    articles: Sequence[Article],
+    *,
+    update_earlier: bool = False,
 ) -> FolderExport:
     """Write one `<slug>.md` per article into a folder, updating earlier exports in place.
 
@@ -365,11 +369,28 @@ def export_markdown_folder(
     change. A new article gets a new file whose name overwrites no existing file.
     Files without our `reader_id` are never touched. Each file is written atomically.
 
+    Args:
+        store: The library.
+        folder: The folder (created if missing).
+        articles: The articles to export.
+        update_earlier: Also bring up to date the earlier exports in the folder of other
+            articles still in the library (so one whose annotations were all removed no
+            longer shows them). Files of articles no longer in the library are left alone.
+
     Returns:
         The files created, updated and left unchanged.
     """
     folder.mkdir(parents=True, exist_ok=True)
     earlier = _earlier_exports(folder)
+    if update_earlier:
+        listed = {article.id for article in articles}
+        others = []
+        for article_id in earlier.keys() - listed:
+            try:
+                others.append(store.get_article(article_id))
+            except LookupError:
+                continue
+        articles = [*articles, *sorted(others, key=lambda article: article.id)]
     names = markdown_filenames(articles)
     taken = {path.name.casefold() for path in earlier.values()}
     done = FolderExport()

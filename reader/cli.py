@@ -347,7 +347,7 @@ def export_command(obj: Context, article_ref: str | None, fmt: str, output: str)
             articles = [a for a in store.list_articles() if a.annotation_count]
         try:
             if fmt == "markdown":
-                _export_markdown(store, articles, output)
+                _export_markdown(store, articles, output, everything=article_ref is None)
             else:
                 _export_file(store, articles, fmt, output)
         except OSError as error:
@@ -358,7 +358,9 @@ def _is_folder(output: str) -> bool:
     return Path(output).expanduser().is_dir() or output.endswith(("/", os.sep))
 
 
-def _export_markdown(store: AnnotationStore, articles: Sequence[Article], output: str) -> None:
+def _export_markdown(
+    store: AnnotationStore, articles: Sequence[Article], output: str, *, everything: bool
+) -> None:
     from annotations.export import article_markdown, export_markdown_folder, write_text_atomic
 
     if output == "-":
@@ -366,7 +368,8 @@ def _export_markdown(store: AnnotationStore, articles: Sequence[Article], output
         return
     target = Path(output).expanduser()
     if _is_folder(output) or not target.suffix:
-        click.echo(export_markdown_folder(store, target, articles).line(target), err=True)
+        done = export_markdown_folder(store, target, articles, update_earlier=everything)
+        click.echo(done.line(target), err=True)
     elif len(articles) == 1:
         write_text_atomic(target, article_markdown(store, articles[0]))
         click.echo(f"exported 1 article to {target}", err=True)

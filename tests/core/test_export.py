@@ -390,6 +390,29 @@ def test_a_changed_article_updates_its_own_file_even_after_a_title_change(
             assert after[name] == untouched[name]
 
 
+def test_an_export_of_everything_clears_annotations_removed_since(
+    store: AnnotationStore, tmp_path: Path
+) -> None:
+    """`reader export -o DIR` again after removing an article's last annotation updates its
+    file to show none, instead of leaving the removed passage in the vault."""
+    ids = annotated_library(store)
+    folder = tmp_path / "vault"
+    export.export_markdown_folder(store, folder, store.list_articles())
+    names = {export.exported_reader_id(path): path.name for path in folder.iterdir()}
+    for annotation in store.list_annotations(ids[0]):
+        store.delete_annotation(annotation.id)
+    annotated = [a for a in store.list_articles() if a.annotation_count]
+
+    kept = export.export_markdown_folder(store, folder, annotated)
+    assert not kept.updated  # only the articles given
+    done = export.export_markdown_folder(store, folder, annotated, update_earlier=True)
+
+    assert [path.name for path in done.updated] == [names[ids[0]]]
+    text = (folder / names[ids[0]]).read_text(encoding="utf-8")
+    assert f"reader_id: \"{ids[0]}\"" in text
+    assert "\n> " not in text
+
+
 def test_files_that_are_not_ours_are_never_touched(store: AnnotationStore, tmp_path: Path) -> None:
     """A user's note with the slug's name keeps its text; the article gets another name."""
     ids = annotated_library(store)
