@@ -409,7 +409,7 @@ def test_an_export_of_everything_clears_annotations_removed_since(
 
     assert [path.name for path in done.updated] == [names[ids[0]]]
     text = (folder / names[ids[0]]).read_text(encoding="utf-8")
-    assert f"reader_id: \"{ids[0]}\"" in text
+    assert f'reader_id: "{ids[0]}"' in text
     assert "\n> " not in text
 
 
