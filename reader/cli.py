@@ -119,17 +119,23 @@ def cli(ctx: click.Context, db: Path | None) -> None:
 @click.argument("target")
 @click.pass_obj
 def open_command(obj: Context, target: str) -> None:
-    """Open an article by id (or id prefix), importing it first if TARGET is a file."""
+    """Open an article by id (or id prefix), importing it first if TARGET is a file or URL.
+
+    A file of Kindle or Readwise highlights opens its first book.
+    """
     from annotations.store import NotFoundError
-    from reader.ingest import ImportFailure, load_document
+    from reader.ingest import ImportFailure, import_item, is_url
 
     with obj.store() as store:
         path = Path(target).expanduser()
-        if path.is_file():
+        if is_url(target) or path.is_file():
             try:
-                article_id = store.import_document(load_document(path)).article.id
+                results = import_item(store, target if is_url(target) else path)
             except ImportFailure as error:
-                fail(f"{path}: {error}")
+                fail(f"{target}: {error}")
+            if not results:
+                fail(f"{target}: nothing to open in it")
+            article_id = results[0].article.id
         else:
             try:
                 article_id = store.find_article(target).id

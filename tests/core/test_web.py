@@ -624,3 +624,32 @@ def test_cli_offline_is_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1
     assert lines[0].startswith(f"reader: {url}: cannot reach 127.0.0.1: ")
     assert result.stdout.strip() == "imported 0, updated 0, unchanged 0, failed 1"
+
+
+def test_cli_open_imports_a_url_or_highlights_file_first(
+    site: tuple[_Site, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`reader open URL` imports the page and opens it; a Kindle file opens its first book."""
+    import reader.cli
+
+    opened: list[str | None] = []
+    monkeypatch.setattr(
+        reader.cli,
+        "run_tui",
+        lambda store, open_article=None: opened.append(
+            store.get_article(open_article).title if open_article else None
+        ),
+    )
+    _, base = site
+    db = str(tmp_path / "open.db")
+    clippings = Path(__file__).parents[1] / "data" / "highlights" / "My Clippings.txt"
+
+    for target in (f"{base}/news", str(clippings)):
+        result = CliRunner().invoke(cli, ["--db", db, "open", target])
+        assert result.exit_code == 0, result.output
+    missing = CliRunner().invoke(cli, ["--db", db, "open", f"{base}/nothing-here"])
+
+    assert opened[0] == "Tide gates hold through the first winter storm"
+    assert opened[1] is not None and opened[1] != opened[0]
+    assert missing.exit_code == 1
+    assert "HTTP 404" in missing.output
