@@ -343,6 +343,14 @@ def _earlier_exports(folder: Path) -> dict[str, Path]:
     return found
 
 
+def earlier_export(folder: Path, article_id: str) -> Path | None:
+    """The file in a folder that holds an earlier export of an article, if there is one."""
+    try:
+        return _earlier_exports(folder).get(article_id)
+    except OSError:
+        return None
+
+
 def _free_name(folder: Path, name: str, article_id: str, taken: set[str]) -> str:
     """A file name in the folder for a new export that overwrites nothing: the slug if free."""
     stem = name.removesuffix(".md")

@@ -7,25 +7,40 @@ from pathlib import Path
 
 from textual.screen import Screen
 
-from annotations.export import article_markdown, markdown_filenames, write_text_atomic
+from annotations.export import (
+    article_markdown,
+    earlier_export,
+    export_markdown_folder,
+    markdown_filenames,
+    write_text_atomic,
+)
 from annotations.models import Article
 from reader.screens.path_dialog import PathDialog
 from reader.words import plural
 
 
 def export_article(screen: Screen[object], article: Article) -> None:
-    """Ask where to write an article's annotations, then write them as Markdown."""
-    name = markdown_filenames([article])[article.id]
-    default = Path(screen.app.export_folder) / name
+    """Ask where to write an article's annotations, then write them as Markdown.
+
+    The file of an earlier export of the article in the export folder is offered, so
+    exporting again updates it (even after a title change) instead of adding a copy.
+    """
+    folder = Path(screen.app.export_folder)
+    default = (
+        earlier_export(folder, article.id) or folder / markdown_filenames([article])[article.id]
+    )
 
     def chosen(path: str | None) -> None:
         if not path:
             return
         target = Path(path).expanduser()
-        if target.is_dir() or path.endswith(("/", os.sep)):
-            target = target / name
+        store = screen.app.store
         try:
-            write_text_atomic(target, article_markdown(screen.app.store, article))
+            if target.is_dir() or path.endswith(("/", os.sep)):
+                done = export_markdown_folder(store, target, [article])
+                target = (done.new or done.updated or done.unchanged)[0]
+            else:
+                write_text_atomic(target, article_markdown(store, article))
         except OSError as error:
             reason = error.strerror or type(error).__name__
             screen.notify(f"Export failed: {target}: {reason}", severity="error", markup=False)

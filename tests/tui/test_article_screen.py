@@ -245,6 +245,28 @@ async def test_e_exports_article(
     assert "A note" in text
 
 
+async def test_e_again_after_a_title_change_updates_the_same_file(
+    library: AnnotationStore, make_app: AppFactory, tmp_path: Path
+) -> None:
+    """The export dialog offers the file of the earlier export, so no copy is made."""
+    doc = Document("First title", (Block(BlockKind.PARAGRAPH, "Some text to mark."),), "/a.txt")
+    first = library.import_document(doc).article.id
+    library.add_highlight(first, (0, 0), (0, 4))
+    folder = tmp_path / "exports"
+    for title in ("First title", "A better title"):
+        library.import_document(Document(title, doc.blocks, "/a.txt"))
+        app = make_app(library, open_article=first)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("e")
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+
+    (written,) = folder.iterdir()
+    assert written.name == "first-title.md"
+    assert "# A better title" in written.read_text(encoding="utf-8")
+
+
 async def test_markup_and_escapes_show_literally(
     library: AnnotationStore, make_app: AppFactory
 ) -> None:
