@@ -8,6 +8,7 @@ import logging
 import re
 import urllib.error
 import urllib.request
+from html import unescape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -332,6 +333,37 @@ def _clean_title(title: str | None, site: str | None, first_heading: str | None)
     return title
 
 
+_TITLE_ELEMENT = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_OG_TITLE = re.compile(r"<meta\s[^>]*property=[\"']og:title[\"'][^>]*>", re.IGNORECASE)
+_CONTENT = re.compile(r"content=(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
+
+
+def _page_title(html: str, guessed: str | None) -> str | None:
+    """The title the page gives itself, unless the extractor's guess is part of it.
+
+    The extractor may take a title from a heading somewhere in the page (a help
+    pop-up's, a button's text within it); the page's own `og:title` or `<title>` is
+    the better name then.
+    """
+    head = html[:200_000]
+    og = _OG_TITLE.search(head)
+    content = _CONTENT.search(og.group(0)) if og else None
+    if content:
+        own = " ".join(unescape(content.group(1) or content.group(2) or "").split())
+        if own:
+            return own
+    element = _TITLE_ELEMENT.search(head)
+    own = " ".join(unescape(element.group(1)).split()) if element else ""
+    if not own:
+        return guessed
+    if guessed and " ".join(guessed.split()).casefold() in own.casefold():
+        suffix = _TITLE_SUFFIX.match(own)
+        # A guess that is the site's name after the separator is not the article's title.
+        if suffix is None or not _same(guessed, suffix.group(2)):
+            return guessed
+    return own
+
+
 def _title_and_blocks(
     blocks: list[Block], meta_title: str | None, site: str | None
 ) -> tuple[str, list[Block]]:
@@ -384,7 +416,9 @@ def parse_html(data: bytes, source: str, *, charset: str | None = None) -> Docum
     if not blocks:
         raise ImportFailure("no article text found in the page")
     title, blocks = _title_and_blocks(
-        blocks, getattr(extracted, "title", None), getattr(extracted, "sitename", None)
+        blocks,
+        _page_title(html, getattr(extracted, "title", None)),
+        getattr(extracted, "sitename", None),
     )
     date = (getattr(extracted, "date", None) or "")[:10]
     author = " ".join((getattr(extracted, "author", None) or "").split())

@@ -653,3 +653,19 @@ def test_cli_open_imports_a_url_or_highlights_file_first(
     assert opened[1] is not None and opened[1] != opened[0]
     assert missing.exit_code == 1
     assert "HTTP 404" in missing.output
+
+
+def test_the_pages_own_title_beats_a_heading_from_elsewhere_in_it() -> None:
+    """A help pop-up's heading is not the article's title; the page's <title> is."""
+    html = b"""<html><head><title>Tuning a bicycle chain - The Workshop Manual</title></head>
+    <body><div class="help" hidden><h2>Keyboard help</h2><p>Press s to search.</p></div>
+    <nav><h1>The Workshop Manual</h1></nav>
+    <main><h2>Before you start</h2>
+    <p>A chain that is too loose skips on the small sprockets, and one that is too tight wears
+    the whole drive train. Measure its length across twelve links before anything else.</p>
+    <p>Clean the chain first: grit hides wear and makes every measurement a little wrong.</p>
+    </main></body></html>"""
+    document = reader.web.parse_html(html, "/manual.html")
+    assert document.title == "Tuning a bicycle chain"
+    og = html.replace(b"<head>", b'<head><meta property="og:title" content="Chain &amp; gears">')
+    assert reader.web.parse_html(og, "/manual.html").title == "Chain & gears"
