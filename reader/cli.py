@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -356,6 +357,8 @@ def export_command(obj: Context, article_ref: str | None, fmt: str, output: str)
                 _export_markdown(store, articles, output, everything=article_ref is None)
             else:
                 _export_file(store, articles, fmt, output)
+        except BrokenPipeError:
+            raise
         except OSError as error:
             fail(f"cannot write {output}: {error.strerror or error}")
 
@@ -453,4 +456,9 @@ def main() -> None:
         fail(error.format_message(), code=error.exit_code)
     except (KeyboardInterrupt, click.Abort):
         raise SystemExit(130) from None
+    except BrokenPipeError:
+        # The reader of our output (`| head`) has gone: stop quietly, as other tools do.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(141) from None
     raise SystemExit(code if isinstance(code, int) else 0)

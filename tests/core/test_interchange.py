@@ -355,3 +355,32 @@ def test_cli_export_write_failure_is_one_line(db: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("reader: cannot write ")
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("fmt", ["json", "w3c", "markdown"])
+def test_a_closed_pipe_ends_the_export_quietly(tmp_path: Path, fmt: str) -> None:
+    """`reader export | head -c 10`: no error line about writing to '-'."""
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "big.db"
+    store = AnnotationStore(db)
+    blocks = tuple(Block(BlockKind.PARAGRAPH, f"Paragraph {n} " + "word " * 60) for n in range(400))
+    article = store.import_document(Document("Long", blocks, source="/long.txt")).article
+    for n in range(400):
+        store.add_highlight(article.id, (n, 0), (n, 200), note="a note " * 10)
+    store.close()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reader", "--db", str(db), "export", "--format", fmt],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(10)
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    process.wait(timeout=30)
+    assert "cannot write" not in stderr
+    assert "Traceback" not in stderr
