@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -43,6 +44,8 @@ from annotations.search import (
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
+DISK_FULL_BYTES = 64 * 1024
+"""Free space below which a failing library is said to be on a full disk."""
 QUOTE_BLOCKS = 16
 """Blocks read on each side of a passage to build its quote's prefix and suffix."""
 
@@ -103,8 +106,10 @@ def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
 def check_library_file(path: Path) -> None:
     """Check, without writing anything, that a path can be opened as a library.
 
-    A missing or empty file is fine (it becomes a new library). Anything else must be
-    a SQLite database that is empty or holds a library this version understands.
+    A missing or empty file is fine (it becomes a new library: an empty file holds
+    nothing that could be lost). Anything else must be an intact SQLite database that is
+    empty or holds a library this version understands. The file and its folder must be
+    writable: a library is written to even when only read (reading positions, journal).
 
     Raises:
         LibraryError: With a one-line reason naming the file.
@@ -118,44 +123,133 @@ def check_library_file(path: Path) -> None:
             header = handle.read(len(SQLITE_HEADER))
     except OSError as error:
         raise LibraryError(f"cannot read library {path}: {error.strerror or error}") from None
-    if not header:
-        return
-    if header != SQLITE_HEADER:
+    if header and header != SQLITE_HEADER:
         raise LibraryError(
             f"{path} is not a reader library (not an SQLite database); left untouched"
         )
+    if header:
+        tables, applied = _library_schema(path)
+        if tables and not applied:
+            raise LibraryError(
+                f"{path} is an SQLite database of another program, not a reader library"
+            )
+        known = {migration.name for migration in migrations._migrations}
+        if applied - known:
+            raise LibraryError(
+                f"{path} was written by a newer version of reader; upgrade reader to open it"
+            )
+    _check_writable(path)
+
+
+def _library_schema(path: Path) -> tuple[set[str], set[str]]:
+    """The tables of an SQLite file and the library migrations applied to it.
+
+    Its pages are checked first (`PRAGMA quick_check`), so that a damaged library is
+    refused before anything is written to it, not halfway through a change.
+
+    Raises:
+        LibraryError: If the file cannot be read or is damaged.
+    """
+    try:
+        return _read_schema(path)
+    except sqlite3.DatabaseError:
+        pass
+    # Read once more: a file read as `immutable` may have been checkpointed into by
+    # another process at that very moment, which looks like damage but is not.
+    try:
+        return _read_schema(path)
+    except sqlite3.DatabaseError as error:
+        raise LibraryError(_unreadable(path, error)) from None
+
+
+def _read_schema(path: Path) -> tuple[set[str], set[str]]:
     # Without a -wal file the main file holds everything, and `immutable` reads it
     # without creating -wal/-shm files next to a file that may not be ours.
     wal = path.with_name(f"{path.name}-wal")
     options = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True)
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True)
-        try:
-            tables = {
-                row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(1)")]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError(_first_problem(problems))
+        tables = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        applied: set[str] = set()
+        if "_sqlite_migrations" in tables:
+            applied = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT name FROM _sqlite_migrations WHERE migration_set = ?",
+                    [migrations.name],
+                )
             }
-            applied: set[str] = set()
-            if "_sqlite_migrations" in tables:
-                applied = {
-                    row[0]
-                    for row in conn.execute(
-                        "SELECT name FROM _sqlite_migrations WHERE migration_set = ?",
-                        [migrations.name],
-                    )
-                }
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as error:
+        return tables, applied
+    finally:
+        conn.close()
+
+
+def _first_problem(problems: list[str]) -> str:
+    """The first problem `PRAGMA quick_check` reported, as one line."""
+    lines = [line for text in problems for line in text.splitlines() if not line.startswith("*")]
+    return lines[0].strip() if lines else "integrity check failed"
+
+
+def _unreadable(path: Path, error: sqlite3.DatabaseError) -> str:
+    """Why a library file could not be read, as one line."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if code in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_FULL):
+        return f"cannot read library {path} ({error}){_disk_full_hint(path)}; left untouched"
+    return f"{path} is damaged or not a library ({error}); left untouched"
+
+
+def _disk_full_hint(path: Path) -> str:
+    """`: the disk is full` when the disk holding the path has no room left, else ``."""
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return ""
+    return ": the disk is full" if free < DISK_FULL_BYTES else ""
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse a library file, or its folder, that cannot be written.
+
+    Raises:
+        LibraryError: If the file or its folder (where the journal goes) is read-only.
+    """
+    if not os.access(path, os.W_OK):
+        raise LibraryError(f"library {path} is read-only; reader needs to write to it")
+    journal = path.with_name(f"{path.name}-wal")
+    if not journal.exists() and not os.access(path.parent, os.W_OK | os.X_OK):
         raise LibraryError(
-            f"{path} is damaged or not a library ({error}); left untouched"
-        ) from None
-    if tables and not applied:
-        raise LibraryError(f"{path} is an SQLite database of another program, not a reader library")
-    known = {migration.name for migration in migrations._migrations}
-    if applied - known:
-        raise LibraryError(
-            f"{path} was written by a newer version of reader; upgrade reader to open it"
+            f"folder {path.parent} is read-only; reader needs to write the journal of "
+            f"library {path} there"
         )
+
+
+def storage_problem(error: sqlite3.Error) -> str:
+    """Why the library refused an operation (disk full, read-only, damaged, busy), one line.
+
+    Whatever the operation was, SQLite has rolled it back: nothing of it was saved.
+    """
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    reasons = {
+        sqlite3.SQLITE_FULL: "the disk is full",
+        sqlite3.SQLITE_READONLY: "the library is read-only",
+        sqlite3.SQLITE_CORRUPT: "the library file is damaged",
+        sqlite3.SQLITE_NOTADB: "the library file is damaged",
+        sqlite3.SQLITE_BUSY: "another program kept the library busy",
+        sqlite3.SQLITE_LOCKED: "another program kept the library busy",
+        sqlite3.SQLITE_IOERR: "the disk could not be read or written",
+    }
+    detail = " ".join(str(error).split()) or type(error).__name__
+    reason = reasons.get(code)
+    return f"{reason} ({detail})" if reason else detail
+
+
+StorageError = sqlite3.Error
+"""What a library operation raises when SQLite refuses it; see `storage_problem`."""
 
 
 class AnnotationStore:

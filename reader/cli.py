@@ -47,7 +47,7 @@ class Context:
         Args:
             samples: Whether a library created now gets the bundled samples.
         """
-        from annotations.store import LibraryError
+        from annotations.store import LibraryError, StorageError, storage_problem
         from reader.library import library_path, open_library
 
         path = library_path(self.db)
@@ -61,6 +61,9 @@ class Context:
             fail(str(error))
         try:
             yield store
+        except StorageError as error:
+            # Disk full, read-only, damaged pages met later: the change was rolled back.
+            fail(f"library {path}: {storage_problem(error)}")
         finally:
             store.close()
 
@@ -72,7 +75,7 @@ def _set_db(ctx: click.Context, _param: click.Parameter, value: Path | None) -> 
 
 db_option = click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a folder is refused by the library check, exit 1
     expose_value=False,
     callback=_set_db,
     help="Library file (as `reader --db`).",
@@ -99,7 +102,7 @@ def run_tui(store: AnnotationStore, open_article: str | None = None) -> None:
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a folder is refused by the library check, exit 1
     help="Library file (default: $READER_DB, else the user data folder).",
 )
 @click.version_option(version(DISTRIBUTION), prog_name="reader")
