@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.theme import Theme
 
-from annotations.store import AnnotationStore
+from annotations.store import AnnotationStore, StorageError, storage_problem
 from reader.keys import screen_keys
 from reader.library import export_dir
 from reader.screens.annotations import AnnotationsScreen
@@ -65,7 +65,34 @@ class ReaderApp(App[None]):
             self.push_screen(ArticleScreen(self.open_article))
 
     def _remember_theme(self, theme: Theme) -> None:
-        self.store.set_setting("theme", theme.name)
+        self.save(lambda: self.store.set_setting("theme", theme.name))
+
+    def save(self, write: Callable[[], object]) -> bool:
+        """Make a change to the library; if the library refuses it, say so.
+
+        Args:
+            write: Calls the store to make the change.
+
+        Returns:
+            Whether the change was saved. When not (disk full, read-only or damaged
+            library), nothing of it was, and an error toast says why; the app goes on.
+        """
+        try:
+            write()
+        except StorageError as error:
+            self.not_saved(error)
+            return False
+        return True
+
+    def not_saved(self, error: StorageError) -> None:
+        """Tell the reader that a change was not saved, and why."""
+        self.notify(
+            f"Not saved: {storage_problem(error)}",
+            title="Library",
+            severity="error",
+            timeout=10,
+            markup=False,
+        )
 
     def action_help(self) -> None:
         """Show the keys of the current screen."""

@@ -167,7 +167,8 @@ class AnnotationsScreen(Screen[None]):
     def action_toggle_order(self) -> None:
         """Sort newest first, or in text order (by article, then place)."""
         self.order = "text" if self.order == "newest" else "newest"
-        self.app.store.set_setting(ORDER_SETTING, self.order)
+        order = self.order
+        self.app.save(lambda: self.app.store.set_setting(ORDER_SETTING, order))
         self.reload()
 
     # Acting on the selected annotation --------------------------------------
@@ -198,9 +199,10 @@ class AnnotationsScreen(Screen[None]):
         annotation = entry.annotation
 
         def confirmed(yes: bool | None) -> None:
-            if not yes:
+            if not yes or not self.app.save(
+                lambda: self.app.store.delete_annotation(annotation.id)
+            ):
                 return
-            self.app.store.delete_annotation(annotation.id)
             self.reload(keep_cursor=True)
             self.notify("Annotation deleted")
 

@@ -11,7 +11,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Article
-from annotations.store import NotFoundError
+from annotations.store import NotFoundError, StorageError
 from reader.clipboard import copy_text
 from reader.find import Finder
 from reader.safe import safe_text
@@ -185,8 +185,9 @@ class ArticleScreen(Screen[None]):
     def save_position(self) -> None:
         """Write the reading position to the library, if it changed."""
         if self._position is not None and self._position != self._saved_position:
-            self.app.store.set_position(self.article_id, self._position)
-            self._saved_position = self._position
+            position = self._position
+            if self.app.save(lambda: self.app.store.set_position(self.article_id, position)):
+                self._saved_position = position
 
     def on_unmount(self) -> None:
         if self._save_timer is not None:
@@ -243,6 +244,9 @@ class ArticleScreen(Screen[None]):
         except (ValueError, NotFoundError) as error:
             self.notify(f"Could not highlight: {error}", severity="error", markup=False)
             return None
+        except StorageError as error:
+            self.app.not_saved(error)
+            return None
         if self.view.selection_anchor is not None:
             self.view.cancel_selection()
         return annotation
@@ -291,8 +295,7 @@ class ArticleScreen(Screen[None]):
             return
 
         def remove(confirmed: bool | None) -> None:
-            if confirmed:
-                self.app.store.delete_annotation(existing.id)
+            if confirmed and self.app.save(lambda: self.app.store.delete_annotation(existing.id)):
                 self._reload_annotations()
                 self.notify("Highlight removed")
 
@@ -313,7 +316,8 @@ class ArticleScreen(Screen[None]):
             return
         index = HIGHLIGHT_COLORS.index(existing.color) if existing.color in HIGHLIGHT_COLORS else -1
         color = HIGHLIGHT_COLORS[(index + 1) % len(HIGHLIGHT_COLORS)]
-        self.app.store.set_color(existing.id, color)
+        if not self.app.save(lambda: self.app.store.set_color(existing.id, color)):
+            return
         self._reload_annotations()
         self.notify(f"Colour: {color}")
 
@@ -331,9 +335,10 @@ class ArticleScreen(Screen[None]):
             if current is None:
                 if not tags:
                     return
-                self._new_highlight(tags=tags)
-            else:
-                self.app.store.set_tags(current.id, tags)
+                if self._new_highlight(tags=tags) is None:
+                    return
+            elif not self.app.save(lambda: self.app.store.set_tags(current.id, tags)):
+                return
             self._reload_annotations()
             self.notify("Tags saved" if tags else "Tags removed")
 
@@ -352,9 +357,10 @@ class ArticleScreen(Screen[None]):
             if current is None:
                 if not note.strip():
                     return
-                self._new_highlight(note=note)
-            else:
-                self.app.store.set_note(current.id, note)
+                if self._new_highlight(note=note) is None:
+                    return
+            elif not self.app.save(lambda: self.app.store.set_note(current.id, note)):
+                return
             self._reload_annotations()
             self.notify("Note saved" if note.strip() else "Note removed")
 

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from annotations.models import TagCount
-from annotations.store import NotFoundError, normalize_tags
+from annotations.store import NotFoundError, StorageError, normalize_tags
 from reader.safe import safe_text
 from reader.screens.tag_dialog import TagSuggester
 from reader.words import plural
@@ -138,6 +138,9 @@ class RenameTagDialog(ModalScreen[tuple[str, str] | None]):
             count = self.app.store.rename_tag(old.name, new)
         except (NotFoundError, ValueError) as error:
             self.preview.update(Content(safe_text(str(error))))
+            return
+        except StorageError as error:
+            self.app.not_saved(error)
             return
         name = target.name if merging and target is not None else new
         done = "Merged #{} into #{}" if merging else "Renamed #{} to #{}"
