@@ -8,12 +8,14 @@ from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 
 from annotations.store import AnnotationStore, StorageError, storage_problem
 from reader.keys import screen_keys
 from reader.library import export_dir
+from reader.safe import safe_lines, safe_text
 from reader.screens.annotations import AnnotationsScreen
 from reader.screens.help import HelpScreen
 from reader.screens.library import LibraryScreen
@@ -63,6 +65,27 @@ class ReaderApp(App[None]):
             from reader.screens.article import ArticleScreen
 
             self.push_screen(ArticleScreen(self.open_article))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a toast; control characters in it (from file names, paths) are made visible.
+
+        Messages name files, folders and articles that may hold terminal escape sequences.
+        """
+        super().notify(
+            safe_lines(message),
+            title=safe_text(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def _remember_theme(self, theme: Theme) -> None:
         self.save(lambda: self.store.set_setting("theme", theme.name))

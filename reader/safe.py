@@ -30,3 +30,13 @@ def safe_text(text: str) -> str:
     """Text with every control character replaced by a visible stand-in of the same length."""
     # Searching first is much faster than translating, and most text has nothing to replace.
     return text.translate(SAFE_MAP) if _UNSAFE.search(text) else text
+
+
+def safe_lines(text: str) -> str:
+    """Text made safe as `safe_text` makes it, but keeping its line breaks and tabs.
+
+    For text shown on several lines (a note in an editor, a message): Windows line ends
+    become plain ones; every other control character gets its visible stand-in.
+    """
+    lines = text.replace("\r\n", "\n").split("\n")
+    return "\n".join("\t".join(map(safe_text, line.split("\t"))) for line in lines)

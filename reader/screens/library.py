@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Static
 from annotations.models import Article
 from annotations.store import AnnotationStore, LibraryError
 from reader.ingest import ImportFailure, ImportSummary, import_item, is_url, iter_files
+from reader.safe import safe_text
 from reader.screens.export import export_article
 from reader.screens.path_dialog import PathDialog
 from reader.widgets.article_table import ArticleTable
@@ -106,7 +107,7 @@ class LibraryScreen(Screen[None]):
             Text.assemble(
                 ("reader", "bold"),
                 f"  {len(articles)} articles · {annotations} annotations · ",
-                (str(path), "dim"),
+                (safe_text(str(path)), "dim"),
             )
         )
         self.set_class(not articles, "-empty")

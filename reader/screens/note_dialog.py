@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
-from reader.safe import safe_text
+from reader.safe import safe_lines, safe_text
 from reader.screens.confirm_dialog import ConfirmDialog
 
 PASSAGE_PREVIEW = 240
@@ -36,6 +36,8 @@ class NoteDialog(ModalScreen[str | None]):
         super().__init__(classes="dialog")
         self.note = note
         self.passage = passage
+        self.shown = safe_lines(note)
+        """The note as the editor shows it: control characters made visible, never run."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box note-box"):
@@ -45,7 +47,7 @@ class NoteDialog(ModalScreen[str | None]):
                 if len(preview) > PASSAGE_PREVIEW:
                     preview = preview[: PASSAGE_PREVIEW - 1] + "…"
                 yield Static(Text(safe_text(preview), style="italic"), classes="note-passage")
-            yield TextArea(self.note, soft_wrap=True, show_line_numbers=False, id="note")
+            yield TextArea(self.shown, soft_wrap=True, show_line_numbers=False, id="note")
             yield Label("ctrl+s saves · escape cancels", classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -54,13 +56,14 @@ class NoteDialog(ModalScreen[str | None]):
         editor.move_cursor(editor.document.end)
 
     def action_save(self) -> None:
-        """Close with the edited note."""
-        self.dismiss(self.query_one(TextArea).text)
+        """Close with the edited note (the note as it was if it was not edited)."""
+        text = self.query_one(TextArea).text
+        self.dismiss(self.note if text == self.shown else text)
 
     @work
     async def action_cancel(self) -> None:
         """Close without saving; ask first when the text changed."""
-        if self.query_one(TextArea).text != self.note and not await self.app.push_screen_wait(
+        if self.query_one(TextArea).text != self.shown and not await self.app.push_screen_wait(
             ConfirmDialog("Discard the changes to this note?")
         ):
             return

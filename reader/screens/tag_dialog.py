@@ -14,6 +14,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Label, Static
 
 from annotations.store import normalize_tags
+from reader.safe import safe_text
 
 
 class TagSuggester(Suggester):
@@ -63,14 +64,14 @@ class TagDialog(ModalScreen[list[str] | None]):
         with Vertical(classes="dialog-box"):
             yield Label("Tags (comma-separated)", classes="dialog-title")
             yield Input(
-                ", ".join(self.tags),
+                ", ".join(map(safe_text, self.tags)),
                 placeholder="e.g. idea, to-read",
                 suggester=TagSuggester(self.known),
                 id="tags",
             )
             if self.known:
                 yield Static(
-                    Text("Existing: " + ", ".join(self.known[:30]), no_wrap=False),
+                    Text("Existing: " + safe_text(", ".join(self.known[:30])), no_wrap=False),
                     classes="dialog-hint",
                 )
             yield Label("tab completes · enter saves · escape cancels", classes="dialog-hint")

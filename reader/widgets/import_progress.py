@@ -7,6 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
+from reader.safe import safe_text
+
 
 class ImportProgress(Horizontal):
     """Shows how far an import is; hidden while no import runs."""
@@ -63,6 +65,7 @@ class ImportProgress(Horizontal):
         return str(self.query_one("#import-status", Static).content)
 
     def _show(self, text: str) -> None:
+        # File names and URLs may hold escape sequences: shown, never sent to the terminal.
         self.query_one("#import-status", Static).update(
-            Text(text, no_wrap=True, overflow="ellipsis")
+            Text(safe_text(text), no_wrap=True, overflow="ellipsis")
         )
