@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from reader.safe import safe_text
+from reader.safe import safe_lines, safe_text
 from reader.words import plural
 
 if TYPE_CHECKING:
@@ -29,8 +30,12 @@ DISTRIBUTION = "reader-annotations"
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print a one-line error to stderr and exit."""
-    click.echo(f"reader: {message}", err=True)
+    """Print a one-line error to stderr and exit.
+
+    The message often names a file or repeats input: its control characters are shown,
+    never sent to the terminal.
+    """
+    click.echo(f"reader: {safe_text(message)}", err=True)
     raise SystemExit(code)
 
 
@@ -87,9 +92,31 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON
 """`--json`: machine-readable output instead of lines of text."""
 
 
+_JSON_ESCAPED = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""Characters JSON may hold raw that a terminal would obey (C1 controls) or reorder (bidi)."""
+
+
 def echo_json(value: object) -> None:
-    """Print a value as indented JSON, keeping non-ASCII text readable."""
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+    """Print a value as indented JSON, keeping non-ASCII text readable.
+
+    Control and bidirectional characters are written as `\\uXXXX` escapes, which any
+    JSON reader turns back into the same text.
+    """
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    click.echo(_JSON_ESCAPED.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
+
+
+def echo_document(text: str) -> None:
+    """Print an exported document to stdout, exactly, or made safe if stdout is a terminal.
+
+    Piped or redirected, the export is the data as it is (click would strip what looks
+    like colour codes, so `color=True`); on a terminal, its control characters are shown
+    as visible stand-ins instead of being obeyed.
+    """
+    if sys.stdout.isatty():
+        click.echo(safe_lines(text), nl=False)
+    else:
+        click.echo(text, nl=False, color=True)
 
 
 def run_tui(store: AnnotationStore, open_article: str | None = None) -> None:
@@ -189,7 +216,8 @@ def import_command(obj: Context, paths: Sequence[str]) -> None:
             done = import_files(store, files)
     done.failures[:0] = summary.failures
     for path_text, reason in done.failures:
-        click.echo(f"reader: {path_text}: {reason}", err=True)
+        # File names may hold escape sequences: shown, never obeyed by the terminal.
+        click.echo(f"reader: {safe_text(path_text)}: {safe_text(reason)}", err=True)
     click.echo(done.line())
     if done.failed:
         raise SystemExit(1)
@@ -376,15 +404,15 @@ def _export_markdown(
     from annotations.export import article_markdown, export_markdown_folder, write_text_atomic
 
     if output == "-":
-        click.echo("\n".join(article_markdown(store, a) for a in articles), nl=False)
+        echo_document("\n".join(article_markdown(store, a) for a in articles))
         return
     target = Path(output).expanduser()
     if _is_folder(output) or not target.suffix:
         done = export_markdown_folder(store, target, articles, update_earlier=everything)
-        click.echo(done.line(target), err=True)
+        click.echo(safe_text(done.line(target)), err=True)
     elif len(articles) == 1:
         write_text_atomic(target, article_markdown(store, articles[0]))
-        click.echo(f"exported 1 article to {target}", err=True)
+        click.echo(f"exported 1 article to {safe_text(str(target))}", err=True)
     else:
         fail(
             f"{len(articles)} articles do not fit in one file: "
@@ -408,11 +436,11 @@ def _export_file(
         chunks = iter_w3c(store, articles, store.clock())
     if output == "-":
         for chunk in chunks:
-            click.echo(chunk, nl=False)
+            echo_document(chunk)
         return
     target = Path(output).expanduser()
     write_chunks_atomic(target, chunks)
-    click.echo(f"exported {plural(len(articles), 'article')} to {target}", err=True)
+    click.echo(f"exported {plural(len(articles), 'article')} to {safe_text(str(target))}", err=True)
 
 
 @cli.command("restore")
