@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -93,11 +94,21 @@ def count_words(text: str) -> int:
     return sum(1 for _ in _CJK_WORD.finditer(text))
 
 
+_TAG_CONTROLS = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+"""Control characters a tag name drops (whitespace ones become spaces instead)."""
+
+
 def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
-    """Clean tag names: trimmed, inner whitespace collapsed, no leading '#', no duplicates."""
+    """Clean tag names: trimmed, inner whitespace collapsed, no leading '#', no duplicates.
+
+    Control characters (escape sequences, bidirectional overrides) are dropped: a tag is
+    a name to type and to show, and they would do neither.
+    """
     seen: dict[str, str] = {}
     for raw in tags:
-        name = re.sub(r"\s+", " ", raw).strip().lstrip("#").strip()
+        name = re.sub(r"\s+", " ", _TAG_CONTROLS.sub("", raw)).strip().lstrip("#").strip()
         if name and name.casefold() not in seen:
             seen[name.casefold()] = name
     return tuple(seen.values())
@@ -252,6 +263,36 @@ StorageError = sqlite3.Error
 """What a library operation raises when SQLite refuses it; see `storage_problem`."""
 
 
+class LibraryDatabase(Database):
+    """A `Database` whose transactions take the library's write lock as they begin.
+
+    A plain `BEGIN` starts as a reader and asks for the write lock at its first write;
+    if another process wrote in between, SQLite fails at once with "database is
+    locked", as waiting would not help a transaction that read older data. `BEGIN
+    IMMEDIATE` waits for the lock first (up to the busy timeout), so concurrent writers
+    take turns. Readers never wait for writers in WAL mode.
+    """
+
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """A transaction holding the write lock (a savepoint when nested)."""
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+
 class AnnotationStore:
     """The reader's library, wrapping one `sqlite_utils.Database`.
 
@@ -272,12 +313,19 @@ class AnnotationStore:
             check_library_file(self.path)
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = Database(self.path, execute_plugins=False)
+                self.db = LibraryDatabase(self.path, execute_plugins=False)
             except (OSError, sqlite3.Error) as error:
-                raise LibraryError(f"cannot open library {self.path}: {error}") from None
+                raise LibraryError(
+                    f"cannot open library {self.path}: {error}{_disk_full_hint(self.path)}"
+                ) from None
         self.clock = clock
-        self._configure()
-        self._migrate()
+        try:
+            self._configure()
+            self._migrate()
+        except LibraryError:
+            # Closing lets SQLite remove the journal files it made next to the library.
+            self.db.close()
+            raise
 
     def _configure(self) -> None:
         conn = self.db.conn
@@ -285,19 +333,43 @@ class AnnotationStore:
         conn.execute("PRAGMA foreign_keys = ON")
         if self.path is not None:
             try:
-                conn.execute("PRAGMA journal_mode = WAL")
+                self._use_wal()
                 conn.execute("PRAGMA synchronous = NORMAL")
             except sqlite3.OperationalError as error:
-                raise LibraryError(f"cannot open library {self.path}: {error}") from None
+                raise LibraryError(
+                    f"cannot open library {self.path}: {error}{_disk_full_hint(self.path)}"
+                ) from None
+
+    def _use_wal(self) -> None:
+        """Put the library in WAL mode, waiting while another process is using it.
+
+        Switching a new library to WAL needs it to itself for a moment, and SQLite does
+        not wait for that (no busy timeout): so this tries again, up to the timeout.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self.db.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                busy = getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def _migrate(self) -> None:
         try:
-            pending = migrations.pending(self.db)
-            if not pending:
+            if not migrations.pending(self.db):
                 return
-            if self.path is not None and migrations.applied(self.db):
-                self._backup(f"before-{pending[0].name}")
-            migrations.apply(self.db)
+            # Another process may be preparing the same library (two first starts at
+            # once): one at a time, and what is pending is read again under the lock.
+            with self.db.atomic():
+                pending = migrations.pending(self.db)
+                if not pending:
+                    return
+                if self.path is not None and migrations.applied(self.db):
+                    self._backup(f"before-{pending[0].name}")
+                migrations.apply(self.db)
         except sqlite3.Error as error:
             where = self.path or "memory"
             raise LibraryError(f"cannot prepare library {where}: {error}") from None
