@@ -21,7 +21,13 @@ _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _LINE_START = re.compile(r"^([-+=:])|^(\d+)([.)])")
 _TAG_CHARS = re.compile(r"[^\w/-]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_NOT_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+"""Characters YAML forbids raw, or reads as line breaks, in a double-quoted scalar."""
+_RESERVED_NAMES = (
+    {"con", "prn", "aux", "nul"} | {f"com{n}" for n in range(10)} | {f"lpt{n}" for n in range(10)}
+)
+"""File names Windows reserves for devices, whatever their extension."""
 _NOT_BLOCK_ID = re.compile(r"[^A-Za-z0-9-]+")
 
 
@@ -59,8 +65,13 @@ def tag_hashtag(name: str) -> str:
 
 
 def _yaml(value: object) -> str:
-    """A YAML scalar or flow list; JSON strings are valid YAML double-quoted scalars."""
-    return json.dumps(value, ensure_ascii=False)
+    """A YAML scalar or flow list; JSON strings are valid YAML double-quoted scalars.
+
+    Characters YAML does not allow raw (C1 controls, non-characters) or reads as line
+    breaks are written as `\\uXXXX` escapes, which YAML and JSON both understand.
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    return _NOT_YAML.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _quote(lines: Iterable[str]) -> str:
@@ -92,7 +103,8 @@ def _passage_markdown(parts: Sequence[tuple[BlockKind, str]]) -> str:
         if quoted:
             quoted.append("")
         if kind in (BlockKind.CODE, BlockKind.TABLE):
-            text = _newlines(text)
+            # Control characters would reach a terminal showing the file: never useful code.
+            text = _CONTROL.sub("", _newlines(text))
             fence = _fence(text)
             quoted.extend([fence, *text.split("\n"), fence])
         else:
@@ -202,7 +214,7 @@ def markdown_filenames(articles: Sequence[Article]) -> dict[str, str]:
         counts[slug] = counts.get(slug, 0) + 1
     names = {}
     for article_id, slug in slugs.items():
-        if counts[slug] > 1 or slug == "article":
+        if counts[slug] > 1 or slug == "article" or slug in _RESERVED_NAMES:
             slug = f"{slug}-{article_id[:8]}"
         names[article_id] = f"{slug}.md"
     return names
