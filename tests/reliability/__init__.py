@@ -1,0 +1,1 @@
+"""Reliability: nothing lost, nothing injected, under crashes, concurrency and hostile input."""
