@@ -599,10 +599,11 @@ class AnnotationStore:
         return orphaned
 
     def set_position(self, article_id: str, block: int) -> None:
-        """Remember the reading position (a block index) of an article."""
+        """Remember the reading position (a block index) of an article, kept inside it."""
         self.db.execute(
-            "UPDATE articles SET position = ?, opened_at = ? WHERE id = ?",
-            [max(0, block), self._now(), article_id],
+            "UPDATE articles SET position = max(0, min(?, block_count - 1)), opened_at = ? "
+            "WHERE id = ?",
+            [block, self._now(), article_id],
         )
 
     def delete_article(self, article_id: str) -> None:
