@@ -606,6 +606,38 @@ def test_cli_exports_hostile_titles_inside_the_folder(tmp_path: Path) -> None:
     assert all(name.startswith("work/notes/") and name.count("/") == 2 for name in files)
 
 
+def test_tag_names_drop_control_characters() -> None:
+    """A tag from an import or a restore keeps its letters, never its escape sequences."""
+    store = AnnotationStore(Database(memory=True), clock=FixedClock())
+    article = store.import_document(Document("t", (Block(BlockKind.PARAGRAPH, "abc"),))).article
+    tags = [f"tag{number} {value}" for number, value in enumerate(HOSTILE.values())]
+
+    annotation = store.add_highlight(article.id, (0, 0), (0, 3), tags=tags)
+
+    assert len(annotation.tags) == len(HOSTILE)
+    for tag in annotation.tags:
+        assert safe_text(tag) == tag, tag
+    assert "tag4 [2J[31mred[0m" in annotation.tags
+    assert "tag1 [@click=app.quit]Q[/]" in annotation.tags
+
+
+def test_markdown_export_of_hostile_titles_and_code_reads_back() -> None:
+    """Front matter that YAML accepts whatever the title holds; code quoted without controls."""
+    yaml = pytest.importorskip("yaml")
+    store = AnnotationStore(Database(memory=True), clock=FixedClock())
+    title = "C1 \x9b31m and DEL \x7f, NEL \x85 line \u2028 and \ufffe end"
+    code = Block(BlockKind.CODE, "print('\x1b[2J')\n\x9b31m\tx = 1")
+    article = store.import_document(Document(title, (code,))).article
+    store.add_highlight(article.id, (0, 0), (0, len(code.text)))
+
+    document = export.article_markdown(store, store.get_article(article.id))
+
+    front = document.split("\n---\n", 1)[0].removeprefix("---\n")
+    assert yaml.safe_load(front)["title"] == " ".join(title.split())
+    assert re.findall("[\x00-\x08\x0b-\x1f\x7f-\x9f]", document) == []
+    assert "> print('[2J')\n> 31m\tx = 1\n" in document
+
+
 # Markdown structure -----------------------------------------------------------------
 
 FRAGMENTS = [
