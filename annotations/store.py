@@ -375,14 +375,21 @@ class AnnotationStore:
             raise LibraryError(f"cannot prepare library {where}: {error}") from None
 
     def _backup(self, label: str) -> Path:
-        """Copy the library next to itself before changing its schema."""
+        """Copy the library next to itself before changing its schema.
+
+        The copy is read through a connection of its own: by now the library's
+        connection holds the write lock, and SQLite's backup cannot read through a
+        connection that is writing (it would wait for itself forever).
+        """
         assert self.path is not None
         target = self.path.with_name(f"{self.path.name}.{label}.bak")
+        source = sqlite3.connect(self.path)
         backup = sqlite3.connect(target)
         try:
-            self.db.conn.backup(backup)
+            source.backup(backup)
         finally:
             backup.close()
+            source.close()
         shutil.copymode(self.path, target)
         return target
 
