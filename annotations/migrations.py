@@ -316,3 +316,15 @@ def m003_search(db: Database) -> None:
         "(article_id, start_block, start_offset, end_block, end_offset)"
     )
     db.execute("CREATE INDEX idx_articles_title ON articles (title COLLATE NOCASE, id)")
+
+
+@migrations()
+def m004_article_orders(db: Database) -> None:
+    """Indexes for the library list's orders: last opened and article date.
+
+    Both orders are newest first with the missing values last, which is a backward walk
+    of these indexes (SQLite sorts NULL first). Order by title uses `idx_articles_title`,
+    order by import `idx_articles_created`.
+    """
+    db.execute("CREATE INDEX idx_articles_opened ON articles (opened_at, id)")
+    db.execute("CREATE INDEX idx_articles_date ON articles (date, id)")

@@ -100,6 +100,14 @@ _TAG_CONTROLS = re.compile(
 """Control characters a tag name drops (whitespace ones become spaces instead)."""
 
 
+def _glob_class(char: str) -> str:
+    """A GLOB pattern matching one character in either case, or itself literally."""
+    cases = "".join(dict.fromkeys(c for c in (char.lower(), char.upper(), char) if len(c) == 1))
+    if len(cases) > 1:
+        return f"[{cases}]"
+    return f"[{char}]" if char in "*?[" else char
+
+
 def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
     """Clean tag names: trimmed, inner whitespace collapsed, no leading '#', no duplicates.
 
@@ -402,9 +410,11 @@ class AnnotationStore:
 
     # Articles -------------------------------------------------------------
 
-    _ARTICLE_SELECT = """
-        SELECT a.*, (SELECT count(*) FROM annotations n WHERE n.article_id = a.id)
-            AS annotation_count
+    _ANNOTATION_COUNT = "(SELECT count(*) FROM annotations n WHERE n.article_id = a.id)"
+    """An article's (`a`) number of annotations, counted from their index."""
+
+    _ARTICLE_SELECT = f"""
+        SELECT a.*, {_ANNOTATION_COUNT} AS annotation_count
         FROM articles a
     """
 
@@ -433,9 +443,137 @@ class AnnotationStore:
         rows = self.db.query(self._ARTICLE_SELECT + " ORDER BY a.created_at DESC, a.rowid DESC")
         return [self._article(row) for row in rows]
 
-    def count_articles(self) -> int:
-        """How many articles the library holds."""
-        return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    _ARTICLE_ORDERS = {
+        "added": "a.created_at DESC, a.rowid DESC",
+        "opened": "a.opened_at DESC, a.id DESC",
+        "title": "a.title COLLATE NOCASE, a.id",
+        "date": "a.date DESC, a.id DESC",
+        "annotations": f"{_ANNOTATION_COUNT} DESC, a.id",
+    }
+    """The orders of `list_articles_page`, by name. SQLite sorts NULL first, so a
+    descending order puts never-opened and undated articles last."""
+
+    _ARTICLE_KEYS = {
+        "added": (">", "{t}.created_at, {t}.rowid"),
+        "opened": (">", "{t}.opened_at IS NOT NULL, coalesce({t}.opened_at, ''), {t}.id"),
+        "title": ("<", "{t}.title COLLATE NOCASE, {t}.id"),
+        "date": (">", "{t}.date IS NOT NULL, coalesce({t}.date, ''), {t}.id"),
+        "annotations": (
+            "<",
+            "-(SELECT count(*) FROM annotations n WHERE n.article_id = {t}.id), {t}.id",
+        ),
+    }
+    """Each order as a row value with no NULL in it and a comparison: the articles
+    before one in the order are those whose row value compares so with its own."""
+
+    @staticmethod
+    def _article_filter(text: str | None) -> tuple[str, list[Any]]:
+        """The WHERE clause (over `a`) and parameters for a title or author filter.
+
+        SQLite's LIKE ignores the case of ASCII letters only; text with other letters
+        is matched by GLOB, each letter as a class of its two cases (`[öÖ]`).
+        """
+        if not text:
+            return "1", []
+        if text.isascii():
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+            where = "(a.title LIKE ? ESCAPE '\\' OR a.author LIKE ? ESCAPE '\\')"
+        else:
+            pattern = "*" + "".join(map(_glob_class, text)) + "*"
+            where = "(a.title GLOB ? OR a.author GLOB ?)"
+        return where, [pattern, pattern]
+
+    def _check_order(self, order: str) -> None:
+        if order not in self._ARTICLE_ORDERS:
+            names = ", ".join(self._ARTICLE_ORDERS)
+            raise ValueError(f"unknown order {order!r}; use one of {names}")
+
+    def count_articles(self, text: str | None = None) -> int:
+        """How many articles the library holds, or how many match a filter.
+
+        Args:
+            text: Only articles whose title or author contains this text (as for
+                `list_articles_page`).
+        """
+        where, params = self._article_filter(text)
+        return self.db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[
+            0
+        ]
+
+    def list_articles_page(
+        self, offset: int, limit: int, *, order: str = "added", text: str | None = None
+    ) -> list[Article]:
+        """A page of the library's articles in an order, optionally filtered.
+
+        Only the page's rows are read in full and counted; the order itself comes from
+        an index (except `annotations`, which counts every article's annotations from
+        the index on `annotations.article_id`).
+
+        Args:
+            offset: How many articles of the order to skip first.
+            limit: The most articles to return.
+            order: `added` (most recently imported first, as `list_articles`), `opened`
+                (most recently opened first, never opened last), `title` (A to Z,
+                ignoring case), `date` (the article's date, newest first, undated last)
+                or `annotations` (most annotated first). Ties go by id, so pages never
+                overlap.
+            text: Only articles whose title or author contains this text, ignoring the
+                case of ASCII letters (`%` and `_` are plain characters).
+
+        Returns:
+            The articles of the page.
+
+        Raises:
+            ValueError: For an unknown order.
+        """
+        self._check_order(order)
+        where, params = self._article_filter(text)
+        order_by = self._ARTICLE_ORDERS[order]
+        rows = self.db.query(
+            f"""
+            {self._ARTICLE_SELECT}
+            JOIN (
+                SELECT a.rowid AS page_rowid FROM articles a
+                WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?
+            ) page ON a.rowid = page.page_rowid
+            ORDER BY {order_by}
+            """,
+            [*params, max(0, limit), max(0, offset)],
+        )
+        return [self._article(row) for row in rows]
+
+    def position_of(
+        self, article_id: str, order: str = "added", text: str | None = None
+    ) -> int | None:
+        """Where an article is in an order of `list_articles_page` (0 for the first).
+
+        Args:
+            article_id: The article's id.
+            order: As for `list_articles_page`.
+            text: As for `list_articles_page`.
+
+        Returns:
+            Its index, or None if there is no such article or the filter leaves it out.
+
+        Raises:
+            ValueError: For an unknown order.
+        """
+        self._check_order(order)
+        where, params = self._article_filter(text)
+        found = self.db.execute(
+            f"SELECT 1 FROM articles a WHERE a.id = ? AND {where}", [article_id, *params]
+        ).fetchone()
+        if found is None:
+            return None
+        compare, keys = self._ARTICLE_KEYS[order]
+        return self.db.execute(
+            f"""
+            SELECT count(*) FROM articles a, articles x
+            WHERE x.id = ? AND {where}
+                AND ({keys.format(t="a")}) {compare} ({keys.format(t="x")})
+            """,
+            [article_id, *params],
+        ).fetchone()[0]
 
     def get_article(self, article_id: str) -> Article:
         """One article by its id.
