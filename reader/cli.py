@@ -198,7 +198,7 @@ def import_command(obj: Context, paths: Sequence[str]) -> None:
             files.append(raw)
             continue
         path = Path(raw).expanduser()
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():  # a broken link says why when read
             summary.failures.append((raw, "no such file or folder"))
             continue
         files.extend(iter_files([path]))

@@ -552,6 +552,9 @@ def _looks_like_html(text: str) -> bool:
 
 def _read(path: Path) -> bytes:
     """A file's bytes, with a one-line reason if it cannot be read or is empty."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # Reading a pipe would wait for a writer forever; a device may never end.
+        raise ImportFailure("not a regular file (a pipe, socket or device)")
     try:
         data = path.read_bytes()
     except IsADirectoryError:
