@@ -410,11 +410,9 @@ class AnnotationStore:
 
     # Articles -------------------------------------------------------------
 
-    _ANNOTATION_COUNT = "(SELECT count(*) FROM annotations n WHERE n.article_id = a.id)"
-    """An article's (`a`) number of annotations, counted from their index."""
-
-    _ARTICLE_SELECT = f"""
-        SELECT a.*, {_ANNOTATION_COUNT} AS annotation_count
+    _ARTICLE_SELECT = """
+        SELECT a.*, (SELECT count(*) FROM annotations n WHERE n.article_id = a.id)
+            AS annotation_count
         FROM articles a
     """
 
@@ -448,7 +446,7 @@ class AnnotationStore:
         "opened": "a.opened_at DESC, a.id DESC",
         "title": "a.title COLLATE NOCASE, a.id",
         "date": "a.date DESC, a.id DESC",
-        "annotations": f"{_ANNOTATION_COUNT} DESC, a.id",
+        "annotations": "a.annotation_total DESC, a.id",
     }
     """The orders of `list_articles_page`, by name. SQLite sorts NULL first, so a
     descending order puts never-opened and undated articles last."""
@@ -458,10 +456,7 @@ class AnnotationStore:
         "opened": (">", "{t}.opened_at IS NOT NULL, coalesce({t}.opened_at, ''), {t}.id"),
         "title": ("<", "{t}.title COLLATE NOCASE, {t}.id"),
         "date": (">", "{t}.date IS NOT NULL, coalesce({t}.date, ''), {t}.id"),
-        "annotations": (
-            "<",
-            "-(SELECT count(*) FROM annotations n WHERE n.article_id = {t}.id), {t}.id",
-        ),
+        "annotations": ("<", "-{t}.annotation_total, {t}.id"),
     }
     """Each order as a row value with no NULL in it and a comparison: the articles
     before one in the order are those whose row value compares so with its own."""
@@ -505,9 +500,7 @@ class AnnotationStore:
     ) -> list[Article]:
         """A page of the library's articles in an order, optionally filtered.
 
-        Only the page's rows are read in full and counted; the order itself comes from
-        an index (except `annotations`, which counts every article's annotations from
-        the index on `annotations.article_id`).
+        Only the page's rows are read in full and counted; the order comes from an index.
 
         Args:
             offset: How many articles of the order to skip first.

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
+from annotations.migrations import migrations
 from annotations.models import Article, Block, BlockKind, Document
 from annotations.store import AnnotationStore
+from tests.conftest import FixedClock
 
 ORDERS = ("added", "opened", "title", "date", "annotations")
 
@@ -186,7 +190,7 @@ def test_unknown_order_is_refused(library: AnnotationStore) -> None:
         library.position_of("x", "size")
 
 
-@pytest.mark.parametrize("order", ["added", "opened", "title", "date"])
+@pytest.mark.parametrize("order", ORDERS)
 def test_orders_are_read_from_an_index(library: AnnotationStore, order: str) -> None:
     """The library's orders walk an index: no sort of the whole table for a page."""
     order_by = AnnotationStore._ARTICLE_ORDERS[order]
@@ -198,3 +202,78 @@ def test_orders_are_read_from_an_index(library: AnnotationStore, order: str) -> 
     )
     assert "USING INDEX" in plan or "USING COVERING INDEX" in plan
     assert "TEMP B-TREE" not in plan
+
+
+def stored_totals(store: AnnotationStore) -> dict[str, tuple[int, int]]:
+    """Each article's kept annotation total beside its annotations counted afresh."""
+    rows = store.db.execute(
+        "SELECT id, annotation_total, "
+        "(SELECT count(*) FROM annotations n WHERE n.article_id = a.id) FROM articles a"
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def test_annotation_totals_follow_every_change(library: AnnotationStore) -> None:
+    """Adding, deleting and re-importing keep the total the order sorts by exact."""
+    by_title = {a.title: a.id for a in library.list_articles()}
+    apples = by_title["Apples and Pears"]
+    added = library.add_highlight(apples, (0, 10), (0, 15))
+    library.delete_annotation(
+        next(a.id for a in library.list_annotations(by_title["Zebra crossings"]))
+    )
+    library.import_document(
+        Document(
+            title="Apples and Pears",
+            blocks=(Block(BlockKind.PARAGRAPH, "Paragraph of article 2, rewritten."),),
+            source="/articles/2.txt",
+        )
+    )
+    library.delete_article(by_title["Het dörp aan de dijk"])
+    totals = stored_totals(library)
+    assert all(kept == counted for kept, counted in totals.values()), totals
+    assert totals[apples][0] == 4
+    assert added.id in {a.id for a in library.list_annotations(apples)}
+    assert [a.title for a in all_pages(library, "annotations")[:2]] == [
+        "Apples and Pears",
+        "Zebra crossings",
+    ]
+
+
+def test_migration_counts_the_annotations_already_made(tmp_path: Path, clock: FixedClock) -> None:
+    """A library from before the list's orders gets its totals counted when opened."""
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m004_article_orders")
+    moment = "2025-01-01T00:00:00.000Z"
+    for article in ("a1", "a2"):
+        db["articles"].insert(
+            {
+                "id": article,
+                "title": article,
+                "content_hash": article,
+                "block_count": 1,
+                "created_at": moment,
+                "updated_at": moment,
+            }
+        )
+    for number in range(3):
+        db["annotations"].insert(
+            {
+                "id": f"n{number}",
+                "article_id": "a2" if number else "a1",
+                "start_block": 0,
+                "start_offset": 0,
+                "end_block": 0,
+                "end_offset": 1,
+                "created_at": moment,
+                "updated_at": moment,
+            }
+        )
+    db.close()
+
+    store = AnnotationStore(path, clock=clock)
+
+    assert migrations.pending(store.db) == []
+    assert stored_totals(store) == {"a1": (1, 1), "a2": (2, 2)}
+    assert [a.id for a in all_pages(store, "annotations")] == ["a2", "a1"]
+    store.close()
