@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import codecs
 import datetime
+import functools
 import json
 import os
 import re
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +32,8 @@ _DATE_TOKEN = re.compile(r"\A\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)(?![\d-])[ \t]*(?
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
 _BYLINE = re.compile(r"^(?:by|door|von|par|por|di)\s+(\S.{0,78})$", re.IGNORECASE)
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
     from annotations.models import ImportResult
     from annotations.store import AnnotationStore
 
@@ -435,6 +439,14 @@ def _meta_date(meta: dict[str, str | list[str]]) -> str | None:
     return match.group(1) if match and valid_date(match.group(1)) else None
 
 
+@functools.cache
+def _markdown_parser() -> MarkdownIt:
+    """The CommonMark parser with tables, built once (building it costs more than a parse)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table")
+
+
 def parse_markdown(text: str, source: str = "") -> Document:
     """Parse Markdown into a document with blocks of their kind.
 
@@ -446,10 +458,8 @@ def parse_markdown(text: str, source: str = "") -> Document:
     Raises:
         ImportFailure: If there is no text.
     """
-    from markdown_it import MarkdownIt
-
     meta, body = split_front_matter(normalize_newlines(text).lstrip("\ufeff"))
-    tokens = MarkdownIt("commonmark").enable("table").parse(body)
+    tokens = _markdown_parser().parse(body)
     blocks: list[Block] = []
     quote_depth = 0
     lists: list[list[int]] = []  # per open list: [ordered flag, next number]
@@ -742,6 +752,48 @@ def import_item(store: AnnotationStore, item: Path | str) -> list[ImportResult]:
     return [store.import_document(load_document(item))]
 
 
+BATCH_FILES = 200
+"""Documents `import_files` reads before storing them together, in one transaction..."""
+BATCH_CHARACTERS = 8_000_000
+"""...or fewer, once they hold this much text (memory stays flat)..."""
+BATCH_SECONDS = 0.5
+"""...or once the first of them has waited this long (so the import shows up as it goes)."""
+
+
+class _Pending:
+    """Documents read and parsed, waiting to be stored in the library together."""
+
+    def __init__(self, store: AnnotationStore, summary: ImportSummary) -> None:
+        self.store = store
+        self.summary = summary
+        self.documents: list[Document] = []
+        self.characters = 0
+        self.since = 0.0
+
+    def add(self, document: Document) -> None:
+        """Queue a document; store the queue when it is full."""
+        if not self.documents:
+            self.since = time.monotonic()
+        self.documents.append(document)
+        self.characters += sum(len(block.text) for block in document.blocks)
+        if (
+            len(self.documents) >= BATCH_FILES
+            or self.characters >= BATCH_CHARACTERS
+            or time.monotonic() - self.since >= BATCH_SECONDS
+        ):
+            self.store_all()
+
+    def store_all(self) -> None:
+        """Store the queued documents in one transaction, each in a savepoint of its own."""
+        if not self.documents:
+            return
+        documents, self.documents, self.characters = self.documents, [], 0
+        with self.store.db.atomic():
+            results = [self.store.import_document(document) for document in documents]
+        for result in results:
+            _count(self.summary, result)
+
+
 def import_files(
     store: AnnotationStore,
     files: Iterable[Path | str],
@@ -749,21 +801,56 @@ def import_files(
 ) -> ImportSummary:
     """Import files and URLs into a store; a bad one never stops the batch.
 
+    Documents are read and parsed outside any transaction, then stored a few hundred at a
+    time in one transaction (a commit and a segment of the search index per file made big
+    imports several times slower), each in a savepoint of its own: the write lock is held
+    only while storing. Files of highlights and web pages are imported on their own, in
+    order. Interrupted, the import stores what it has read first; an error of the library
+    itself (disk full) rolls back the batch being stored.
+
     Args:
         store: The `AnnotationStore` to import into.
-        files: The files (see `iter_files`) and URLs.
-        on_file: Called after each one, e.g. to advance a progress bar.
+        files: The files (see `iter_files`) and URLs, read one at a time.
+        on_file: Called after each one is read, e.g. to advance a progress bar.
     """
     summary = ImportSummary()
-    for item in files:
-        try:
-            results = import_item(store, item)
-        except ImportFailure as error:
-            summary.failures.append((str(item), str(error)))
-        else:
-            for result in results:
-                setattr(summary, result.status, getattr(summary, result.status) + 1)
-                summary.article_ids.append(result.article.id)
-        if on_file is not None:
-            on_file(item)
+    pending = _Pending(store, summary)
+    try:
+        for item in files:
+            try:
+                document = _plain_document(item)
+                if document is None:
+                    pending.store_all()  # the library gets everything in the order given
+                    for result in import_item(store, item):
+                        _count(summary, result)
+                else:
+                    pending.add(document)
+            except ImportFailure as error:
+                summary.failures.append((str(item), str(error)))
+            if on_file is not None:
+                on_file(item)
+    except KeyboardInterrupt:
+        pending.store_all()
+        raise
+    pending.store_all()
     return summary
+
+
+def _plain_document(item: Path | str) -> Document | None:
+    """The parsed document of a text, Markdown or HTML file; None for anything else.
+
+    Web pages, folders and highlights files are left to `import_item`.
+
+    Raises:
+        ImportFailure: If the file cannot be read or parsed.
+    """
+    if isinstance(item, str) or item.is_dir() or item.suffix.lower() == ".csv":
+        return None
+    if highlights_kind(item) is not None:
+        return None
+    return load_document(item)
+
+
+def _count(summary: ImportSummary, result: ImportResult) -> None:
+    setattr(summary, result.status, getattr(summary, result.status) + 1)
+    summary.article_ids.append(result.article.id)
