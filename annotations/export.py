@@ -7,6 +7,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -253,6 +254,39 @@ def write_chunks_atomic(path: Path, chunks: Iterable[str]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    remove_stale_temporaries(path)
+
+
+STALE_TEMPORARY_SECONDS = 3600
+"""How long a temporary file of an atomic write must be untouched to count as left over."""
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove the temporary files that killed writes of `path` left next to it.
+
+    A write that is killed (power cut, SIGKILL) leaves its temporary file: hidden
+    (`.<name>.<8 random characters>.tmp`), never under the target's name, so never
+    mistaken for an export. One untouched for an hour cannot be a write still going on.
+
+    Returns:
+        The files removed.
+    """
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
+    limit = time.time() - STALE_TEMPORARY_SECONDS
+    removed: list[Path] = []
+    try:
+        with os.scandir(path.parent) as found:
+            entries = [entry for entry in found if pattern.fullmatch(entry.name)]
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < limit:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
 
 
 def _umask() -> int:
