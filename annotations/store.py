@@ -495,6 +495,10 @@ class AnnotationStore:
             0
         ]
 
+    def count_annotations(self) -> int:
+        """How many annotations the library holds (orphaned ones too)."""
+        return self.db.execute("SELECT count(*) FROM annotations").fetchone()[0]
+
     def list_articles_page(
         self, offset: int, limit: int, *, order: str = "added", text: str | None = None
     ) -> list[Article]:

@@ -1,4 +1,4 @@
-"""The first screen: every article in the library."""
+"""The first screen: every article in the library, sorted and filtered as the reader likes."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from rich.text import Text
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
 
 from annotations.models import Article
 from annotations.store import AnnotationStore, LibraryError
@@ -22,15 +23,29 @@ from reader.screens.export import export_article
 from reader.screens.path_dialog import PathDialog
 from reader.widgets.article_table import ArticleTable
 from reader.widgets.import_progress import ImportProgress
+from reader.words import plural
 
 PROGRESS_INTERVAL = 0.1
 """Seconds between two updates of the import progress line."""
 FAILURES_SHOWN = 5
 """How many failed items an import's report names."""
+FILTER_DELAY = 0.1
+"""Seconds after the last keystroke in the filter before the list is read again."""
+ORDERS = {
+    "added": "newest first",
+    "opened": "recently read first",
+    "title": "by title",
+    "date": "by date",
+    "annotations": "most annotated first",
+}
+"""The list's orders, as the store names them and as the summary line says them; `o`
+goes through them in this order."""
+ORDER_SETTING = "library_order"
+"""The library setting that remembers the order between sessions."""
 
 
 class LibraryScreen(Screen[None]):
-    """The list of articles, with import and export."""
+    """The list of articles, with import and export; sorted by `o`, filtered by `f`."""
 
     BINDINGS: list[BindingType] = [
         Binding("enter", "open_article", "Open", tooltip="Read the selected article", id="open"),
@@ -53,19 +68,35 @@ class LibraryScreen(Screen[None]):
         ),
         Binding(
             "escape",
+            "clear_filter",
+            "Clear filter",
+            tooltip="Show every article again",
+            id="clear-filter",
+        ),
+        Binding(
+            "escape",
             "stop_import",
             "Stop import",
             tooltip="Stop the running import after the current file",
             id="stop-import",
         ),
         Binding("e", "export", "Export", tooltip="Export the article's annotations", id="export"),
+        Binding(
+            "o",
+            "cycle_order",
+            "Sort",
+            tooltip="Sort by import, last read, title, date or annotations",
+            id="order",
+        ),
+        Binding("f", "filter", "Filter", tooltip="Filter by title or author", id="filter"),
         Binding("q", "app.quit", "Quit", tooltip="Leave reader", id="quit"),
     ]
     """Library keys; j/k and arrows move in the list."""
 
     table = getters.query_one(ArticleTable)
-    _articles: list[Article] = []
     summary = getters.query_one("#library-summary", Static)
+    filter_input = getters.query_one("#library-filter", Input)
+    empty = getters.query_one("#library-empty", Static)
     import_progress = getters.query_one(ImportProgress)
     _importing = False
     """Whether an import runs (only one at a time)."""
@@ -75,55 +106,143 @@ class LibraryScreen(Screen[None]):
         self._stop_import = threading.Event()
         self.import_thread_done = threading.Event()
         """Set when the import thread has ended (it may outlive the screen by one item)."""
+        self.order = "added"
+        """How the list is sorted: a key of `ORDERS`."""
+        self.text = ""
+        """The text filtering the list by title or author, if any."""
+        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="library-summary")
+        yield Input(placeholder="Filter by title or author", id="library-filter", compact=True)
         yield ArticleTable(id="articles")
-        yield Static(
-            "The library is empty. Press i to import a file or a folder.", id="library-empty"
-        )
+        yield Static(id="library-empty")
         yield ImportProgress()
         yield Footer()
 
     def on_mount(self) -> None:
+        saved = self.app.store.get_setting(ORDER_SETTING)
+        self.order = saved if saved in ORDERS else "added"
         self.reload()
-
-    def on_resize(self) -> None:
-        self.table.show_articles(self._articles, self.app.size.width)
 
     def on_screen_resume(self) -> None:
         self.reload()
         self.table.focus()
 
+    # The list ---------------------------------------------------------------
+
     def reload(self, select: str | None = None) -> None:
-        """Read the articles again from the library."""
-        articles = self._articles = self.app.store.list_articles()
-        self.table.show_articles(articles, self.app.size.width)
-        if select:
-            self.table.select(select)
-        annotations = sum(article.annotation_count for article in articles)
-        path = self.app.store.path or "memory"
+        """Read the list again from the library, keeping the cursor on its article.
+
+        Only the count is read here; the table reads the pages it shows.
+
+        Args:
+            select: Put the cursor on this article instead (if the list holds it).
+        """
+        store = self.app.store
+        order, text = self.order, self.text or None
+        select = select or self.table.selected_id
+        cursor = self.table.cursor_row
+        total = store.count_articles(text)
+
+        def fetch(offset: int, limit: int) -> list[Article]:
+            return store.list_articles_page(offset, limit, order=order, text=text)
+
+        def locate(article_id: str) -> int | None:
+            return store.position_of(article_id, order, text)
+
+        if select is not None:
+            found = locate(select)
+            cursor = cursor if found is None else found
+        self.table.show(total, fetch, locate, cursor=cursor)
+        self._show_summary(total)
+
+    def _show_summary(self, shown: int) -> None:
+        """The summary line (counts, order, filter, library file) and the empty message."""
+        store = self.app.store
+        articles = store.count_articles() if self.text else shown
+        parts = [Content(plural(articles, "article"))]
+        if self.text:
+            parts[0] = Content(f"{shown:,} of {plural(articles, 'article')}")
+            parts.append(Content(f"“{safe_text(self.text)}”"))
+        parts.append(Content(plural(store.count_annotations(), "annotation")))
+        parts.append(Content.styled(ORDERS[self.order], "$text-accent"))
+        parts.append(Content.styled(safe_text(str(store.path or "memory")), "dim"))
         self.summary.update(
-            Text.assemble(
-                ("reader", "bold"),
-                f"  {len(articles)} articles · {annotations} annotations · ",
-                (safe_text(str(path)), "dim"),
-            )
+            Content.assemble(Content.styled("reader", "bold"), "  ", Content(" · ").join(parts))
         )
-        self.set_class(not articles, "-empty")
+        if shown:
+            message = ""
+        elif self.text:
+            message = "No article's title or author contains that. Escape clears the filter."
+        else:
+            message = "The library is empty. Press i to import a file or a folder."
+        self.empty.update(message)
+        self.set_class(not shown, "-empty")
+
+    def action_cycle_order(self) -> None:
+        """Sort the list the next way: by import, last read, title, date, annotations."""
+        names = list(ORDERS)
+        self.order = order = names[(names.index(self.order) + 1) % len(names)]
+        self.app.save(lambda: self.app.store.set_setting(ORDER_SETTING, order))
+        self.reload()
+
+    def action_filter(self) -> None:
+        """Show the filter and type into it."""
+        self.add_class("-filtering")
+        self.filter_input.focus()
+
+    @on(Input.Changed, "#library-filter")
+    def _filter_changed(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(FILTER_DELAY, self.apply_filter)
+
+    def apply_filter(self) -> None:
+        """Filter the list by the text typed, if it changed."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        text = self.filter_input.value.strip()
+        if text != self.text:
+            self.text = text
+            self.reload()
+
+    @on(Input.Submitted, "#library-filter")
+    def _filter_submitted(self) -> None:
+        self.apply_filter()
+        self.table.focus()
+
+    def action_clear_filter(self) -> None:
+        """Clear and hide the filter, keeping the cursor on its article."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        with self.filter_input.prevent(Input.Changed):
+            self.filter_input.value = ""
+        self.remove_class("-filtering")
+        self.table.focus()
+        if self.text:
+            self.text = ""
+            self.reload()
 
     def action_open_article(self) -> None:
         """Open the selected article."""
-        from reader.screens.article import ArticleScreen
-
         article_id = self.table.selected_id
         if article_id is not None:
-            self.app.push_screen(ArticleScreen(article_id))
+            self._open(article_id)
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    def _open(self, article_id: str) -> None:
+        from reader.screens.article import ArticleScreen
+
+        self.app.push_screen(ArticleScreen(article_id))
+
+    @on(ArticleTable.Selected)
+    def _row_selected(self, event: ArticleTable.Selected) -> None:
         event.stop()
-        self.action_open_article()
+        self._open(event.article_id)
+
+    # Import -----------------------------------------------------------------
 
     def action_import(self) -> None:
         """Ask for a file, folder or web address and import it in the background."""
@@ -169,9 +288,11 @@ class LibraryScreen(Screen[None]):
             self.notify("Stopping the import after the current file…")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer stopping an import only while one runs."""
+        """Offer stopping an import only while one runs, clearing the filter while shown."""
         if action == "stop_import":
             return self._importing
+        if action == "clear_filter":
+            return self.has_class("-filtering")
         return True
 
     @work(thread=True, group="import", exit_on_error=False)

@@ -232,6 +232,7 @@ def test_annotation_totals_follow_every_change(library: AnnotationStore) -> None
     totals = stored_totals(library)
     assert all(kept == counted for kept, counted in totals.values()), totals
     assert totals[apples][0] == 4
+    assert library.count_annotations() == sum(counted for _, counted in totals.values()) == 6
     assert added.id in {a.id for a in library.list_annotations(apples)}
     assert [a.title for a in all_pages(library, "annotations")[:2]] == [
         "Apples and Pears",
