@@ -200,6 +200,7 @@ class Burst:
         return self.rng.choice(sorted(self.model))
 
     def add(self) -> None:
+        """Highlight a random passage, with random tags and maybe a note."""
         start, end = self._passage()
         state = {
             "article": self.article,
@@ -215,7 +216,10 @@ class Burst:
         self.model[made.id] = state
         self._done(number, id=made.id)
 
-    def _change(self, op: str, annotation_id: str, write: Callable[[], object], **values: Any):
+    def _change(
+        self, op: str, annotation_id: str, write: Callable[[], object], **values: Any
+    ) -> None:
+        """Report, make and record a change of one annotation to the given values."""
         state = {**self.model[annotation_id], **values}
         number = self._begin(op, set={annotation_id: state})
         write()
@@ -223,18 +227,22 @@ class Burst:
         self._done(number)
 
     def set_note(self) -> None:
+        """Give an annotation a new note."""
         target, note = self._pick(), self._note()
         self._change("set_note", target, lambda: self.store.set_note(target, note), note=note)
 
     def set_tags(self) -> None:
+        """Give an annotation other tags (maybe none)."""
         target, tags = self._pick(), sorted(self._tags())
         self._change("set_tags", target, lambda: self.store.set_tags(target, tags), tags=tags)
 
     def set_color(self) -> None:
+        """Give an annotation a colour."""
         target, color = self._pick(), self.rng.choice(HIGHLIGHT_COLORS)
         self._change("set_color", target, lambda: self.store.set_color(target, color), color=color)
 
     def move(self) -> None:
+        """Put an annotation on another passage."""
         target = self._pick()
         if self.model[target]["article"] != self.article:
             return
@@ -247,6 +255,7 @@ class Burst:
         )
 
     def delete(self) -> None:
+        """Delete an annotation."""
         target = self._pick()
         number = self._begin("delete", gone=[target])
         self.store.delete_annotation(target)
@@ -254,6 +263,7 @@ class Burst:
         self._done(number)
 
     def rename_tag(self) -> None:
+        """Rename a tag in use, to a new name or into another tag (a merge)."""
         used = sorted({tag for state in self.model.values() for tag in state["tags"]})
         if not used:
             return self.add()
@@ -279,6 +289,7 @@ class Burst:
         return None
 
     def import_article(self) -> None:
+        """Import a new article of 200 paragraphs (a longer transaction)."""
         label = f"{self.seed}.{self.number + 1}"
         document = Document(
             title=f"Burst import {self.prefix} {label}",

@@ -282,7 +282,7 @@ def test_killed_bursts_lose_no_change_reported_saved(
     reported = ledger.writes_done
     print(f"\nbursts: {killed} kill points, {reported} writes reported saved, {lost} lost")
     assert killed == BURST_KILLS
-    assert reported > 1000
+    assert reported > 500
     assert len(ledger.articles) > 2, "no import was ever reported"
     assert not failures, "\n".join(failures[:20])
 
