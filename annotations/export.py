@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import stat
 import tempfile
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -237,13 +240,22 @@ def write_chunks_atomic(path: Path, chunks: Iterable[str]) -> None:
     export is never held in memory as one string; the target appears only once all of
     it is written.
     """
+    _write_atomic(path, chunks, 0o666 & ~_umask())
+    remove_stale_temporaries(path)
+
+
+def _write_atomic(path: Path, chunks: Iterable[str], new_mode: int) -> None:
+    """Write a file atomically (temporary file, fsync, rename); `new_mode` if it is new.
+
+    Safe to run in several threads at once (the umask is read by the caller).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         try:
             mode = stat.S_IMODE(path.stat().st_mode)
         except FileNotFoundError:
-            mode = 0o666 & ~_umask()
+            mode = new_mode
         os.chmod(temporary, mode)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
             for chunk in chunks:
@@ -254,7 +266,6 @@ def write_chunks_atomic(path: Path, chunks: Iterable[str]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    remove_stale_temporaries(path)
 
 
 STALE_TEMPORARY_SECONDS = 3600
@@ -271,12 +282,24 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
     Returns:
         The files removed.
     """
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
+    return _remove_stale_temporaries(path.parent, {path.name})
+
+
+_TEMPORARY = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")
+"""The name of a temporary file of an atomic write; its group is the target's name."""
+
+
+def _remove_stale_temporaries(folder: Path, names: set[str]) -> list[Path]:
+    """Remove the stale temporary files of writes of any of `names` in a folder, in one pass."""
     limit = time.time() - STALE_TEMPORARY_SECONDS
     removed: list[Path] = []
     try:
-        with os.scandir(path.parent) as found:
-            entries = [entry for entry in found if pattern.fullmatch(entry.name)]
+        with os.scandir(folder) as found:
+            entries = [
+                entry
+                for entry in found
+                if (match := _TEMPORARY.fullmatch(entry.name)) and match.group(1) in names
+            ]
     except OSError:
         return removed
     for entry in entries:
@@ -335,6 +358,10 @@ class FolderExport:
         )
 
 
+WRITER_THREADS = 8
+"""Files a folder export writes at once."""
+WRITES_QUEUED = 64
+"""Rendered files a folder export holds in memory, waiting to be written."""
 _FRONT_ID = re.compile(r"^reader_id: (.*)$", re.MULTILINE)
 FRONT_MATTER_LIMIT = 64 * 1024
 """How much of a Markdown file is read to find the `reader_id` of its front matter."""
@@ -400,8 +427,10 @@ def earlier_export(folder: Path, article_id: str) -> Path | None:
 def _free_name(folder: Path, name: str, article_id: str, taken: set[str]) -> str:
     """A file name in the folder for a new export that overwrites nothing: the slug if free."""
     stem = name.removesuffix(".md")
-    candidates = [name, f"{stem}-{article_id[:8]}.md", f"{stem}-{article_id}.md"]
-    candidates += [f"{stem}-{article_id[:8]}-{number}.md" for number in range(2, 1000)]
+    candidates = itertools.chain(
+        [name, f"{stem}-{article_id[:8]}.md", f"{stem}-{article_id}.md"],
+        (f"{stem}-{article_id[:8]}-{number}.md" for number in range(2, 1000)),
+    )
     for candidate in candidates:
         if candidate.casefold() not in taken and not os.path.lexists(folder / candidate):
             return candidate
@@ -448,22 +477,57 @@ def export_markdown_folder(
     names = markdown_filenames(articles)
     taken = {path.name.casefold() for path in earlier.values()}
     done = FolderExport()
-    for article in articles:
-        text = article_markdown(store, article)
-        target = earlier.get(article.id)
-        if target is None:
-            target = folder / _free_name(folder, names[article.id], article.id, taken)
-            taken.add(target.name.casefold())
-            write_text_atomic(target, text)
-            done.new.append(target)
-            continue
-        try:
-            current = target.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            current = None
-        if current is not None and _without_export_time(current) == _without_export_time(text):
-            done.unchanged.append(target)
-            continue
-        write_text_atomic(target, text)
-        done.updated.append(target)
+    with _Writers() as writers:
+        for article in articles:
+            text = article_markdown(store, article)
+            target = earlier.get(article.id)
+            if target is None:
+                target = folder / _free_name(folder, names[article.id], article.id, taken)
+                taken.add(target.name.casefold())
+                writers.write(target, text)
+                done.new.append(target)
+                continue
+            try:
+                current = target.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                current = None
+            if current is not None and _without_export_time(current) == _without_export_time(text):
+                done.unchanged.append(target)
+                continue
+            writers.write(target, text)
+            done.updated.append(target)
+    _remove_stale_temporaries(folder, {path.name for path in done.new + done.updated})
     return done
+
+
+class _Writers:
+    """Writes files atomically in a few threads, while the caller renders the next ones.
+
+    Each write waits on the disk (fsync) for most of its time; several at once share
+    the file system's journal commits, so thousands of files take a fraction of the
+    time. At most `WRITES_QUEUED` texts wait in memory. The first error is raised (by
+    `write` or on leaving); the writes not yet started are then dropped, and each
+    started one completes, so every file is whole.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="export-writer")
+        self._queued: deque[Future[None]] = deque()
+        self._mode = 0o666 & ~_umask()
+
+    def __enter__(self) -> _Writers:
+        return self
+
+    def write(self, path: Path, text: str) -> None:
+        """Queue a file to write; waits while too many are queued."""
+        self._queued.append(self._pool.submit(_write_atomic, path, [text], self._mode))
+        while len(self._queued) > WRITES_QUEUED:
+            self._queued.popleft().result()
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            if kind is None:
+                while self._queued:
+                    self._queued.popleft().result()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
