@@ -147,7 +147,7 @@ def check_library_file(path: Path) -> None:
             f"{path} is not a reader library (not an SQLite database); left untouched"
         )
     if header:
-        tables, applied = _library_schema(path)
+        tables, applied = _library_schema(path, integrity=not checked_unchanged(path))
         if tables and not applied:
             raise LibraryError(
                 f"{path} is an SQLite database of another program, not a reader library"
@@ -160,36 +160,100 @@ def check_library_file(path: Path) -> None:
     _check_writable(path)
 
 
-def _library_schema(path: Path) -> tuple[set[str], set[str]]:
+def _library_schema(path: Path, *, integrity: bool = True) -> tuple[set[str], set[str]]:
     """The tables of an SQLite file and the library migrations applied to it.
 
-    Its pages are checked first (`PRAGMA quick_check`), so that a damaged library is
-    refused before anything is written to it, not halfway through a change.
+    With `integrity`, its pages are checked first (`PRAGMA quick_check`), so that a
+    damaged library is refused before anything is written to it, not halfway through a
+    change. That reads the whole file: see `checked_unchanged` for when it is skipped.
 
     Raises:
         LibraryError: If the file cannot be read or is damaged.
     """
     try:
-        return _read_schema(path)
+        return _read_schema(path, integrity)
     except sqlite3.DatabaseError:
         pass
     # Read once more: a file read as `immutable` may have been checkpointed into by
     # another process at that very moment, which looks like damage but is not.
     try:
-        return _read_schema(path)
+        return _read_schema(path, integrity)
     except sqlite3.DatabaseError as error:
         raise LibraryError(_unreadable(path, error)) from None
 
 
-def _read_schema(path: Path) -> tuple[set[str], set[str]]:
+CHECKED_REMEMBERED = 16
+"""How many library files the memo of checked files (`remember_checked`) keeps."""
+
+
+def _checked_memo() -> Path:
+    """The file listing the libraries checked and left unchanged since (in the user cache)."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("reader") / "checked-libraries.json"
+
+
+def _file_stamp(path: Path) -> list[int] | None:
+    """What changes when a library file is written: identity, size and time, and its WAL's."""
+    try:
+        main = path.stat()
+    except OSError:
+        return None
+    stamp = [main.st_dev, main.st_ino, main.st_size, main.st_mtime_ns]
+    try:
+        wal = path.with_name(f"{path.name}-wal").stat()
+    except OSError:
+        return stamp
+    return [*stamp, wal.st_ino, wal.st_size, wal.st_mtime_ns]
+
+
+def _read_checked() -> dict[str, list[int]]:
+    try:
+        memo = json.loads(_checked_memo().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return memo if isinstance(memo, dict) else {}
+
+
+def checked_unchanged(path: Path) -> bool:
+    """Whether a library file is just as reader left it, closing it after a check.
+
+    Then the whole-file check is skipped at open, so opening costs the same for any
+    size of library. Any write since, by anyone (even of the same size, or within the
+    same second), changes the file's stamp, and a file put in its place is another file.
+    """
+    stamp = _file_stamp(path)
+    return stamp is not None and _read_checked().get(str(path.resolve())) == stamp
+
+
+def remember_checked(path: Path) -> None:
+    """Note a library file, checked when opened and just closed, as checked (best effort)."""
+    stamp = _file_stamp(path)
+    if stamp is None:
+        return
+    key = str(path.resolve())
+    memo = {name: value for name, value in _read_checked().items() if name != key}
+    memo[key] = stamp
+    memo = dict(list(memo.items())[-CHECKED_REMEMBERED:])
+    target = _checked_memo()
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps(memo), encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+
+
+def _read_schema(path: Path, integrity: bool = True) -> tuple[set[str], set[str]]:
     # Without a -wal file the main file holds everything, and `immutable` reads it
     # without creating -wal/-shm files next to a file that may not be ours.
     wal = path.with_name(f"{path.name}-wal")
     options = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True)
     try:
-        problems = [row[0] for row in conn.execute("PRAGMA quick_check(1)")]
-        if problems != ["ok"]:
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(1)")] if integrity else []
+        if problems and problems != ["ok"]:
             raise sqlite3.DatabaseError(_first_problem(problems))
         tables = {
             row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
@@ -402,8 +466,10 @@ class AnnotationStore:
         return target
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and remember the file as checked: see `checked_unchanged`)."""
         self.db.close()
+        if self.path is not None and self.path.exists():
+            remember_checked(self.path)
 
     def _now(self) -> str:
         return format_timestamp(self.clock())
