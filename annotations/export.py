@@ -23,7 +23,9 @@ from annotations.store import AnnotationStore, format_timestamp
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
-_LINE_START = re.compile(r"^([-+=:])|^(\d+)([.)])")
+_LINE_START = re.compile(r"^([-+=:])|^(\d+)([.)])", re.MULTILINE)
+_MARKUP = re.compile(r"[\\`*_\[\]<>#|~$&=%]|^[-+:]|^\d+[.)]", re.MULTILINE)
+"""Anything `escape_markdown` would escape (a quick test before the real work)."""
 _TAG_CHARS = re.compile(r"[^\w/-]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NOT_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
@@ -45,19 +47,19 @@ def escape_markdown(text: str) -> str:
 
     Every character that could start markup (emphasis, code, links, HTML, headings,
     quotes, lists, thematic breaks, tables, Obsidian tags and highlights) is
-    backslash-escaped; line breaks are kept.
+    backslash-escaped; line breaks are kept, each line stripped.
     """
-    lines = []
-    for line in _CONTROL.sub("", _newlines(text)).split("\n"):
-        line = line.strip()
-        line = _INLINE_SPECIAL.sub(r"\\\1", line)
-        line = _ENTITY.sub(r"\\&", line)
-        line = line.replace("==", "=\\=").replace("%%", "%\\%")
-        line = _LINE_START.sub(
-            lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", line
-        )
-        lines.append(line)
-    return "\n".join(lines)
+    lines = _CONTROL.sub("", _newlines(text)).split("\n")
+    text = "\n".join(line.strip() for line in lines)
+    if _MARKUP.search(text) is None:
+        return text  # most prose: nothing to escape
+    # Each step works within lines, so the whole text goes through it at once.
+    text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    text = _ENTITY.sub(r"\\&", text)
+    text = text.replace("==", "=\\=").replace("%%", "%\\%")
+    return _LINE_START.sub(
+        lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", text
+    )
 
 
 def tag_hashtag(name: str) -> str:
