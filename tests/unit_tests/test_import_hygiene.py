@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +39,35 @@ def test_cli_and_ingestion_do_not_load_textual(module: str) -> None:
     loaded = loaded_packages(module)
     assert "reader" in loaded
     assert loaded.isdisjoint(UI_PACKAGES)
+
+
+def test_list_search_import_and_export_commands_do_not_load_textual(tmp_path: Path) -> None:
+    """Running `reader import`, `list`, `search` and `export` (to a folder) loads no UI package."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "note.md").write_text("# A note\n\nAbout a harbour at night.\n", encoding="utf-8")
+    library = str(tmp_path / "library.db")
+    commands = [
+        ["--db", library, "import", str(inbox)],
+        ["--db", library, "list", "--json"],
+        ["--db", library, "search", "harbour"],
+        ["--db", library, "export", "-o", str(tmp_path / "notes")],
+    ]
+    code = (
+        "import json, sys\n"
+        "from reader.cli import cli\n"
+        "for args in json.loads(sys.argv[1]):\n"
+        "    cli.main(args, prog_name='reader', standalone_mode=False)\n"
+        "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(commands)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert "annotations" in loaded and "sqlite_utils" in loaded
+    assert loaded.isdisjoint(UI_PACKAGES)
+    assert "harbour" in done.stdout
