@@ -10,7 +10,6 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -132,7 +131,7 @@ def run_tui(store: AnnotationStore, open_article: str | None = None) -> None:
     type=click.Path(path_type=Path),  # a folder is refused by the library check, exit 1
     help="Library file (default: $READER_DB, else the user data folder).",
 )
-@click.version_option(version(DISTRIBUTION), prog_name="reader")
+@click.version_option(package_name=DISTRIBUTION, prog_name="reader")  # looked up if asked
 @click.pass_context
 def cli(ctx: click.Context, db: Path | None) -> None:
     """A keyboard-driven terminal reader that keeps highlights, tags and notes.
