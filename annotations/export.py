@@ -360,8 +360,8 @@ class FolderExport:
         )
 
 
-WRITER_THREADS = 8
-"""Files a folder export writes at once."""
+WRITER_THREADS = 4
+"""Files a folder export writes at once (more only fight over the interpreter here)."""
 WRITES_QUEUED = 64
 """Rendered files a folder export holds in memory, waiting to be written."""
 _FRONT_ID = re.compile(r"^reader_id: (.*)$", re.MULTILINE)

@@ -509,6 +509,9 @@ class Runner:
     def run(self, command: Sequence[str], *, terminal: bool = False) -> Done:
         """Run a command through the spawner; its time and peak RSS are that process's own."""
         out_path, err_path = self.folder / "stdout.txt", self.folder / "stderr.txt"
+        for path in (out_path, err_path):
+            # New files: truncating the last output (MBs of `list --json`) can stall a write.
+            path.unlink(missing_ok=True)
         request = {"command": list(command), "terminal": terminal}
         request |= {"stdout": str(out_path), "stderr": str(err_path)}
         assert self.spawner.stdin is not None and self.spawner.stdout is not None
