@@ -623,7 +623,8 @@ def test_tag_names_drop_control_characters() -> None:
 
 def test_markdown_export_of_hostile_titles_and_code_reads_back() -> None:
     """Front matter that YAML accepts whatever the title holds; code quoted without controls."""
-    yaml = pytest.importorskip("yaml")
+    import yaml
+
     store = AnnotationStore(Database(memory=True), clock=FixedClock())
     title = "C1 \x9b31m and DEL \x7f, NEL \x85 line \u2028 and \ufffe end"
     code = Block(BlockKind.CODE, "print('\x1b[2J')\n\x9b31m\tx = 1")
@@ -793,6 +794,7 @@ def test_markdown_export_keeps_one_quote_per_annotation(
         assert f"#x · colour: {annotation.color}" in texts
         if annotation.note.strip():
             assert plain(annotation.note) in " ".join(texts)
-    yaml = pytest.importorskip("yaml")
+    import yaml
+
     meta = yaml.safe_load(front.removeprefix("---\n"))
     assert meta["title"] == " ".join((title or "t").split())
