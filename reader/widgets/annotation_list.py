@@ -20,13 +20,10 @@ from annotations.export import tag_hashtag
 from annotations.models import HIGHLIGHT_COLORS, AnnotationEntry
 from reader.keys import movement_bindings
 from reader.safe import safe_text
+from reader.widgets.paging import Pages
 
 ROW_HEIGHT = 2
 """Lines per annotation: the passage, then where it is with its tags and note."""
-PAGE_SIZE = 100
-"""Annotations fetched from the library at a time."""
-CACHED_PAGES = 8
-"""Pages kept in memory; the rest are fetched again when scrolled back to."""
 GUTTER = 4
 """Cells before the text: cursor bar, colour swatch, space."""
 
@@ -107,9 +104,7 @@ class AnnotationList(ScrollView, can_focus=True):
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._total = 0
-        self._fetch: Fetch | None = None
-        self._pages: LRUCache[int, list[AnnotationEntry]] = LRUCache(CACHED_PAGES)
+        self._rows: Pages[AnnotationEntry] = Pages()
         self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(256)
         self._styles: dict[str, Style] = {}
 
@@ -128,9 +123,7 @@ class AnnotationList(ScrollView, can_focus=True):
             fetch: Reads a page of them, as fetch(offset, limit).
             cursor: Where to put the cursor (kept within the list).
         """
-        self._total = max(0, total)
-        self._fetch = fetch
-        self._pages.clear()
+        self._rows.reset(total, fetch)
         self._strips.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, self._total * ROW_HEIGHT)
         self.set_reactive(AnnotationList.cursor, self._clamp(cursor))
@@ -139,14 +132,7 @@ class AnnotationList(ScrollView, can_focus=True):
 
     def entry(self, index: int) -> AnnotationEntry | None:
         """The annotation at a position in the list, reading its page if needed."""
-        if not 0 <= index < self._total or self._fetch is None:
-            return None
-        number, offset = divmod(index, PAGE_SIZE)
-        page = self._pages.get(number)
-        if page is None:
-            page = list(self._fetch(number * PAGE_SIZE, PAGE_SIZE))
-            self._pages[number] = page
-        return page[offset] if offset < len(page) else None
+        return self._rows.get(index)
 
     @property
     def selected(self) -> AnnotationEntry | None:
@@ -154,7 +140,11 @@ class AnnotationList(ScrollView, can_focus=True):
         return self.entry(self.cursor)
 
     def _clamp(self, index: int) -> int:
-        return max(0, min(index, self._total - 1))
+        return self._rows.clamp(index)
+
+    @property
+    def _total(self) -> int:
+        return self._rows.total
 
     # Rendering ------------------------------------------------------------
 

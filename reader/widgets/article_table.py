@@ -20,11 +20,8 @@ from annotations.models import Article
 from reader.keys import movement_bindings
 from reader.safe import safe_text
 from reader.widgets.annotation_list import fit
+from reader.widgets.paging import Pages
 
-PAGE_SIZE = 100
-"""Articles fetched from the library at a time."""
-CACHED_PAGES = 8
-"""Pages kept in memory; the rest are fetched again when scrolled back to."""
 HEADER_HEIGHT = 1
 """Lines of the column headings, which stay put while the rows scroll."""
 PADDING = 1
@@ -120,10 +117,8 @@ class ArticleTable(ScrollView, can_focus=True):
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._total = 0
-        self._fetch: Fetch | None = None
+        self._rows: Pages[Article] = Pages()
         self._locate: Locate | None = None
-        self._pages: LRUCache[int, list[Article]] = LRUCache(CACHED_PAGES)
         self._strips: LRUCache[tuple[int, bool], Strip] = LRUCache(256)
         self._styles: dict[str, Style] = {}
 
@@ -143,10 +138,8 @@ class ArticleTable(ScrollView, can_focus=True):
             locate: Finds an article's index by its id.
             cursor: Where to put the cursor (kept within the list).
         """
-        self._total = max(0, total)
-        self._fetch = fetch
+        self._rows.reset(total, fetch)
         self._locate = locate
-        self._pages.clear()
         self._strips.clear()
         self._update_virtual_size()
         self.set_reactive(ArticleTable.cursor_row, self._clamp(cursor))
@@ -158,14 +151,7 @@ class ArticleTable(ScrollView, can_focus=True):
 
     def article(self, index: int) -> Article | None:
         """The article at a position in the list, reading its page if needed."""
-        if not 0 <= index < self._total or self._fetch is None:
-            return None
-        number, offset = divmod(index, PAGE_SIZE)
-        page = self._pages.get(number)
-        if page is None:
-            page = list(self._fetch(number * PAGE_SIZE, PAGE_SIZE))
-            self._pages[number] = page
-        return page[offset] if offset < len(page) else None
+        return self._rows.get(index)
 
     @property
     def selected(self) -> Article | None:
@@ -192,7 +178,11 @@ class ArticleTable(ScrollView, can_focus=True):
         return True
 
     def _clamp(self, index: int) -> int:
-        return max(0, min(index, self._total - 1))
+        return self._rows.clamp(index)
+
+    @property
+    def _total(self) -> int:
+        return self._rows.total
 
     # Rendering ------------------------------------------------------------
 
