@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import functools
 import itertools
 import json
 import os
@@ -9,11 +12,10 @@ import re
 import stat
 import tempfile
 import time
-from collections import deque
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 
 from slugify import slugify
@@ -24,8 +26,12 @@ from annotations.store import AnnotationStore, format_timestamp
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _LINE_START = re.compile(r"^([-+=:])|^(\d+)([.)])", re.MULTILINE)
+_UNSAFE_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f\\`*_\[\]<>#|~$&=%]")
+"""Characters `escape_markdown` may change: controls, line breaks and markup characters."""
+_NUMBERED = re.compile(r"\d+[.)]")
+_BLOCK_OPENERS = ("-", "+", ":")
 _MARKUP = re.compile(r"[\\`*_\[\]<>#|~$&=%]|^[-+:]|^\d+[.)]", re.MULTILINE)
-"""Anything `escape_markdown` would escape (a quick test before the real work)."""
+"""Anything the escaping steps of `escape_markdown` would escape."""
 _TAG_CHARS = re.compile(r"[^\w/-]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NOT_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
@@ -49,6 +55,23 @@ def escape_markdown(text: str) -> str:
     quotes, lists, thematic breaks, tables, Obsidian tags and highlights) is
     backslash-escaped; line breaks are kept, each line stripped.
     """
+    if _UNSAFE_CHARACTER.search(text) is None and not _opens_or_pads(text):
+        return text  # most prose: one line, nothing to escape, nothing to strip
+    return _escape_markdown_fully(text)
+
+
+def _opens_or_pads(line: str) -> bool:
+    """Whether a line has white space at either end, or starts what could open a block."""
+    return bool(line) and (
+        line[0].isspace()
+        or line[-1].isspace()
+        or line.startswith(_BLOCK_OPENERS)
+        or (line[0].isdigit() and _NUMBERED.match(line) is not None)
+    )
+
+
+def _escape_markdown_fully(text: str) -> str:
+    """`escape_markdown` without its quick test: every step, whatever the text."""
     lines = _CONTROL.sub("", _newlines(text)).split("\n")
     text = "\n".join(line.strip() for line in lines)
     if _MARKUP.search(text) is None:
@@ -62,6 +85,7 @@ def escape_markdown(text: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def tag_hashtag(name: str) -> str:
     """A tag as an Obsidian/Logseq `#tag` (spaces and symbols become dashes)."""
     cleaned = _TAG_CHARS.sub("-", name).strip("-") or "tag"
@@ -76,7 +100,12 @@ def _yaml(value: object) -> str:
     Characters YAML does not allow raw (C1 controls, non-characters) or reads as line
     breaks are written as `\\uXXXX` escapes, which YAML and JSON both understand.
     """
-    text = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        text = encode_basestring(value)
+    elif isinstance(value, list):
+        text = "[" + ", ".join(map(encode_basestring, value)) + "]"
+    else:
+        text = json.dumps(value, ensure_ascii=False)
     return _NOT_YAML.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
@@ -89,14 +118,26 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def passage_parts(annotation: Annotation, blocks: Sequence[Block]) -> list[tuple[BlockKind, str]]:
-    """The passage of an annotation, block by block, with each block's kind."""
+_VERBATIM = (BlockKind.CODE, BlockKind.TABLE)
+"""Block kinds quoted as they are, in a fence."""
+Blocks = Sequence[Block] | Mapping[int, Block]
+"""An article's blocks by index: all of them, or at least those its annotations cover."""
+
+
+def passage_parts(annotation: Annotation, blocks: Blocks) -> list[tuple[BlockKind, str]]:
+    """The passage of an annotation, block by block, with each block's kind.
+
+    An orphaned annotation, or one whose blocks are missing, is its quote as one paragraph.
+    """
     anchor = annotation.anchor
-    if annotation.orphaned or anchor.end_block >= len(blocks):
+    if annotation.orphaned:
         return [(BlockKind.PARAGRAPH, anchor.exact)]
     parts = []
     for index in range(anchor.start_block, anchor.end_block + 1):
-        block = blocks[index]
+        try:
+            block = blocks[index]
+        except (IndexError, KeyError):
+            return [(BlockKind.PARAGRAPH, anchor.exact)]
         span = anchor.span_in(index, len(block.text))
         if span is not None and span[0] < span[1]:
             parts.append((block.kind, block.text[span[0] : span[1]]))
@@ -104,11 +145,15 @@ def passage_parts(annotation: Annotation, blocks: Sequence[Block]) -> list[tuple
 
 
 def _passage_markdown(parts: Sequence[tuple[BlockKind, str]]) -> str:
+    if len(parts) == 1 and parts[0][0] not in _VERBATIM:
+        text = escape_markdown(parts[0][1])
+        if text and "\n" not in text:
+            return f"> {text}"  # most passages: part of one paragraph
     quoted: list[str] = []
     for kind, text in parts:
         if quoted:
             quoted.append("")
-        if kind in (BlockKind.CODE, BlockKind.TABLE):
+        if kind in _VERBATIM:
             # Control characters would reach a terminal showing the file: never useful code.
             text = _CONTROL.sub("", _newlines(text))
             fence = _fence(text)
@@ -120,17 +165,19 @@ def _passage_markdown(parts: Sequence[tuple[BlockKind, str]]) -> str:
 
 def render_article_markdown(
     article: Article,
-    blocks: Sequence[Block],
+    blocks: Blocks,
     annotations: Sequence[Annotation],
-    exported: datetime,
+    exported: datetime | str,
 ) -> str:
     """One article's annotations as a Markdown document.
 
     Args:
         article: The article.
-        blocks: Its blocks (for the kinds of the quoted passages).
+        blocks: Its blocks by index (for the kinds of the quoted passages); those the
+            annotations cover are enough.
         annotations: Its annotations, in text order.
-        exported: The export time, written in the front matter.
+        exported: The export time, written in the front matter (a `format_timestamp`
+            string is taken as it is, which saves formatting it for each article).
 
     Returns:
         The document: YAML front matter, `# Title`, then each annotation as a block
@@ -145,6 +192,7 @@ def render_article_markdown(
         key=str.casefold,
     )
     title = " ".join(article.title.split())
+    stamp = exported if isinstance(exported, str) else format_timestamp(exported)
     front = [
         "---",
         f"title: {_yaml(title)}",
@@ -155,7 +203,7 @@ def render_article_markdown(
         front.append(f"author: {_yaml(article.author)}")
     front += [
         f"tags: {_yaml(tags)}",
-        f"exported: {_yaml(format_timestamp(exported))}",
+        f"exported: {_yaml(stamp)}",
         f"reader_id: {_yaml(article.id)}",
         "---",
     ]
@@ -179,10 +227,13 @@ def block_id(annotation: Annotation) -> str:
     It comes from the annotation's id, so it stays the same from one export to the next
     and a note linking to `[[file#^id]]` keeps working.
     """
-    return _NOT_BLOCK_ID.sub("-", annotation.id).strip("-") or "annotation"
+    found = annotation.id
+    if found.isascii() and found.replace("-", "").isalnum() and found.strip("-") == found:
+        return found  # a UUID, as every annotation made here has
+    return _NOT_BLOCK_ID.sub("-", found).strip("-") or "annotation"
 
 
-def _annotation_markdown(annotation: Annotation, blocks: Sequence[Block]) -> list[str]:
+def _annotation_markdown(annotation: Annotation, blocks: Blocks) -> list[str]:
     # The block id goes on its own line after the quote, which Obsidian ties to the quote.
     parts = [_passage_markdown(passage_parts(annotation, blocks)), f"^{block_id(annotation)}"]
     # The colour as a readable word, after the tags: `#idea #bridges · colour: green`.
@@ -360,10 +411,14 @@ class FolderExport:
         )
 
 
-WRITER_THREADS = 4
-"""Files a folder export writes at once (more only fight over the interpreter here)."""
-WRITES_QUEUED = 64
-"""Rendered files a folder export holds in memory, waiting to be written."""
+SYNC_BATCH_FILES = 10_000
+"""Files a folder export writes before making them durable with one sync, then renaming them.
+
+Each sync stalls the creation of files for a while after it (the file system commits its
+journal), so a whole library is best written with one sync; the limit only bounds the
+hidden temporary files a crash can leave (removed by the next export after an hour)."""
+SYNC_BATCH_BYTES = 256 * 1024 * 1024
+"""Bytes a folder export writes before making them durable, whatever the number of files."""
 _FRONT_ID = re.compile(r"^reader_id: (.*)$", re.MULTILINE)
 FRONT_MATTER_LIMIT = 64 * 1024
 """How much of a Markdown file is read to find the `reader_id` of its front matter."""
@@ -406,16 +461,28 @@ def _without_export_time(text: str) -> str:
     return "---\n" + "\n".join(front) + text[end:]
 
 
+def _scan(folder: Path) -> tuple[dict[str, Path], set[str]]:
+    """What a folder holds: the earlier exports in it (not below it) by article id, and
+    the names of all its entries, casefolded (names on a case-insensitive disk collide).
+    """
+    found: dict[str, Path] = {}
+    names: set[str] = set()
+    with os.scandir(folder) as entries:
+        ours = []
+        for entry in entries:
+            names.add(entry.name.casefold())
+            if entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
+                ours.append(entry.name)
+    for name in sorted(ours):
+        article_id = exported_reader_id(folder / name)
+        if article_id is not None:
+            found.setdefault(article_id, folder / name)
+    return found, names
+
+
 def _earlier_exports(folder: Path) -> dict[str, Path]:
     """The Markdown files in a folder (not below it) that hold an article's export, by id."""
-    found: dict[str, Path] = {}
-    for path in sorted(folder.glob("*.md")):
-        if not path.is_file() or path.is_symlink():
-            continue
-        article_id = exported_reader_id(path)
-        if article_id is not None:
-            found.setdefault(article_id, path)
-    return found
+    return _scan(folder)[0]
 
 
 def earlier_export(folder: Path, article_id: str) -> Path | None:
@@ -426,17 +493,17 @@ def earlier_export(folder: Path, article_id: str) -> Path | None:
         return None
 
 
-def _free_name(folder: Path, name: str, article_id: str, taken: set[str]) -> str:
-    """A file name in the folder for a new export that overwrites nothing: the slug if free."""
+def _free_name(name: str, article_id: str, taken: set[str]) -> str:
+    """A name for a new export that is none of the `taken` (casefolded) ones: the slug if free."""
     stem = name.removesuffix(".md")
     candidates = itertools.chain(
         [name, f"{stem}-{article_id[:8]}.md", f"{stem}-{article_id}.md"],
         (f"{stem}-{article_id[:8]}-{number}.md" for number in range(2, 1000)),
     )
     for candidate in candidates:
-        if candidate.casefold() not in taken and not os.path.lexists(folder / candidate):
+        if candidate.casefold() not in taken:
             return candidate
-    raise FileExistsError(f"no free file name for {name} in {folder}")
+    raise FileExistsError(f"no free file name for {name}")
 
 
 def export_markdown_folder(
@@ -451,8 +518,9 @@ def export_markdown_folder(
     A file already in the folder with an article's `reader_id` in its front matter is
     that article's file: it is rewritten under its own name (even if the title, and so
     the slug, changed since), and left untouched when nothing but the export time would
-    change. A new article gets a new file whose name overwrites no existing file.
-    Files without our `reader_id` are never touched. Each file is written atomically.
+    change. A new article gets a new file whose name is none of the folder's. Files
+    without our `reader_id` are never touched. Each file is written atomically, and a
+    whole batch of files is made durable at once (see `_BatchWriter`).
 
     Args:
         store: The library.
@@ -466,7 +534,7 @@ def export_markdown_folder(
         The files created, updated and left unchanged.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    earlier = _earlier_exports(folder)
+    earlier, taken = _scan(folder)
     if update_earlier:
         listed = {article.id for article in articles}
         others = []
@@ -477,16 +545,16 @@ def export_markdown_folder(
                 continue
         articles = [*articles, *sorted(others, key=lambda article: article.id)]
     names = markdown_filenames(articles)
-    taken = {path.name.casefold() for path in earlier.values()}
+    exported = format_timestamp(store.clock())
     done = FolderExport()
-    with _Writers() as writers:
-        for article in articles:
-            text = article_markdown(store, article)
+    with _BatchWriter(folder) as writer:
+        for article, annotations, blocks in store.iter_annotated(articles):
+            text = render_article_markdown(article, blocks, annotations, exported)
             target = earlier.get(article.id)
             if target is None:
-                target = folder / _free_name(folder, names[article.id], article.id, taken)
+                target = folder / _free_name(names[article.id], article.id, taken)
                 taken.add(target.name.casefold())
-                writers.write(target, text)
+                writer.write(target, text)
                 done.new.append(target)
                 continue
             try:
@@ -496,40 +564,106 @@ def export_markdown_folder(
             if current is not None and _without_export_time(current) == _without_export_time(text):
                 done.unchanged.append(target)
                 continue
-            writers.write(target, text)
+            writer.write(target, text, replacing=True)
             done.updated.append(target)
     _remove_stale_temporaries(folder, {path.name for path in done.new + done.updated})
     return done
 
 
-class _Writers:
-    """Writes files atomically in a few threads, while the caller renders the next ones.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+"""Flags that create a file that must not exist yet, for bytes (no newline translation)."""
 
-    Each write waits on the disk (fsync) for most of its time; several at once share
-    the file system's journal commits, so thousands of files take a fraction of the
-    time. At most `WRITES_QUEUED` texts wait in memory. The first error is raised (by
-    `write` or on leaving); the writes not yet started are then dropped, and each
-    started one completes, so every file is whole.
+
+class _BatchWriter:
+    """Writes files of one folder atomically, making a whole batch durable at once.
+
+    Each file goes to a hidden temporary file next to it. Once `SYNC_BATCH_FILES` files
+    (or `SYNC_BATCH_BYTES`) are written, one `os.sync` makes them all durable, and only
+    then is each renamed over its target; the folder itself is synced at the end. So a
+    crash or a full disk leaves every target either as it was or whole, as one fsync per
+    file would, for the cost of a few syncs instead of thousands (which took most of the
+    time of a large export). The price: the sync covers every file system, so a large
+    copy going on at the same time makes the export wait for it too. Where `os.sync` is
+    missing (Windows), each file is fsynced before its rename instead.
+
+    On an error, the temporary files not yet renamed are removed and the error raised.
     """
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="export-writer")
-        self._queued: deque[Future[None]] = deque()
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
         self._mode = 0o666 & ~_umask()
+        # One random part for the whole export: the temporary files need no name search.
+        self._token = base64.b32encode(os.urandom(5)).decode("ascii").lower()
+        self._pending: list[tuple[str, Path]] = []
+        self._size = 0
+        self._sync_each = not hasattr(os, "sync")
 
-    def __enter__(self) -> _Writers:
+    def __enter__(self) -> _BatchWriter:
         return self
 
-    def write(self, path: Path, text: str) -> None:
-        """Queue a file to write; waits while too many are queued."""
-        self._queued.append(self._pool.submit(_write_atomic, path, [text], self._mode))
-        while len(self._queued) > WRITES_QUEUED:
-            self._queued.popleft().result()
+    def write(self, path: Path, text: str, *, replacing: bool = False) -> None:
+        """Write a file (a batch at a time); `replacing` keeps the permissions of the file."""
+        data = text.encode("utf-8")
+        handle, temporary = self._temporary(path)
+        try:
+            if replacing:
+                with contextlib.suppress(FileNotFoundError):
+                    os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
+            with open(handle, "wb") as file:
+                file.write(data)
+                if self._sync_each:
+                    file.flush()
+                    os.fsync(file.fileno())
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        self._pending.append((temporary, path))
+        self._size += len(data)
+        if len(self._pending) >= SYNC_BATCH_FILES or self._size >= SYNC_BATCH_BYTES:
+            self._flush()
+
+    def _temporary(self, path: Path) -> tuple[int, str]:
+        """A new temporary file for `path`, open, with the usual permissions of a new file."""
+        name = os.path.join(self._folder, f".{path.name}.{self._token}.tmp")
+        try:
+            return os.open(name, _NEW_FILE, 0o666), name
+        except FileExistsError:
+            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.chmod(name, self._mode)
+            return handle, name
+
+    def _flush(self) -> None:
+        """Make the written files durable, then put each in place."""
+        if not self._sync_each:
+            os.sync()
+        for done, (temporary, path) in enumerate(self._pending):
+            try:
+                os.replace(temporary, path)
+            except BaseException:
+                del self._pending[:done]
+                raise
+        self._pending.clear()
+        self._size = 0
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         try:
             if kind is None:
-                while self._queued:
-                    self._queued.popleft().result()
+                self._flush()
+                _sync_folder(self._folder)
         finally:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            for temporary, _path in self._pending:
+                Path(temporary).unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames in a folder durable, where the system can sync a folder."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # Windows cannot open a folder; its renames are durable on their own
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass  # some file systems cannot sync a folder
+    finally:
+        os.close(handle)

@@ -480,3 +480,88 @@ def test_exported_reader_id_reads_only_our_front_matter(tmp_path: Path) -> None:
         "bad.md": None,
         "empty.md": None,
     }
+
+
+def test_folder_export_permissions_are_those_of_new_files_or_of_the_file_replaced(
+    store: AnnotationStore, tmp_path: Path
+) -> None:
+    """New files get 0o666 less the umask (not a temporary file's 0600); an updated file keeps
+    the permissions it had."""
+    ids = annotated_library(store)
+    folder = tmp_path / "vault"
+    first = export.export_markdown_folder(store, folder, store.list_articles())
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert {stat.S_IMODE(path.stat().st_mode) for path in first.new} == {0o666 & ~umask}
+    rivers = next(path for path in first.new if export.exported_reader_id(path) == ids[0])
+    rivers.chmod(0o640)
+    store.set_note(store.list_annotations(ids[0])[0].id, "Changed")
+
+    done = export.export_markdown_folder(store, folder, store.list_articles())
+
+    assert done.updated == [rivers]
+    assert stat.S_IMODE(rivers.stat().st_mode) == 0o640
+    assert "Changed" in rivers.read_text(encoding="utf-8")
+
+
+def test_a_name_taken_in_another_case_is_not_overwritten(
+    store: AnnotationStore, tmp_path: Path
+) -> None:
+    """`Rivers.md` of the user's own holds the name `rivers.md` on a case-insensitive disk."""
+    ids = annotated_library(store)
+    folder = tmp_path / "vault"
+    folder.mkdir()
+    (folder / "Rivers.md").write_text("mine\n", encoding="utf-8")
+
+    done = export.export_markdown_folder(store, folder, store.list_articles())
+
+    assert (folder / "Rivers.md").read_text(encoding="utf-8") == "mine\n"
+    rivers = next(path for path in done.new if export.exported_reader_id(path) == ids[0])
+    assert rivers.name == f"rivers-{ids[0][:8]}.md"
+
+
+def test_a_folder_export_that_fails_midway_leaves_whole_files_and_no_temporaries(
+    store: AnnotationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rename refused by the disk (ENOSPC) in the second batch: the error comes out, every
+    file is a whole earlier or new export, and no temporary file is left behind."""
+    import errno
+
+    for number in range(3, 8):
+        blocks = (Block(BlockKind.PARAGRAPH, f"Stones by the water, number {number}."),)
+        article = store.import_document(Document(f"Stones {number}", blocks, f"/{number}")).article
+        store.add_highlight(article.id, (0, 0), (0, 6), note="first")
+    annotated_library(store)
+    folder = tmp_path / "vault"
+    export.export_markdown_folder(store, folder, store.list_articles())
+    before = folder_files(folder)
+    for annotation in store.list_annotations():
+        store.set_note(annotation.id, "second")
+    monkeypatch.setattr(export, "SYNC_BATCH_FILES", 3)
+    renames = count()
+    real_replace = os.replace
+
+    def replace(source: str, target: Path) -> None:
+        if next(renames) == 4:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(export.os, "replace", replace)
+    with pytest.raises(OSError, match="No space"):
+        export.export_markdown_folder(store, folder, store.list_articles())
+    monkeypatch.setattr(export.os, "replace", real_replace)
+
+    after = folder_files(folder)
+    assert sorted(after) == sorted(before)
+    changed = [name for name in after if after[name] != before[name]]
+    assert len(changed) == 4  # the first batch of 3, and the rename before the refused one
+    now = {
+        article.id: export._without_export_time(export.article_markdown(store, article))
+        for article in store.list_articles()
+    }
+    for name in changed:
+        article_id = export.exported_reader_id(folder / name)
+        assert article_id is not None
+        assert export._without_export_time(after[name]) == now[article_id]
+    again = export.export_markdown_folder(store, folder, store.list_articles())
+    assert len(again.updated) == len(before) - 4

@@ -1,0 +1,72 @@
+"""Properties of the Markdown export's fast paths: they give what the plain paths give.
+
+- `escape_markdown` lets text through untouched only when every escaping step would
+  have left it as it is;
+- a folder export, which reads the library in batches and only the blocks annotations
+  cover, writes for each article exactly what `article_markdown` (all of its blocks,
+  one article at a time) renders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotations import export
+from tests.property.test_roundtrip import ArticleSpec, build, libraries
+
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+MARKDOWN_TEXT = st.text(
+    st.one_of(
+        st.sampled_from(list("\\`*_[]<>#|~$&=%-+:.)0123456789 \t\r\n\x0b\x0c\x1c\x85\xa0\u2028")),
+        st.characters(exclude_categories=("Cs",)),
+    ),
+    max_size=40,
+)
+"""Text rich in what Markdown escaping cares about: markup, digits, every kind of space."""
+
+
+@settings(max_examples=2000, deadline=None)
+@given(MARKDOWN_TEXT)
+def test_escape_markdown_quick_test_changes_nothing(text: str) -> None:
+    """The quick test of `escape_markdown` gives what all of its steps give."""
+    assert export.escape_markdown(text) == export._escape_markdown_fully(text)
+
+
+@SETTINGS
+@given(libraries, st.integers(1, 3))
+def test_folder_export_writes_what_each_article_renders(
+    specs: list[ArticleSpec], batch: int
+) -> None:
+    """Batched reading of only the covered blocks renders every article as on its own.
+
+    (The store's clock moves on at each reading, so the export times are left out.)
+    """
+    store = build(specs)
+    store.EXPORT_BATCH = batch  # batches end inside the library, not only at its end
+    articles = [article for article in store.list_articles() if article.annotation_count]
+    expected = {
+        article.id: export._without_export_time(export.article_markdown(store, article))
+        for article in articles
+    }
+
+    with TemporaryDirectory() as folder:
+        done = export.export_markdown_folder(store, Path(folder), articles)
+        written = {
+            export.exported_reader_id(path): export._without_export_time(
+                path.read_text(encoding="utf-8")
+            )
+            for path in done.new
+        }
+        leftovers = [path.name for path in Path(folder).iterdir() if path not in done.new]
+
+    assert written == expected
+    assert leftovers == []
