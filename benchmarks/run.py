@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -49,7 +50,7 @@ ANNOTATION_BATCH = 1_000
 """Annotations added per transaction (each `add_highlight` is a savepoint inside it)."""
 RUNS = 5
 """Runs of each cheap figure (the median is shown)."""
-SLOW_RUNS = 3
+SLOW_RUNS = 5
 """Runs of the export."""
 TUI_RUNS = 5
 """Runs of each TUI case (each in its own process)."""
@@ -283,15 +284,55 @@ def case_baseline_query(db: str, kind: str, word: str) -> dict[str, Any]:
 
 
 def case_baseline_write(source: str, target: str) -> dict[str, Any]:
-    """Write the bytes of an export folder's files again with plain file writes; time that."""
-    files = [(path.name, path.read_bytes()) for path in sorted(Path(source).glob("*.md"))]
+    """Write the files of an export again with plain file writes, from one file of their bytes.
+
+    `source` is a JSON file of `[name, text]` pairs (see `Benchmark.export`): the process
+    starts, reads the texts in one go and writes them, so its wall time is the whole work
+    of writing the export, as `reader export`'s is; `seconds` is the writing alone.
+    """
+    files = json.loads(Path(source).read_text(encoding="utf-8"))
     folder = Path(target)
     started = perf_counter()
     folder.mkdir(parents=True)
-    for name, data in files:
+    for name, text in files:
         with open(folder / name, "wb") as handle:
-            handle.write(data)
+            handle.write(text.encode("utf-8"))
     return {"seconds": perf_counter() - started, "files": len(files)}
+
+
+def case_export_phases(db: str, target: str) -> dict[str, Any]:
+    """Where the time of a folder export goes: reading, rendering, writing (in this process)."""
+    from annotations import export
+    from annotations.store import AnnotationStore, format_timestamp
+
+    started = perf_counter()
+    store = AnnotationStore(db)  # as `reader` opens it (and closes it: see below)
+    articles = [article for article in store.list_articles() if article.annotation_count]
+    names = export.markdown_filenames(articles)
+    listed = perf_counter()
+    read = list(store.iter_annotated(articles))
+    loaded = perf_counter()
+    stamp = format_timestamp(store.clock())
+    texts = [
+        (names[article.id], export.render_article_markdown(article, blocks, annotations, stamp))
+        for article, annotations, blocks in read
+    ]
+    rendered = perf_counter()
+    folder = Path(target)
+    folder.mkdir()
+    with export._BatchWriter(folder) as writer:  # what export_markdown_folder writes with
+        for name, text in texts:
+            writer.write(folder / name, text)
+    written = perf_counter()
+    # Closed as `reader` closes it, the library is known as checked: the TUI cases after
+    # this one must not pay for an integrity check that this case made them need.
+    store.close()
+    return {
+        "list": listed - started,
+        "read": loaded - listed,
+        "render": rendered - loaded,
+        "write": written - rendered,
+    }
 
 
 def case_modules(arguments: list[str]) -> dict[str, Any]:
@@ -454,6 +495,7 @@ def run_case(name: str, arguments: list[Any]) -> None:
         "annotate": case_annotate,
         "baseline-query": case_baseline_query,
         "baseline-write": case_baseline_write,
+        "export-phases": case_export_phases,
         "modules": case_modules,
     }
     result = asyncio.run(case_tui(*arguments)) if name == "tui" else cases[name](*arguments)
@@ -603,10 +645,29 @@ pseudo-terminal (so `reader import` draws its progress bar), read as it comes.
 
 def median_of(runs: int, action: Callable[[], Done]) -> Done:
     """Run an action `runs` times; the run with the median time (and the highest peak RSS)."""
-    done = sorted((action() for _ in range(runs)), key=lambda d: d.seconds)
+    return median_of_done([action() for _ in range(runs)])
+
+
+def median_of_done(runs: Sequence[Done]) -> Done:
+    """The run with the median time, with the highest peak RSS of all."""
+    done = sorted(runs, key=lambda d: d.seconds)
     middle = done[len(done) // 2]
     middle.rss_mb = max(d.rss_mb for d in done)
     return middle
+
+
+SETTLE_SECONDS = 2.0
+"""Pause after `sync` before a run that writes thousands of files."""
+
+
+def settle() -> None:
+    """Let the disk write back what earlier runs left, so a run does not pay for them.
+
+    Creating thousands of files stalls while the file system writes back the thousands
+    written just before; without this, whichever run comes second pays for the first.
+    """
+    os.sync()
+    time.sleep(SETTLE_SECONDS)
 
 
 # The table ---------------------------------------------------------------------------------
@@ -820,33 +881,55 @@ class Benchmark:
             )
 
     def export(self, size: int) -> None:
-        """`reader export -o DIR` of every annotation against writing the same bytes plainly."""
+        """`reader export -o DIR` of every annotation against writing the same bytes plainly.
+
+        Both are whole processes, run in turns, each into a new folder once the disk has
+        written back what the run before left (see `settle`). The plain-write process reads
+        the texts from one file and writes them; the export reads the library and renders
+        them too. A last run times the export's own phases.
+        """
         db = self.db(size)
-        counter = iter(range(100))
-
-        def export_once() -> Done:
-            target = self.folder / f"export-{size}-{next(counter)}"
-            return self.runner.reader_command("--db", db, "export", "-o", str(target))
-
-        done = median_of(SLOW_RUNS, export_once)
-        source = self.folder / f"export-{size}-0"
-        files = list(source.glob("*.md"))
-        data = sum(path.stat().st_size for path in files)
-        writes = []
+        data = self.folder / f"export-{size}-bytes.json"
+        exports, writes = [], []
         for number in range(SLOW_RUNS):
-            target = self.folder / f"plain-{size}-{number}"
-            writes.append(self.runner.case("baseline-write", str(source), str(target)))
-        base = statistics.median(w.result["seconds"] for w in writes)
-        text, factor = ratio(done.seconds, base)
+            target = self.folder / f"export-{size}-{number}"
+            settle()
+            exports.append(self.runner.reader_command("--db", db, "export", "-o", str(target)))
+            if number == 0:
+                texts = [
+                    [path.name, path.read_text(encoding="utf-8")]
+                    for path in sorted(target.glob("*.md"))
+                ]
+                data.write_text(json.dumps(texts), encoding="utf-8")
+            settle()
+            plain = self.folder / f"plain-{size}-{number}"
+            writes.append(self.runner.case("baseline-write", str(data), str(plain)))
+        done = median_of_done(exports)
+        base = median_of_done(writes)
+        files = list((self.folder / f"export-{size}-0").glob("*.md"))
+        volume = sum(path.stat().st_size for path in files)
+        inside = statistics.median(w.result["seconds"] for w in writes)
+        text, factor = ratio(done.seconds, base.seconds)
         self.table.add(
             f"{size:,}",
-            f"reader export -o DIR ({len(files):,} files, {data / 1e6:.0f} MB)",
+            f"reader export -o DIR ({len(files):,} files, {volume / 1e6:.0f} MB)",
             seconds(done.seconds),
-            f"plain writes {seconds(base)}",
+            f"plain writes {seconds(base.seconds)} ({seconds(inside)} writing)",
             text,
             "≤3x",
             factor <= 3,
             done.rss_mb,
+        )
+        settle()
+        phases = self.runner.case("export-phases", db, str(self.folder / f"phases-{size}"))
+        parts = phases.result
+        self.table.add(
+            f"{size:,}",
+            "export phases: list / read / render / write",
+            " / ".join(seconds(parts[key]) for key in ("list", "read", "render", "write")),
+            f"writing alone {seconds(inside)}",
+            ratio(parts["write"], inside)[0] + " (write)",
+            rss=phases.rss_mb,
         )
 
     def textual_check(self, size: int) -> None:
@@ -1025,9 +1108,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         bench.runner.close()
     print(
         f"medians of {args.runs} runs ({SLOW_RUNS} for export, {TUI_RUNS} for the TUI). Each "
-        "figure is a whole process, start-up included (the plain writes are timed inside "
-        "theirs); TUI keys are pilot.press + pause in wall clock; peak MB is each process's "
-        "ru_maxrss"
+        "figure is a whole process, start-up included; TUI keys are pilot.press + pause in "
+        "wall clock; peak MB is each process's ru_maxrss"
     )
     print(bench.table.render())
     print(f"total {perf_counter() - started:.0f} s")
