@@ -7,23 +7,16 @@ from collections.abc import Callable, Sequence
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotations.export import tag_hashtag
 from annotations.models import HIGHLIGHT_COLORS, AnnotationEntry
 from reader.keys import movement_bindings
 from reader.safe import safe_text
-from reader.widgets.paging import Pages
+from reader.widgets.paging import PagedList
 
-ROW_HEIGHT = 2
-"""Lines per annotation: the passage, then where it is with its tags and note."""
 GUTTER = 4
 """Cells before the text: cursor bar, colour swatch, space."""
 
@@ -45,7 +38,7 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1).rstrip() + "…"
 
 
-class AnnotationList(ScrollView, can_focus=True):
+class AnnotationList(PagedList[AnnotationEntry]):
     """A list of annotations with a cursor, any length: only the visible rows are read.
 
     The screen gives the total and a function that reads a page of entries; the list
@@ -89,8 +82,8 @@ class AnnotationList(ScrollView, can_focus=True):
     ]
     """Moving the cursor: by row, to the ends, by a screen; enter opens."""
 
-    cursor: reactive[int] = reactive(0, always_update=False, init=False)
-    """Index of the annotation under the cursor."""
+    ROW_HEIGHT = 2
+    """Lines per annotation: the passage, then where it is with its tags and note."""
 
     class Selected(Message):
         """The reader chose an annotation (enter, or a click on the cursor row)."""
@@ -99,14 +92,6 @@ class AnnotationList(ScrollView, can_focus=True):
             super().__init__()
             self.annotation_list = annotation_list
             self.entry = entry
-
-    def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self._rows: Pages[AnnotationEntry] = Pages()
-        self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(256)
-        self._styles: dict[str, Style] = {}
 
     # Data -----------------------------------------------------------------
 
@@ -123,40 +108,19 @@ class AnnotationList(ScrollView, can_focus=True):
             fetch: Reads a page of them, as fetch(offset, limit).
             cursor: Where to put the cursor (kept within the list).
         """
-        self._rows.reset(total, fetch)
-        self._strips.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, self._total * ROW_HEIGHT)
-        self.set_reactive(AnnotationList.cursor, self._clamp(cursor))
-        self.refresh()
+        self._reset_rows(total, fetch, cursor)
         self.call_after_refresh(self.scroll_to_cursor)
 
     def entry(self, index: int) -> AnnotationEntry | None:
         """The annotation at a position in the list, reading its page if needed."""
-        return self._rows.get(index)
+        return self.row(index)
 
     @property
     def selected(self) -> AnnotationEntry | None:
         """The annotation under the cursor."""
         return self.entry(self.cursor)
 
-    def _clamp(self, index: int) -> int:
-        return self._rows.clamp(index)
-
-    @property
-    def _total(self) -> int:
-        return self._rows.total
-
     # Rendering ------------------------------------------------------------
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles.clear()
-        self._strips.clear()
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._strips.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, self._total * ROW_HEIGHT)
-        self.scroll_to_cursor()
 
     def _style(self, name: str) -> Style:
         """The ink of a component (no background, so it sits on the row's own)."""
@@ -173,21 +137,7 @@ class AnnotationList(ScrollView, can_focus=True):
             style = self._styles["cursor-background"] = Style(bgcolor=full.bgcolor)
         return style
 
-    def render_line(self, y: int) -> Strip:
-        row = round(self.scroll_offset.y) + y
-        width = self.scrollable_content_region.width
-        index, line = divmod(row, ROW_HEIGHT)
-        if index >= self._total:
-            return Strip.blank(width, self.rich_style)
-        is_cursor = index == self.cursor
-        key = (index, line, is_cursor)
-        strip = self._strips.get(key)
-        if strip is None:
-            strip = self._render_row(index, line, is_cursor, width)
-            self._strips[key] = strip
-        return strip
-
-    def _render_row(self, index: int, line: int, is_cursor: bool, width: int) -> Strip:
+    def render_row_line(self, index: int, line: int, is_cursor: bool, width: int) -> Strip:
         base = self.rich_style
         row_style = base + self._background() if is_cursor else base
         entry = self.entry(index)
@@ -235,54 +185,8 @@ class AnnotationList(ScrollView, can_focus=True):
 
     # Cursor ---------------------------------------------------------------
 
-    def validate_cursor(self, value: int) -> int:
-        return self._clamp(value)
-
-    def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh_lines(old * ROW_HEIGHT, ROW_HEIGHT)
-        self.refresh_lines(new * ROW_HEIGHT, ROW_HEIGHT)
-        self.scroll_to_cursor()
-
-    def scroll_to_cursor(self) -> None:
-        """Scroll so the cursor row is visible."""
-        top = self.cursor * ROW_HEIGHT
-        height = self.scrollable_content_region.height
-        y = round(self.scroll_offset.y)
-        if top < y:
-            y = top
-        elif top + ROW_HEIGHT > y + height:
-            y = top + ROW_HEIGHT - height
-        else:
-            return
-        self.scroll_to(y=max(0, y), animate=False, immediate=True, force=True)
-
-    def action_cursor(self, step: int) -> None:
-        """Move the cursor by a number of rows."""
-        self.cursor = self._clamp(self.cursor + step)
-
-    def action_first(self) -> None:
-        """Move to the first annotation."""
-        self.cursor = 0
-
-    def action_last(self) -> None:
-        """Move to the last annotation."""
-        self.cursor = self._clamp(self._total - 1)
-
-    def action_page(self, direction: int) -> None:
-        """Move the cursor a screen down (1) or up (-1)."""
-        rows = max(1, self.scrollable_content_region.height // ROW_HEIGHT - 1)
-        self.cursor = self._clamp(self.cursor + direction * rows)
-
     def action_select(self) -> None:
         """Open the annotation under the cursor."""
         entry = self.selected
         if entry is not None:
             self.post_message(self.Selected(self, entry))
-
-    def on_click(self, event: events.Click) -> None:
-        index = (round(self.scroll_offset.y) + event.y) // ROW_HEIGHT
-        if index >= self._total:
-            return
-        if index == self.cursor and event.chain > 1:
-            self.action_select()
-        self.cursor = index

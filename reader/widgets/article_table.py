@@ -7,23 +7,16 @@ from collections.abc import Callable, Sequence
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotations.models import Article
 from reader.keys import movement_bindings
 from reader.safe import safe_text
 from reader.widgets.annotation_list import fit
-from reader.widgets.paging import Pages
+from reader.widgets.paging import PagedList
 
-HEADER_HEIGHT = 1
-"""Lines of the column headings, which stay put while the rows scroll."""
 PADDING = 1
 """Blank cells on either side of every column."""
 COLUMNS: tuple[tuple[str, int, bool], ...] = (
@@ -62,7 +55,7 @@ def cells(article: Article) -> list[str]:
     ]
 
 
-class ArticleTable(ScrollView, can_focus=True):
+class ArticleTable(PagedList[Article]):
     """One row per article: title, date, words, annotations, progress; any length.
 
     The screen gives the total, a function that reads a page of articles and one that
@@ -102,8 +95,8 @@ class ArticleTable(ScrollView, can_focus=True):
     ]
     """Moving the cursor: by row, to the ends, by a screen; enter opens."""
 
-    cursor_row: reactive[int] = reactive(0, always_update=False, init=False)
-    """Index of the article under the cursor."""
+    HEADER_HEIGHT = 1
+    """Lines of the column headings, which stay put while the rows scroll."""
 
     class Selected(Message):
         """The reader chose an article (enter, or a double click on the cursor row)."""
@@ -117,10 +110,7 @@ class ArticleTable(ScrollView, can_focus=True):
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._rows: Pages[Article] = Pages()
         self._locate: Locate | None = None
-        self._strips: LRUCache[tuple[int, bool], Strip] = LRUCache(256)
-        self._styles: dict[str, Style] = {}
 
     # Data -----------------------------------------------------------------
 
@@ -138,12 +128,8 @@ class ArticleTable(ScrollView, can_focus=True):
             locate: Finds an article's index by its id.
             cursor: Where to put the cursor (kept within the list).
         """
-        self._rows.reset(total, fetch)
         self._locate = locate
-        self._strips.clear()
-        self._update_virtual_size()
-        self.set_reactive(ArticleTable.cursor_row, self._clamp(cursor))
-        self.refresh()
+        self._reset_rows(total, fetch, cursor)
         # Now, so the rows at the old place are never read; and after the next
         # refresh again, for a table that has no size yet.
         self.scroll_to_cursor()
@@ -151,12 +137,21 @@ class ArticleTable(ScrollView, can_focus=True):
 
     def article(self, index: int) -> Article | None:
         """The article at a position in the list, reading its page if needed."""
-        return self._rows.get(index)
+        return self.row(index)
+
+    @property
+    def cursor_row(self) -> int:
+        """Index of the article under the cursor (the name Textual's DataTable uses)."""
+        return self.cursor
+
+    @cursor_row.setter
+    def cursor_row(self, index: int) -> None:
+        self.cursor = index
 
     @property
     def selected(self) -> Article | None:
         """The article under the cursor."""
-        return self.article(self.cursor_row)
+        return self.article(self.cursor)
 
     @property
     def selected_id(self) -> str | None:
@@ -173,32 +168,11 @@ class ArticleTable(ScrollView, can_focus=True):
         index = self._locate(article_id) if self._locate is not None else None
         if index is None or not 0 <= index < self._total:
             return False
-        self.cursor_row = index
+        self.cursor = index
         self.scroll_to_cursor()
         return True
 
-    def _clamp(self, index: int) -> int:
-        return self._rows.clamp(index)
-
-    @property
-    def _total(self) -> int:
-        return self._rows.total
-
     # Rendering ------------------------------------------------------------
-
-    def _update_virtual_size(self) -> None:
-        width = self.scrollable_content_region.width
-        self.virtual_size = Size(width, self._total + HEADER_HEIGHT)
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles.clear()
-        self._strips.clear()
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._strips.clear()
-        self._update_virtual_size()
-        self.scroll_to_cursor()
 
     def _style(self, name: str) -> Style:
         """The widget's style with a component's on top (cached until the styles change)."""
@@ -216,23 +190,11 @@ class ArticleTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         return max(MIN_TITLE_WIDTH, width - FIXED_COLUMNS_WIDTH)
 
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        if y < HEADER_HEIGHT:
-            headings = ["Title", *(heading for heading, _, _ in COLUMNS)]
-            return self._row_strip(headings, self._style("header"), width)
-        index = round(self.scroll_offset.y) + y - HEADER_HEIGHT
-        if index >= self._total:
-            return Strip.blank(width, self.rich_style)
-        is_cursor = index == self.cursor_row
-        key = (index, is_cursor)
-        strip = self._strips.get(key)
-        if strip is None:
-            strip = self._render_row(index, is_cursor, width)
-            self._strips[key] = strip
-        return strip
+    def render_header(self, y: int, width: int) -> Strip:
+        headings = ["Title", *(heading for heading, _, _ in COLUMNS)]
+        return self._row_strip(headings, self._style("header"), width)
 
-    def _render_row(self, index: int, is_cursor: bool, width: int) -> Strip:
+    def render_row_line(self, index: int, line: int, is_cursor: bool, width: int) -> Strip:
         name = "cursor" if is_cursor else "even-row" if index % 2 else ""
         style = self._style(name)
         article = self.article(index)
@@ -254,59 +216,8 @@ class ArticleTable(ScrollView, can_focus=True):
 
     # Cursor ---------------------------------------------------------------
 
-    def validate_cursor_row(self, value: int) -> int:
-        return self._clamp(value)
-
-    def watch_cursor_row(self, old: int, new: int) -> None:
-        self.refresh_line(old + HEADER_HEIGHT)
-        self.refresh_line(new + HEADER_HEIGHT)
-        self.scroll_to_cursor()
-
-    @property
-    def visible_rows(self) -> int:
-        """How many rows fit below the headings."""
-        return max(1, self.scrollable_content_region.height - HEADER_HEIGHT)
-
-    def scroll_to_cursor(self) -> None:
-        """Scroll so the cursor row is visible."""
-        y = round(self.scroll_offset.y)
-        if self.cursor_row < y:
-            y = self.cursor_row
-        elif self.cursor_row >= y + self.visible_rows:
-            y = self.cursor_row - self.visible_rows + 1
-        else:
-            return
-        self.scroll_to(y=max(0, y), animate=False, immediate=True, force=True)
-
-    def action_cursor(self, step: int) -> None:
-        """Move the cursor by a number of rows."""
-        self.cursor_row = self._clamp(self.cursor_row + step)
-
-    def action_first(self) -> None:
-        """Move to the first article."""
-        self.cursor_row = 0
-
-    def action_last(self) -> None:
-        """Move to the last article."""
-        self.cursor_row = self._clamp(self._total - 1)
-
-    def action_page(self, direction: int) -> None:
-        """Move the cursor a screen down (1) or up (-1)."""
-        rows = max(1, self.visible_rows - 1)
-        self.cursor_row = self._clamp(self.cursor_row + direction * rows)
-
     def action_select(self) -> None:
         """Open the article under the cursor."""
         article_id = self.selected_id
         if article_id is not None:
             self.post_message(self.Selected(self, article_id))
-
-    def on_click(self, event: events.Click) -> None:
-        if event.y < HEADER_HEIGHT:
-            return
-        index = round(self.scroll_offset.y) + event.y - HEADER_HEIGHT
-        if index >= self._total:
-            return
-        if index == self.cursor_row and event.chain > 1:
-            self.action_select()
-        self.cursor_row = index

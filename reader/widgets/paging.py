@@ -1,11 +1,17 @@
-"""Lists read from the library a page at a time, for the virtualised list widgets."""
+"""Lists read from the library a page at a time, and the virtualised list widget built on them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
+from rich.style import Style
+from textual import events
 from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 T = TypeVar("T")
 
@@ -52,3 +58,151 @@ class Pages(Generic[T]):
     def clamp(self, index: int) -> int:
         """A position kept within the list (0 for an empty one)."""
         return max(0, min(index, self._total - 1))
+
+
+class PagedList(ScrollView, Generic[T], can_focus=True):
+    """A list with a cursor over rows read a page at a time: any length, only what shows is read.
+
+    Subclasses say how many lines a row takes (`ROW_HEIGHT`) and how many fixed lines sit
+    above the rows (`HEADER_HEIGHT`), draw one line of a row (`render_row_line`) and the
+    header (`render_header`), and say what choosing a row does (`action_select`). Strips
+    are cached per row, line and cursor state until the data, size or styles change.
+    """
+
+    ROW_HEIGHT: ClassVar[int] = 1
+    """Lines per row."""
+    HEADER_HEIGHT: ClassVar[int] = 0
+    """Lines above the rows that stay put while the rows scroll."""
+
+    cursor: reactive[int] = reactive(0, always_update=False, init=False)
+    """Index of the row under the cursor."""
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._rows: Pages[T] = Pages()
+        self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(256)
+        self._styles: dict[str, Style] = {}
+
+    # Data -----------------------------------------------------------------
+
+    def _reset_rows(
+        self, total: int, fetch: Callable[[int, int], Sequence[T]], cursor: int
+    ) -> None:
+        """Hold a new list (or the same one, read again) with the cursor at a row; redraw."""
+        self._rows.reset(total, fetch)
+        self._strips.clear()
+        self._update_virtual_size()
+        self.set_reactive(PagedList.cursor, self._clamp(cursor))
+        self.refresh()
+
+    def row(self, index: int) -> T | None:
+        """The row at a position in the list, reading its page if needed."""
+        return self._rows.get(index)
+
+    def _clamp(self, index: int) -> int:
+        return self._rows.clamp(index)
+
+    @property
+    def _total(self) -> int:
+        return self._rows.total
+
+    # Rendering ------------------------------------------------------------
+
+    def _update_virtual_size(self) -> None:
+        width = self.scrollable_content_region.width
+        self.virtual_size = Size(width, self._total * self.ROW_HEIGHT + self.HEADER_HEIGHT)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._strips.clear()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._strips.clear()
+        self._update_virtual_size()
+        self.scroll_to_cursor()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y < self.HEADER_HEIGHT:
+            return self.render_header(y, width)
+        index, line = divmod(round(self.scroll_offset.y) + y - self.HEADER_HEIGHT, self.ROW_HEIGHT)
+        if index >= self._total:
+            return Strip.blank(width, self.rich_style)
+        is_cursor = index == self.cursor
+        key = (index, line, is_cursor)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self.render_row_line(index, line, is_cursor, width)
+            self._strips[key] = strip
+        return strip
+
+    def render_header(self, y: int, width: int) -> Strip:
+        """Line `y` of the fixed lines above the rows."""
+        return Strip.blank(width, self.rich_style)
+
+    def render_row_line(self, index: int, line: int, is_cursor: bool, width: int) -> Strip:
+        """Line `line` of row `index`, `width` cells wide."""
+        raise NotImplementedError
+
+    # Cursor ---------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return self._clamp(value)
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        for index in (old, new):
+            self.refresh_lines(index * self.ROW_HEIGHT + self.HEADER_HEIGHT, self.ROW_HEIGHT)
+        self.scroll_to_cursor()
+
+    @property
+    def visible_rows(self) -> int:
+        """How many rows fit below the fixed lines (at least one)."""
+        height = self.scrollable_content_region.height - self.HEADER_HEIGHT
+        return max(1, height // self.ROW_HEIGHT)
+
+    def scroll_to_cursor(self) -> None:
+        """Scroll so the cursor row is visible."""
+        top = self.cursor * self.ROW_HEIGHT
+        room = self.scrollable_content_region.height - self.HEADER_HEIGHT
+        y = round(self.scroll_offset.y)
+        if top < y:
+            y = top
+        elif top + self.ROW_HEIGHT > y + room:
+            y = top + self.ROW_HEIGHT - room
+        else:
+            return
+        self.scroll_to(y=max(0, y), animate=False, immediate=True, force=True)
+
+    def action_cursor(self, step: int) -> None:
+        """Move the cursor by a number of rows."""
+        self.cursor = self._clamp(self.cursor + step)
+
+    def action_first(self) -> None:
+        """Move to the first row."""
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        """Move to the last row."""
+        self.cursor = self._clamp(self._total - 1)
+
+    def action_page(self, direction: int) -> None:
+        """Move the cursor a screen down (1) or up (-1)."""
+        self.cursor = self._clamp(self.cursor + direction * max(1, self.visible_rows - 1))
+
+    def action_select(self) -> None:
+        """Choose the row under the cursor."""
+        raise NotImplementedError
+
+    def on_click(self, event: events.Click) -> None:
+        """A click moves the cursor to a row; a second click on it chooses it."""
+        if event.y < self.HEADER_HEIGHT:
+            return
+        index = (round(self.scroll_offset.y) + event.y - self.HEADER_HEIGHT) // self.ROW_HEIGHT
+        if index >= self._total:
+            return
+        if index == self.cursor and event.chain > 1:
+            self.action_select()
+        self.cursor = index
