@@ -7,10 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from annotations.models import AnnotationEntry
+from reader.debounce import Debounce
 from reader.safe import safe_text
 from reader.screens.article import ArticleScreen
 from reader.screens.confirm_dialog import ConfirmDialog
@@ -58,7 +58,7 @@ class AnnotationsScreen(Screen[None]):
         """The text filtering the list, if any."""
         self.order = "newest"
         """How the list is sorted: `newest` or `text`."""
-        self._timer: Timer | None = None
+        self._typing = Debounce(self, FILTER_DELAY, self.apply_filter)
 
     def compose(self) -> ComposeResult:
         yield Static(id="annotations-header")
@@ -128,15 +128,11 @@ class AnnotationsScreen(Screen[None]):
 
     @on(Input.Changed, "#annotations-filter")
     def _filter_changed(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(FILTER_DELAY, self.apply_filter)
+        self._typing.restart()
 
     def apply_filter(self) -> None:
         """Filter the list by the text typed, if it changed."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._typing.cancel()
         text = self.filter_input.value.strip()
         if text != self.text:
             self.text = text
@@ -216,9 +212,7 @@ class AnnotationsScreen(Screen[None]):
             self.text = ""
             with self.filter_input.prevent(Input.Changed):
                 self.filter_input.value = ""
-            if self._timer is not None:
-                self._timer.stop()
-                self._timer = None
+            self._typing.cancel()
             self.listing.focus()
             self.reload()
             return

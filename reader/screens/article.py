@@ -7,12 +7,12 @@ from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Article
 from annotations.store import NotFoundError, StorageError
 from reader.clipboard import copy_text
+from reader.debounce import Debounce
 from reader.find import Finder
 from reader.safe import safe_text
 from reader.screens.confirm_dialog import ConfirmDialog
@@ -95,7 +95,7 @@ class ArticleScreen(Screen[None]):
         self.start_block = block
         self._focused: str | None = annotation_id
         self.article: Article | None = None
-        self._save_timer: Timer | None = None
+        self._position_save = Debounce(self, POSITION_SAVE_DELAY, self.save_position)
         self._position: int | None = None
         self._finder: Finder | None = None
         self._saved_position: int | None = None
@@ -178,9 +178,7 @@ class ArticleScreen(Screen[None]):
             self._focused = None
         self._position = event.block
         self._update_status()
-        if self._save_timer is not None:
-            self._save_timer.stop()
-        self._save_timer = self.set_timer(POSITION_SAVE_DELAY, self.save_position)
+        self._position_save.restart()
 
     def save_position(self) -> None:
         """Write the reading position to the library, if it changed."""
@@ -190,8 +188,7 @@ class ArticleScreen(Screen[None]):
                 self._saved_position = position
 
     def on_unmount(self) -> None:
-        if self._save_timer is not None:
-            self._save_timer.stop()
+        self._position_save.cancel()
         self.save_position()
 
     def action_escape(self) -> None:

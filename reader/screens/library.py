@@ -12,11 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from annotations.models import Article
 from annotations.store import AnnotationStore, LibraryError
+from reader.debounce import Debounce
 from reader.ingest import ImportFailure, ImportSummary, import_item, is_url, iter_files
 from reader.safe import safe_text
 from reader.screens.export import export_article
@@ -110,7 +110,7 @@ class LibraryScreen(Screen[None]):
         """How the list is sorted: a key of `ORDERS`."""
         self.text = ""
         """The text filtering the list by title or author, if any."""
-        self._timer: Timer | None = None
+        self._typing = Debounce(self, FILTER_DELAY, self.apply_filter)
 
     def compose(self) -> ComposeResult:
         yield Static(id="library-summary")
@@ -194,15 +194,11 @@ class LibraryScreen(Screen[None]):
 
     @on(Input.Changed, "#library-filter")
     def _filter_changed(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(FILTER_DELAY, self.apply_filter)
+        self._typing.restart()
 
     def apply_filter(self) -> None:
         """Filter the list by the text typed, if it changed."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._typing.cancel()
         text = self.filter_input.value.strip()
         if text != self.text:
             self.text = text
@@ -215,9 +211,7 @@ class LibraryScreen(Screen[None]):
 
     def action_clear_filter(self) -> None:
         """Clear and hide the filter, keeping the cursor on its article."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._typing.cancel()
         with self.filter_input.prevent(Input.Changed):
             self.filter_input.value = ""
         self.remove_class("-filtering")

@@ -7,12 +7,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotations.models import SearchHit
 from annotations.search import MIN_PREFIX
+from reader.debounce import Debounce
 from reader.safe import safe_text
 from reader.screens.article import ArticleScreen
 from reader.widgets.status_line import StatusLine
@@ -69,7 +69,7 @@ class SearchScreen(Screen[None]):
         self.initial_query = query
         self.hits: list[SearchHit] = []
         self._searched: str | None = None
-        self._timer: Timer | None = None
+        self._typing = Debounce(self, SEARCH_DELAY, self.run_search)
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -90,15 +90,11 @@ class SearchScreen(Screen[None]):
 
     @on(Input.Changed, "#search-query")
     def _query_changed(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(SEARCH_DELAY, self.run_search)
+        self._typing.restart()
 
     def run_search(self, force: bool = False) -> None:
         """Search for what is typed, unless that was the last search."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._typing.cancel()
         query = self.query_input.value.strip()
         if query == self._searched and not force:
             return
