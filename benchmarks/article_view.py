@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -24,8 +23,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from time import perf_counter, process_time
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
+
+from measure import Sample, Stopwatch, peak_rss_mb, words
 
 if TYPE_CHECKING:
     from textual.pilot import Pilot
@@ -63,11 +64,6 @@ CASE_TIMEOUT = 100
 RESULT_MARK = "ARTICLE-VIEW-RESULT "
 """Prefix of the one JSON line a case subprocess prints."""
 UNBOUND_KEY = "x"
-
-
-def words(text: str) -> list[str]:
-    """The words of a text block (a word list is easier to read and edit as a paragraph)."""
-    return text.split()
 
 
 ENGLISH = words(
@@ -245,31 +241,6 @@ def prepare(folder: Path) -> list[Prepared]:
 
 
 # Measuring one case (in a subprocess) ------------------------------------------------------
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (Linux reports KB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-@dataclass
-class Sample:
-    """The cost of one keypress (or open), in milliseconds."""
-
-    wall: float
-    cpu: float
-
-
-class Stopwatch:
-    """Wall clock and process CPU time from a start."""
-
-    def __init__(self) -> None:
-        self.wall = perf_counter()
-        self.cpu = process_time()
-
-    def sample(self) -> Sample:
-        """Milliseconds since the start."""
-        return Sample((perf_counter() - self.wall) * 1000, (process_time() - self.cpu) * 1000)
 
 
 async def press(pilot: Pilot[None], key: str) -> Sample:

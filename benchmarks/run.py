@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import random
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -28,8 +27,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from time import perf_counter, process_time
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
+
+from measure import Sample, Stopwatch, peak_rss_mb, words
 
 if TYPE_CHECKING:
     from textual.pilot import Pilot
@@ -69,11 +70,6 @@ RESULT_MARK = "READER-BENCH-RESULT "
 """Prefix of the one JSON line a case subprocess prints."""
 FLOOR_COMMAND = "import sqlite_utils"
 """What any command that opens the library must import: the floor of list and search."""
-
-
-def words(text: str) -> list[str]:
-    """The words of a text block (a word list is easier to read and edit as a paragraph)."""
-    return text.split()
 
 
 ENGLISH = words(
@@ -174,11 +170,6 @@ def write_articles(folder: Path, count: int) -> int:
 
 
 # Cases run in their own process -----------------------------------------------------------
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (Linux reports KB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def case_baseline_import(folder: str, db: str) -> dict[str, Any]:
@@ -348,26 +339,6 @@ def case_modules(arguments: list[str]) -> dict[str, Any]:
     ):
         cli.main(arguments, prog_name="reader", standalone_mode=False)
     return {"textual": "textual" in sys.modules, "rich": "rich" in sys.modules}
-
-
-@dataclass
-class Sample:
-    """The cost of one step, in milliseconds."""
-
-    wall: float
-    cpu: float
-
-
-class Stopwatch:
-    """Wall clock and process CPU time from a start."""
-
-    def __init__(self) -> None:
-        self.wall = perf_counter()
-        self.cpu = process_time()
-
-    def sample(self) -> Sample:
-        """Milliseconds since the start."""
-        return Sample((perf_counter() - self.wall) * 1000, (process_time() - self.cpu) * 1000)
 
 
 async def press(pilot: Pilot[None], *keys: str) -> Sample:

@@ -27,6 +27,8 @@ from pathlib import Path
 from time import perf_counter, process_time
 from typing import Any
 
+from measure import words
+
 from annotations.migrations import migrations
 from annotations.models import Block, BlockKind, Document
 from annotations.search import match_expression
@@ -44,11 +46,6 @@ BASELINE_RUNS = 7
 """Timed runs of the LIKE scans, which each read the whole library's text."""
 BOOK_BYTES = 3_400_000
 """Size of the book whose import is timed with and without the search index."""
-
-
-def words(text: str) -> list[str]:
-    """The words of a text block (a word list is easier to read and edit as a paragraph)."""
-    return text.split()
 
 
 ENGLISH = words(
