@@ -26,7 +26,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
-from measure import Sample, Stopwatch, peak_rss_mb, words
+from measure import Sample, Stopwatch, peak_rss_mb, plain, words
 
 if TYPE_CHECKING:
     from textual.pilot import Pilot
@@ -400,15 +400,6 @@ async def measure(db: Path, article_id: str, export_dir: Path, profile: bool) ->
         print("== by cumulative time ==", file=sys.stderr)
         stats.sort_stats("cumulative").print_stats(30)
     return {key: plain(value) for key, value in result.items()}
-
-
-def plain(value: Any) -> Any:
-    """A figure as JSON-ready data: samples as dicts."""
-    if isinstance(value, Sample):
-        return vars(value)
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
 
 
 # Running and reporting ---------------------------------------------------------------------

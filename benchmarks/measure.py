@@ -8,6 +8,7 @@ from __future__ import annotations
 import resource
 from dataclasses import dataclass
 from time import perf_counter, process_time
+from typing import Any
 
 
 def words(text: str) -> list[str]:
@@ -38,3 +39,12 @@ class Stopwatch:
     def sample(self) -> Sample:
         """Milliseconds since the start."""
         return Sample((perf_counter() - self.wall) * 1000, (process_time() - self.cpu) * 1000)
+
+
+def plain(value: Any) -> Any:
+    """A figure as JSON-ready data: samples as dicts."""
+    if isinstance(value, Sample):
+        return vars(value)
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value

@@ -30,7 +30,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
-from measure import Sample, Stopwatch, peak_rss_mb, words
+from measure import Sample, Stopwatch, peak_rss_mb, plain, words
 
 if TYPE_CHECKING:
     from textual.pilot import Pilot
@@ -448,15 +448,6 @@ async def case_tui(db: str, exports: str, annotations: bool) -> dict[str, Any]:
             await annotations_screen(pilot, app, result)
     store.close()
     return {key: plain(value) for key, value in result.items()}
-
-
-def plain(value: Any) -> Any:
-    """A figure as JSON-ready data: samples as dicts."""
-    if isinstance(value, Sample):
-        return vars(value)
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
 
 
 def run_case(name: str, arguments: list[Any]) -> None:
