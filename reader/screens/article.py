@@ -228,12 +228,19 @@ class ArticleScreen(Screen[None]):
         self.view.set_annotations(self.app.store.list_annotations(self.article_id))
         self._update_status()
 
-    def _new_highlight(self, **values: object) -> Annotation | None:
-        """Highlight the passage (selection, sentence or paragraph) and end any selection."""
+    def _has_passage(self) -> bool:
+        """Whether there is text to highlight under the cursor; if not, say so."""
         start_block, start, end_block, end = self.view.passage
         if (start_block, start) >= (end_block, end):
             self.notify("Nothing to highlight here", severity="warning")
+            return False
+        return True
+
+    def _new_highlight(self, **values: object) -> Annotation | None:
+        """Highlight the passage (selection, sentence or paragraph) and end any selection."""
+        if not self._has_passage():
             return None
+        start_block, start, end_block, end = self.view.passage
         try:
             annotation = self.app.store.add_highlight(
                 self.article_id, (start_block, start), (end_block, end), **values
@@ -346,23 +353,33 @@ class ArticleScreen(Screen[None]):
         if not self._is_current():
             return
         existing = self._annotation_here()
+        if existing is None and not self._has_passage():
+            return
+        passage = existing.anchor.exact if existing else self.view.passage_text()
+        saved = existing.note if existing else ""
+        self._edit_note(saved, passage, saved)
 
-        def chosen(note: str | None) -> None:
-            if note is None:
+    def _edit_note(self, note: str, passage: str, saved: str) -> None:
+        """Open the note editor on a text; a note the library refuses comes back to it."""
+
+        def chosen(text: str | None) -> None:
+            if text is None:
                 return
             current = self._annotation_here()
             if current is None:
-                if not note.strip():
+                if not text.strip():
                     return
-                if self._new_highlight(note=note) is None:
-                    return
-            elif not self.app.save(lambda: self.app.store.set_note(current.id, note)):
+                done = self._new_highlight(note=text) is not None
+            else:
+                done = self.app.save(lambda: self.app.store.set_note(current.id, text))
+            if not done:
+                # Never lost: the reader can try again, or copy the note elsewhere.
+                self._edit_note(text, passage, saved)
                 return
             self._reload_annotations()
-            self.notify("Note saved" if note.strip() else "Note removed")
+            self.notify("Note saved" if text.strip() else "Note removed")
 
-        passage = existing.anchor.exact if existing else self.view.passage_text()
-        self.app.push_screen(NoteDialog(existing.note if existing else "", passage), chosen)
+        self.app.push_screen(NoteDialog(note, passage, saved=saved), chosen)
 
     def action_jump(self, direction: int) -> None:
         """Next (1) or previous (-1) find match, or else annotated passage."""

@@ -21,8 +21,11 @@ class NoteDialog(ModalScreen[str | None]):
     """Edit a note; returns the text on ctrl+s, or None when cancelled.
 
     Args:
-        note: The current note.
+        note: The note to edit.
         passage: The passage it belongs to, shown for context.
+        saved: The note as the library holds it, when `note` is text the library
+            refused: the editor then says it is not saved, and escape asks before
+            discarding it even if it was not edited again.
     """
 
     BINDINGS: list[BindingType] = [
@@ -32,10 +35,12 @@ class NoteDialog(ModalScreen[str | None]):
     ]
     """ctrl+s saves; escape cancels, asking first if the text changed."""
 
-    def __init__(self, note: str, passage: str = "") -> None:
+    def __init__(self, note: str, passage: str = "", *, saved: str | None = None) -> None:
         super().__init__(classes="dialog")
         self.note = note
         self.passage = passage
+        self.unsaved = saved is not None and saved != note
+        """Whether the note given is not what the library holds (a refused save)."""
         self.shown = safe_lines(note)
         """The note as the editor shows it: control characters made visible, never run."""
 
@@ -48,7 +53,10 @@ class NoteDialog(ModalScreen[str | None]):
                     preview = preview[: PASSAGE_PREVIEW - 1] + "…"
                 yield Static(Text(safe_text(preview), style="italic"), classes="note-passage")
             yield TextArea(self.shown, soft_wrap=True, show_line_numbers=False, id="note")
-            yield Label("ctrl+s saves · escape cancels", classes="dialog-hint")
+            hint = "ctrl+s saves · escape cancels"
+            if self.unsaved:
+                hint = "Not saved yet · ctrl+s tries again · escape discards"
+            yield Label(hint, classes="dialog-hint")
 
     def on_mount(self) -> None:
         editor = self.query_one(TextArea)
@@ -63,7 +71,8 @@ class NoteDialog(ModalScreen[str | None]):
     @work
     async def action_cancel(self) -> None:
         """Close without saving; ask first when the text changed."""
-        if self.query_one(TextArea).text != self.shown and not await self.app.push_screen_wait(
+        changed = self.unsaved or self.query_one(TextArea).text != self.shown
+        if changed and not await self.app.push_screen_wait(
             ConfirmDialog("Discard the changes to this note?")
         ):
             return

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
+from textual.widgets import Label
 
 from annotations.interchange import iter_json
 from annotations.migrations import migrations
@@ -37,6 +38,8 @@ from annotations.store import AnnotationStore
 from reader.app import ReaderApp
 from reader.library import open_library
 from reader.screens.article import ArticleScreen
+from reader.screens.confirm_dialog import ConfirmDialog
+from reader.screens.note_dialog import NoteDialog
 from tests.conftest import FixedClock
 
 REPO = Path(__file__).resolve().parents[2]
@@ -485,7 +488,7 @@ def test_a_library_that_cannot_grow_fails_an_import_in_one_line(
     assert sorted(p.name for p in folder.iterdir()) == ["library.db"]
 
 
-async def test_a_full_library_refuses_a_note_with_a_toast_and_the_app_goes_on(
+async def test_a_full_library_refuses_a_note_with_a_toast_and_gives_it_back(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "library.db"
@@ -509,13 +512,28 @@ async def test_a_full_library_refuses_a_note_with_a_toast_and_the_app_goes_on(
         await pilot.press("n")
         await pilot.pause()
         note = app.screen.query_one("TextArea")
-        note.text = "A long note. " * 4000  # about 50 KB: needs pages the library lacks
+        written = "A long note. " * 4000  # about 50 KB: needs pages the library lacks
+        note.text = written
         await pilot.press("ctrl+s")
         await pilot.pause()
         shown = [n.message for n in app._notifications]
-        assert app.is_running and isinstance(app.screen, ArticleScreen)
         assert any(m.startswith("Not saved: the disk is full") for m in shown), shown
         assert "Note saved" not in shown
+        # The note is not lost: the editor is back with it, saying it is not saved.
+        assert app.is_running and isinstance(app.screen, NoteDialog)
+        assert app.screen.query_one("TextArea").text == written
+        hint = str(app.screen.query_one(".dialog-hint", Label).render())
+        assert hint.startswith("Not saved yet")
+        await pilot.press("ctrl+s")  # still no room: back again, still whole
+        await pilot.pause()
+        assert isinstance(app.screen, NoteDialog)
+        assert app.screen.query_one("TextArea").text == written
+        await pilot.press("escape")  # not edited since, but unsaved: asks first
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen)
         await pilot.press("j", "k")
     store.close()
     assert library_rows(path) == before
