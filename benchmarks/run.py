@@ -53,8 +53,8 @@ RUNS = 5
 """Runs of each cheap figure (the median is shown)."""
 SLOW_RUNS = 5
 """Runs of the export."""
-TUI_RUNS = 5
-"""Runs of each TUI case (each in its own process)."""
+TUI_RUNS = 7
+"""Runs of each TUI case (each in its own process, the two cases in turns)."""
 SEARCH_WORD = "harbour"
 """The word searched for: in a few percent of the paragraphs."""
 FILTER_TEXT = "river"
@@ -925,15 +925,16 @@ class Benchmark:
         self.runner.reader_command("--db", fresh, "list")  # created as at a first start
         exports = str(self.folder / "tui-exports")
         big = self.db(self.largest)
-        self.runs = {
-            "fresh": [self.runner.case("tui", fresh, exports, False) for _ in range(TUI_RUNS)],
-            "big": [self.runner.case("tui", big, exports, True) for _ in range(TUI_RUNS)],
-        }
+        # In turns, so that a machine slower for a while slows both sides alike.
+        self.tui_runs: dict[str, list[Done]] = {"fresh": [], "big": []}
+        for _ in range(TUI_RUNS):
+            self.tui_runs["fresh"].append(self.runner.case("tui", fresh, exports, False))
+            self.tui_runs["big"].append(self.runner.case("tui", big, exports, True))
         size = f"{self.largest:,}"
         fresh_open, big_open = self.figure("fresh", "open"), self.figure("big", "open")
         text, factor = ratio(big_open, fresh_open)
-        rss = max(done.rss_mb for done in self.runs["big"])
-        fresh_rss = max(done.rss_mb for done in self.runs["fresh"])
+        rss = max(done.rss_mb for done in self.tui_runs["big"])
+        fresh_rss = max(done.rss_mb for done in self.tui_runs["fresh"])
         self.table.add(
             size,
             "TUI opens (library list shown)",
@@ -972,7 +973,7 @@ class Benchmark:
     ) -> float:
         """One figure of the TUI runs of a case (all their samples of it, reduced)."""
         values = []
-        for done in self.runs[case]:
+        for done in self.tui_runs[case]:
             samples = done.result[key]
             values += [
                 sample[part] for sample in (samples if isinstance(samples, list) else [samples])
@@ -1006,14 +1007,14 @@ class Benchmark:
             ("slash", f"/, then typing '{SEARCH_WORD}'"),
         ]
         for key, label in keys:
-            if key not in self.runs["big"][0].result:
+            if key not in self.tui_runs["big"][0].result:
                 self.table.add(size, label, "not bound")
             else:
                 self.key_row(size, key, label)
-        if "f_settle_cpu" in self.runs["big"][0].result:
-            settle = statistics.median(d.result["f_settle_cpu"] for d in self.runs["big"])
+        if "f_settle_cpu" in self.tui_runs["big"][0].result:
+            settle = statistics.median(d.result["f_settle_cpu"] for d in self.tui_runs["big"])
             self.table.add(size, "filtered list read after typing, CPU", ms(settle))
-        hits = self.runs["big"][0].result["search_hits"]
+        hits = self.tui_runs["big"][0].result["search_hits"]
         self.table.add(
             size,
             f"/ results shown after the last key ({hits} hits; 150 ms pause)",
@@ -1023,7 +1024,7 @@ class Benchmark:
 
     def tui_annotations(self, size: str) -> None:
         """The annotations screen on the largest library: open, G, pagedown."""
-        count = self.runs["big"][0].result["annotations"]
+        count = self.tui_runs["big"][0].result["annotations"]
         opened = self.figure("big", "a_open")
         self.table.add(
             size,
@@ -1032,7 +1033,7 @@ class Benchmark:
             target="<500 ms",
             ok=opened < 500,
         )
-        moved = all(d.result["a_G_ok"] and d.result["a_pagedown_ok"] for d in self.runs["big"])
+        moved = all(d.result["a_G_ok"] and d.result["a_pagedown_ok"] for d in self.tui_runs["big"])
         for key, label in (("a_G", "annotations: G"), ("a_pagedown", "annotations: pagedown")):
             self.key_row(size, key, label + ("" if moved else " (did not move!)"), fresh=False)
 
