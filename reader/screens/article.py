@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual import getters, on
 from textual.app import ComposeResult
@@ -330,23 +332,31 @@ class ArticleScreen(Screen[None]):
         if not self._is_current():
             return
         existing = self._annotation_here()
+        if existing is None and not self._has_passage():
+            return
+        self._edit_tags(existing.tags if existing else ())
+
+    def _edit_tags(self, tags: Sequence[str], *, unsaved: bool = False) -> None:
+        """Open the tag editor; tags the library refuses come back to it."""
         known = [tag.name for tag in self.app.store.list_tags()]
 
-        def chosen(tags: list[str] | None) -> None:
-            if tags is None:
+        def chosen(chosen_tags: list[str] | None) -> None:
+            if chosen_tags is None:
                 return
             current = self._annotation_here()
             if current is None:
-                if not tags:
+                if not chosen_tags:
                     return
-                if self._new_highlight(tags=tags) is None:
-                    return
-            elif not self.app.save(lambda: self.app.store.set_tags(current.id, tags)):
+                done = self._new_highlight(tags=chosen_tags) is not None
+            else:
+                done = self.app.save(lambda: self.app.store.set_tags(current.id, chosen_tags))
+            if not done:
+                self._edit_tags(chosen_tags, unsaved=True)
                 return
             self._reload_annotations()
-            self.notify("Tags saved" if tags else "Tags removed")
+            self.notify("Tags saved" if chosen_tags else "Tags removed")
 
-        self.app.push_screen(TagDialog(existing.tags if existing else (), known), chosen)
+        self.app.push_screen(TagDialog(tags, known, unsaved=unsaved), chosen)
 
     def action_note(self) -> None:
         """Write or edit the note on the passage under the cursor."""

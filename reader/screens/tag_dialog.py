@@ -47,6 +47,8 @@ class TagDialog(ModalScreen[list[str] | None]):
     Args:
         tags: The passage's current tags.
         known: Every tag in the library, most used first, for completion.
+        unsaved: The tags are ones the library refused: the dialog says they are not
+            saved yet.
     """
 
     BINDINGS: list[BindingType] = [
@@ -55,10 +57,11 @@ class TagDialog(ModalScreen[list[str] | None]):
     ]
     """Escape cancels, tab accepts the suggested tag; enter saves."""
 
-    def __init__(self, tags: Sequence[str], known: Sequence[str]) -> None:
+    def __init__(self, tags: Sequence[str], known: Sequence[str], *, unsaved: bool = False) -> None:
         super().__init__(classes="dialog")
         self.tags = list(tags)
         self.known = list(known)
+        self.unsaved = unsaved
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -74,7 +77,10 @@ class TagDialog(ModalScreen[list[str] | None]):
                     Text("Existing: " + safe_text(", ".join(self.known[:30])), no_wrap=False),
                     classes="dialog-hint",
                 )
-            yield Label("tab completes · enter saves · escape cancels", classes="dialog-hint")
+            hint = "tab completes · enter saves · escape cancels"
+            if self.unsaved:
+                hint = "Not saved yet · enter tries again · escape cancels"
+            yield Label(hint, classes="dialog-hint")
 
     def on_mount(self) -> None:
         field = self.query_one(Input)

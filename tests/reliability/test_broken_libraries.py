@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
-from textual.widgets import Label
+from textual.widgets import Input, Label
 
 from annotations.interchange import iter_json
 from annotations.migrations import migrations
@@ -40,6 +40,7 @@ from reader.library import open_library
 from reader.screens.article import ArticleScreen
 from reader.screens.confirm_dialog import ConfirmDialog
 from reader.screens.note_dialog import NoteDialog
+from reader.screens.tag_dialog import TagDialog
 from tests.conftest import FixedClock
 
 REPO = Path(__file__).resolve().parents[2]
@@ -354,6 +355,37 @@ async def test_a_write_refused_by_a_read_only_library_is_a_toast_and_the_app_goe
     refused = [m for m in shown if m.startswith("Not saved: the library is read-only")]
     assert len(refused) >= 2, shown  # both highlights (and reading positions)
     assert "Highlighted" not in shown
+    assert library_rows(path) == before
+
+
+async def test_tags_a_read_only_library_refuses_come_back_to_their_editor(
+    tmp_path: Path,
+) -> None:
+    """Tags typed for a passage are not lost when the library cannot take them."""
+    path = tmp_path / "library.db"
+    build_library(path)
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    store = AnnotationStore(Database(conn), clock=FixedClock())
+    before = library_rows(path)
+    target = store.list_articles()[1].id
+    app = ReaderApp(store, open_article=target, export_folder=tmp_path / "exports")
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("j", "t")
+        await pilot.pause()
+        assert isinstance(app.screen, TagDialog)
+        await pilot.press(*"idea, river", "enter")
+        await pilot.pause()
+        shown = [n.message for n in app._notifications]
+        assert any(m.startswith("Not saved: the library is read-only") for m in shown), shown
+        assert isinstance(app.screen, TagDialog)
+        assert app.screen.query_one(Input).value == "idea, river, "
+        hint = str(app.screen.query(".dialog-hint").last(Label).render())
+        assert hint.startswith("Not saved yet")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen)
+    store.close()
     assert library_rows(path) == before
 
 
