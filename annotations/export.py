@@ -12,7 +12,7 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
@@ -512,6 +512,7 @@ def export_markdown_folder(
     articles: Sequence[Article],
     *,
     update_earlier: bool = False,
+    on_article: Callable[[Article, int], object] | None = None,
 ) -> FolderExport:
     """Write one `<slug>.md` per article into a folder, updating earlier exports in place.
 
@@ -529,6 +530,8 @@ def export_markdown_folder(
         update_earlier: Also bring up to date the earlier exports in the folder of other
             articles still in the library (so one whose annotations were all removed no
             longer shows them). Files of articles no longer in the library are left alone.
+        on_article: Called with each article as its file is made, and how many files the
+            export makes in all, earlier exports brought up to date included (for progress).
 
     Returns:
         The files created, updated and left unchanged.
@@ -549,6 +552,8 @@ def export_markdown_folder(
     done = FolderExport()
     with _BatchWriter(folder) as writer:
         for article, annotations, blocks in store.iter_annotated(articles):
+            if on_article is not None:
+                on_article(article, len(articles))
             text = render_article_markdown(article, blocks, annotations, exported)
             target = earlier.get(article.id)
             if target is None:

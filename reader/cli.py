@@ -7,11 +7,12 @@ import json
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -174,9 +175,47 @@ def open_command(obj: Context, target: str) -> None:
         run_tui(store, open_article=article_id)
 
 
-def _progress_item(item: Path | str | None) -> str | None:
-    """What the import progress bar shows after its count: the file just imported."""
-    return item.name if isinstance(item, Path) else item
+PROGRESS_BAR_WIDTH = 20
+"""Cells of the bar itself in the import and export progress lines."""
+
+
+def progress_bar(length: int, label: str) -> Any:
+    """A progress bar on stderr whose line fits the terminal, whatever the item shown.
+
+    Click draws the bar, the count, the time left and the item (`bar.update(1, item)`)
+    on one line, redrawn in place; a line wider than the terminal wraps, and is then
+    drawn anew below itself at each step. So the item is cut to the room left.
+    """
+    try:
+        columns = os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):
+        columns = 0
+    columns = columns or 80  # a terminal that does not say its size
+    count = 2 * len(str(length)) + 1  # "123/4567"
+    fixed = len(label) + 2 + PROGRESS_BAR_WIDTH + 2 + 2 + count + 2 + len("00:00:00") + 2
+    room = columns - fixed - 1
+
+    def show(item: str | None) -> str | None:
+        return None if item is None else fit_cells(safe_text(item), room)
+
+    return click.progressbar(
+        length=length,
+        label=label,
+        file=sys.stderr,
+        show_pos=True,
+        width=PROGRESS_BAR_WIDTH,
+        item_show_func=show,
+    )
+
+
+def fit_cells(text: str, room: int) -> str:
+    """Text cut to at most `room` terminal cells (wide letters, as in Chinese, take two)."""
+    used = 0
+    for index, character in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(character) in "WF" else 1
+        if used > room:
+            return text[:index]
+    return text
 
 
 @cli.command("import")
@@ -203,14 +242,14 @@ def import_command(obj: Context, paths: Sequence[str]) -> None:
         files.extend(iter_files([path]))
     with obj.store() as store:
         if sys.stderr.isatty() and len(files) > 1:
-            with click.progressbar(
-                length=len(files),
-                label="Importing",
-                file=sys.stderr,
-                show_pos=True,
-                item_show_func=_progress_item,
-            ) as bar:
-                done = import_files(store, files, on_file=lambda item: bar.update(1, item))
+            with progress_bar(len(files), "Importing") as bar:
+                done = import_files(
+                    store,
+                    files,
+                    on_file=lambda item: bar.update(
+                        1, item.name if isinstance(item, Path) else item
+                    ),
+                )
         else:
             done = import_files(store, files)
     done.failures[:0] = summary.failures
@@ -407,7 +446,18 @@ def _export_markdown(
         return
     target = Path(output).expanduser()
     if _is_folder(output) or not target.suffix:
-        done = export_markdown_folder(store, target, articles, update_earlier=everything)
+        if sys.stderr.isatty() and len(articles) > 1:
+            with progress_bar(len(articles), "Exporting") as bar:
+
+                def advance(article: Article, total: int) -> None:
+                    bar.length = total  # earlier exports brought up to date count too
+                    bar.update(1, article.title)
+
+                done = export_markdown_folder(
+                    store, target, articles, update_earlier=everything, on_article=advance
+                )
+        else:
+            done = export_markdown_folder(store, target, articles, update_earlier=everything)
         click.echo(safe_text(done.line(target)), err=True)
     elif len(articles) == 1:
         write_text_atomic(target, article_markdown(store, articles[0]))

@@ -302,3 +302,61 @@ def test_list_shows_control_characters_harmlessly(db: Path, tmp_path: Path) -> N
     listed = run("--db", db, "list").stdout
     assert "\x1b" not in listed and "\x07" not in listed
     assert "Bad ␛]0;pwned␇ title" in listed
+
+
+def test_export_to_a_folder_draws_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal, `reader export -o DIR` shows how many files are done, on one line that
+    fits the terminal however long the titles (else it would wrap and scroll); piped, nothing."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    from annotations.models import Block, BlockKind, Document
+
+    db = tmp_path / "lib.db"
+    store = AnnotationStore(db)
+    for number in range(3):
+        blocks = (Block(BlockKind.PARAGRAPH, f"Paragraph number {number} of this article."),)
+        title = f"Article {number} with a title far longer than the terminal is wide " * 2
+        article = store.import_document(Document(title, blocks)).article
+        store.add_highlight(article.id, (0, 0), (0, 9))
+    store.close()
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 60, 0, 0))
+    command = [sys.executable, "-m", "reader", "--db", str(db), "export", "-o"]
+    try:
+        done = subprocess.run(
+            [*command, str(tmp_path / "vault")],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            timeout=60,
+        )
+    finally:
+        os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    text = shown.decode("utf-8", "replace")
+    assert done.returncode == 0, text
+    assert "Exporting" in text and "3/3" in text
+    assert "exported 3 articles" in text
+    drawn = [re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", line) for line in re.split(r"[\r\n]+", text)]
+    assert [line for line in drawn if line.startswith("Exporting")]
+    assert max(len(line) for line in drawn if line.startswith("Exporting")) <= 60, drawn
+    assert re.search(r"\d/3  Article \d", text)  # the title, cut to fit
+
+    piped = subprocess.run(
+        [*command, str(tmp_path / "piped")], capture_output=True, text=True, timeout=60
+    )
+    assert piped.returncode == 0
+    assert "Exporting" not in piped.stderr
+    assert piped.stderr.startswith("exported 3 articles")

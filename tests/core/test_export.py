@@ -565,3 +565,24 @@ def test_a_folder_export_that_fails_midway_leaves_whole_files_and_no_temporaries
         assert export._without_export_time(after[name]) == now[article_id]
     again = export.export_markdown_folder(store, folder, store.list_articles())
     assert len(again.updated) == len(before) - 4
+
+
+def test_folder_export_reports_each_article_with_the_whole_count(
+    store: AnnotationStore, tmp_path: Path
+) -> None:
+    """Progress counts every file of the export, earlier exports brought up to date included."""
+    ids = annotated_library(store)
+    folder = tmp_path / "vault"
+    export.export_markdown_folder(store, folder, store.list_articles())
+    seen: list[tuple[str, int]] = []
+
+    export.export_markdown_folder(
+        store,
+        folder,
+        [store.get_article(ids[0])],
+        update_earlier=True,
+        on_article=lambda article, total: seen.append((article.id, total)),
+    )
+
+    assert [total for _, total in seen] == [3, 3, 3]
+    assert sorted(article_id for article_id, _ in seen) == sorted(ids)
