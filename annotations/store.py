@@ -888,51 +888,73 @@ class AnnotationStore:
         Reads a batch of articles at a time in three queries, instead of a few queries
         per article, so exporting a whole library costs what its annotations hold. Only
         the blocks an annotation covers are read, by index (orphaned ones cover none).
+        The three queries of a batch see one state of the library, whatever another
+        program writes meanwhile.
         """
-        kinds = {kind.value: kind for kind in BlockKind}
         for start in range(0, len(articles), self.EXPORT_BATCH):
             batch = articles[start : start + self.EXPORT_BATCH]
-            ids = json.dumps([article.id for article in batch])
-            chosen = "n.article_id IN (SELECT value FROM json_each(?))"
-            tags: dict[str, list[str]] = {}
-            for annotation_id, name in self.db.execute(
-                "SELECT x.annotation_id, t.name FROM annotations n "
-                "JOIN annotation_tags x ON x.annotation_id = n.id JOIN tags t ON t.id = x.tag_id "
-                f"WHERE {chosen} ORDER BY t.name COLLATE NOCASE",
-                [ids],
-            ):
-                tags.setdefault(annotation_id, []).append(name)
-            found: dict[str, list[Annotation]] = {}
-            for row in self.db.execute(
-                "SELECT n.id, n.article_id, n.start_block, n.start_offset, n.end_block, "
-                "n.end_offset, n.exact, n.prefix, n.suffix, n.color, n.note, n.orphaned, "
-                f"n.created_at, n.updated_at FROM annotations n WHERE {chosen} "
-                "ORDER BY n.article_id, n.start_block, n.start_offset, n.end_block, n.end_offset",
-                [ids],
-            ):
-                annotation = Annotation(
-                    id=row[0],
-                    article_id=row[1],
-                    anchor=Anchor(*row[2:9]),
-                    color=row[9],
-                    note=row[10],
-                    tags=tuple(tags.get(row[0], ())),
-                    orphaned=bool(row[11]),
-                    created_at=row[12],
-                    updated_at=row[13],
-                )
-                found.setdefault(annotation.article_id, []).append(annotation)
-            blocks: dict[str, dict[int, Block]] = {}
-            for article_id, index, kind, text, level in self.db.execute(
-                "SELECT b.article_id, b.idx, b.kind, b.text, b.level FROM blocks b "
-                "WHERE b.article_id IN (SELECT value FROM json_each(?)) AND EXISTS ("
-                "SELECT 1 FROM annotations n WHERE n.article_id = b.article_id "
-                "AND n.start_block <= b.idx AND b.idx <= n.end_block AND NOT n.orphaned)",
-                [ids],
-            ):
-                blocks.setdefault(article_id, {})[index] = Block(kinds[kind], text, level)
+            with self._snapshot():
+                found, blocks = self._annotated_batch([article.id for article in batch])
             for article in batch:
                 yield article, found.get(article.id, []), blocks.get(article.id, {})
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """A read transaction (unless one is open): every query in it sees one state."""
+        if self.db.conn.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
+
+    def _annotated_batch(
+        self, article_ids: list[str]
+    ) -> tuple[dict[str, list[Annotation]], dict[str, dict[int, Block]]]:
+        """The annotations of some articles, and the blocks they cover, by article id."""
+        kinds = {kind.value: kind for kind in BlockKind}
+        ids = json.dumps(article_ids)
+        chosen = "n.article_id IN (SELECT value FROM json_each(?))"
+        tags: dict[str, list[str]] = {}
+        for annotation_id, name in self.db.execute(
+            "SELECT x.annotation_id, t.name FROM annotations n "
+            "JOIN annotation_tags x ON x.annotation_id = n.id JOIN tags t ON t.id = x.tag_id "
+            f"WHERE {chosen} ORDER BY t.name COLLATE NOCASE",
+            [ids],
+        ):
+            tags.setdefault(annotation_id, []).append(name)
+        found: dict[str, list[Annotation]] = {}
+        for row in self.db.execute(
+            "SELECT n.id, n.article_id, n.start_block, n.start_offset, n.end_block, "
+            "n.end_offset, n.exact, n.prefix, n.suffix, n.color, n.note, n.orphaned, "
+            f"n.created_at, n.updated_at FROM annotations n WHERE {chosen} "
+            "ORDER BY n.article_id, n.start_block, n.start_offset, n.end_block, n.end_offset",
+            [ids],
+        ):
+            annotation = Annotation(
+                id=row[0],
+                article_id=row[1],
+                anchor=Anchor(*row[2:9]),
+                color=row[9],
+                note=row[10],
+                tags=tuple(tags.get(row[0], ())),
+                orphaned=bool(row[11]),
+                created_at=row[12],
+                updated_at=row[13],
+            )
+            found.setdefault(annotation.article_id, []).append(annotation)
+        blocks: dict[str, dict[int, Block]] = {}
+        for article_id, index, kind, text, level in self.db.execute(
+            "SELECT b.article_id, b.idx, b.kind, b.text, b.level FROM blocks b "
+            "WHERE b.article_id IN (SELECT value FROM json_each(?)) AND EXISTS ("
+            "SELECT 1 FROM annotations n WHERE n.article_id = b.article_id "
+            "AND n.start_block <= b.idx AND b.idx <= n.end_block AND NOT n.orphaned)",
+            [ids],
+        ):
+            blocks.setdefault(article_id, {})[index] = Block(kinds[kind], text, level)
+        return found, blocks
 
     def get_annotation(self, annotation_id: str) -> Annotation:
         """One annotation by its id.
