@@ -327,17 +327,22 @@ def test_a_read_only_library_is_refused_and_left_untouched(
     assert snapshot(folder) == before
 
 
-async def test_a_write_refused_by_a_read_only_library_is_a_toast_and_the_app_goes_on(
-    tmp_path: Path,
-) -> None:
-    """The TUI on a library it cannot write (a read-only connection): each write fails."""
+def read_only_app(tmp_path: Path) -> tuple[Path, AnnotationStore, ReaderApp]:
+    """The app on an article of a library it can only read (a read-only connection)."""
     path = tmp_path / "library.db"
     build_library(path)
     conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
     store = AnnotationStore(Database(conn), clock=FixedClock())
-    before = library_rows(path)
     target = store.list_articles()[1].id
-    app = ReaderApp(store, open_article=target, export_folder=tmp_path / "exports")
+    return path, store, ReaderApp(store, open_article=target, export_folder=tmp_path / "exports")
+
+
+async def test_a_write_refused_by_a_read_only_library_is_a_toast_and_the_app_goes_on(
+    tmp_path: Path,
+) -> None:
+    """The TUI on a library it cannot write (a read-only connection): each write fails."""
+    path, store, app = read_only_app(tmp_path)
+    before = library_rows(path)
     async with app.run_test() as pilot:
         await pilot.pause()
         assert isinstance(app.screen, ArticleScreen)
@@ -362,13 +367,8 @@ async def test_tags_a_read_only_library_refuses_come_back_to_their_editor(
     tmp_path: Path,
 ) -> None:
     """Tags typed for a passage are not lost when the library cannot take them."""
-    path = tmp_path / "library.db"
-    build_library(path)
-    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
-    store = AnnotationStore(Database(conn), clock=FixedClock())
+    path, store, app = read_only_app(tmp_path)
     before = library_rows(path)
-    target = store.list_articles()[1].id
-    app = ReaderApp(store, open_article=target, export_folder=tmp_path / "exports")
     async with app.run_test() as pilot:
         await pilot.pause()
         await pilot.press("j", "t")
