@@ -174,6 +174,26 @@ class Book:
 # Reading and recognising files ------------------------------------------------------
 
 
+def decode_utf8(data: bytes) -> str | None:
+    """Decode bytes that are UTF-8, or nearly so.
+
+    A UTF-8 file with a few broken bytes stays UTF-8 (the bad bytes replaced):
+    reading it as a legacy code page would garble every accented letter in it.
+
+    Returns:
+        The text, or None if the bytes are not (mostly) UTF-8.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    lenient = data.decode("utf-8", errors="replace")
+    broken = lenient.count("\ufffd")
+    if sum(ord(ch) > 127 for ch in lenient) - broken > broken:
+        return lenient
+    return None
+
+
 def decode(data: bytes) -> str:
     """Decode an export's bytes: a BOM if any, else UTF-8, else cp1252; never raises."""
     for bom, encoding in (
@@ -185,15 +205,8 @@ def decode(data: bytes) -> str:
     ):
         if data.startswith(bom):
             return data.decode(encoding, errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    lenient = data.decode("utf-8", errors="replace")
-    broken = lenient.count("\ufffd")
-    if sum(ord(ch) > 127 for ch in lenient) - broken > broken:
-        return lenient
-    return data.decode("cp1252", errors="replace")
+    text = decode_utf8(data)
+    return text if text is not None else data.decode("cp1252", errors="replace")
 
 
 def _header(text: str) -> list[str]:

@@ -16,6 +16,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from annotations.highlights import decode_utf8
 from annotations.models import Block, BlockKind, Document
 from reader.sentences import first_sentence
 
@@ -88,26 +89,6 @@ def decode_unicode(data: bytes) -> str | None:
                     return data.decode(encoding)
                 except UnicodeDecodeError:
                     return None
-    return None
-
-
-def decode_utf8(data: bytes) -> str | None:
-    """Decode bytes that are UTF-8, or nearly so.
-
-    A UTF-8 file with a few broken bytes stays UTF-8 (the bad bytes replaced):
-    reading it as a legacy code page would garble every accented letter in it.
-
-    Returns:
-        The text, or None if the bytes are not (mostly) UTF-8.
-    """
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    lenient = data.decode("utf-8", errors="replace")
-    broken = lenient.count("\ufffd")
-    if sum(ord(ch) > 127 for ch in lenient) - broken > broken:
-        return lenient
     return None
 
 
