@@ -20,6 +20,8 @@ from pathlib import Path
 
 from slugify import slugify
 
+from annotations import guard
+from annotations.errors import BadInputError
 from annotations.models import Annotation, Article, Block, BlockKind
 from annotations.store import AnnotationStore, format_timestamp
 
@@ -297,11 +299,25 @@ def write_chunks_atomic(path: Path, chunks: Iterable[str]) -> None:
     remove_stale_temporaries(path)
 
 
+def refuse_library(path: Path) -> None:
+    """Refuse to write over the library file this process has open (or its side files).
+
+    Raises:
+        BadInputError: Naming the path.
+    """
+    if guard.is_open_library(path):
+        raise BadInputError(f"{path} is the library file; choose another file to write")
+
+
 def _write_atomic(path: Path, chunks: Iterable[str], new_mode: int) -> None:
     """Write a file atomically (temporary file, fsync, rename); `new_mode` if it is new.
 
     Safe to run in several threads at once (the umask is read by the caller).
+
+    Raises:
+        BadInputError: If the path is the library file (or one of its side files).
     """
+    refuse_library(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -430,6 +446,8 @@ def exported_reader_id(path: Path) -> str | None:
     Files that cannot be read, are not UTF-8, or have no `reader_id` in a front matter
     at their very start give None: they are not ours.
     """
+    if guard.is_open_library(path):
+        return None
     try:
         with path.open("r", encoding="utf-8") as handle:
             head = handle.read(FRONT_MATTER_LIMIT)
@@ -608,6 +626,7 @@ class _BatchWriter:
 
     def write(self, path: Path, text: str, *, replacing: bool = False) -> None:
         """Write a file (a batch at a time); `replacing` keeps the permissions of the file."""
+        refuse_library(path)
         data = text.encode("utf-8")
         handle, temporary = self._temporary(path)
         try:

@@ -33,6 +33,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from annotations import guard
+from annotations.errors import BadInputError
 from annotations.models import (
     HIGHLIGHT_COLORS,
     Annotation,
@@ -104,7 +106,7 @@ _CLIPPING_LIMIT = re.compile(r"^<.*clipping limit.*>$", re.IGNORECASE)
 _INLINE_TAG = re.compile(r"^\.([^\s.][^\s]*)(?:\s+|$)")
 
 
-class HighlightsError(ValueError):
+class HighlightsError(BadInputError):
     """A highlights file that cannot be imported; the message is one line for the user."""
 
 
@@ -696,7 +698,7 @@ def import_books(store: AnnotationStore, books: Iterable[Book]) -> list[ImportRe
     """
     results = []
     for book in books:
-        with store.db.atomic():
+        with store.transaction():
             result = store.import_document(book.document())
             changes = _sync_annotations(store, result.article.id, book)
             article = store.get_article(result.article.id)
@@ -730,6 +732,8 @@ def import_highlights(
     Raises:
         HighlightsError: With a one-line reason when the file cannot be imported.
     """
+    if guard.is_open_library(path):
+        raise HighlightsError("is the library file itself, not a highlights file")
     try:
         data = path.read_bytes()
     except OSError as error:

@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from annotations import guard
 from annotations.anchoring import TextMap, reanchor
+from annotations.errors import BadInputError
 from annotations.interchange import FORMAT_NAME, FORMAT_VERSION
 from annotations.models import (
     HIGHLIGHT_COLORS,
@@ -28,7 +30,7 @@ from annotations.models import (
 from annotations.store import AnnotationStore, content_hash, format_timestamp
 
 
-class RestoreError(ValueError):
+class RestoreError(BadInputError):
     """A file that cannot be restored; the message is one line for the user."""
 
 
@@ -116,6 +118,8 @@ def read_backup(path: Path) -> Backup:
     Raises:
         RestoreError: With a one-line reason (the caller adds the file name).
     """
+    if guard.is_open_library(path):
+        raise RestoreError("is the library file itself, not a JSON export")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -350,7 +354,7 @@ def restore(store: AnnotationStore, backup: Backup) -> RestoreSummary:
         What was done.
     """
     summary = RestoreSummary()
-    with store.db.atomic():
+    with store.transaction():
         for item in backup.articles:
             _restore_article(store, item, summary)
     return summary

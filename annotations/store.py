@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -19,7 +21,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from annotations import guard
 from annotations.anchoring import TextMap, reanchor_all
+from annotations.errors import LibraryError, NotFoundError, StorageError
 from annotations.migrations import migrations
 from annotations.models import (
     HIGHLIGHT_COLORS,
@@ -51,14 +55,6 @@ QUOTE_BLOCKS = 16
 """Blocks read on each side of a passage to build its quote's prefix and suffix."""
 
 Clock = Callable[[], datetime]
-
-
-class LibraryError(Exception):
-    """A library file that cannot be used; the message is one line for the user."""
-
-
-class NotFoundError(LookupError):
-    """An article or annotation that does not exist."""
 
 
 def utc_now() -> datetime:
@@ -311,30 +307,6 @@ def _check_writable(path: Path) -> None:
         )
 
 
-def storage_problem(error: sqlite3.Error) -> str:
-    """Why the library refused an operation (disk full, read-only, damaged, busy), one line.
-
-    Whatever the operation was, SQLite has rolled it back: nothing of it was saved.
-    """
-    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
-    reasons = {
-        sqlite3.SQLITE_FULL: "the disk is full",
-        sqlite3.SQLITE_READONLY: "the library is read-only",
-        sqlite3.SQLITE_CORRUPT: "the library file is damaged",
-        sqlite3.SQLITE_NOTADB: "the library file is damaged",
-        sqlite3.SQLITE_BUSY: "another program kept the library busy",
-        sqlite3.SQLITE_LOCKED: "another program kept the library busy",
-        sqlite3.SQLITE_IOERR: "the disk could not be read or written",
-    }
-    detail = " ".join(str(error).split()) or type(error).__name__
-    reason = reasons.get(code)
-    return f"{reason} ({detail})" if reason else detail
-
-
-StorageError = sqlite3.Error
-"""What a library operation raises when SQLite refuses it; see `storage_problem`."""
-
-
 class LibraryDatabase(Database):
     """A `Database` whose transactions take the library's write lock as they begin.
 
@@ -377,26 +349,32 @@ class AnnotationStore:
     """
 
     def __init__(self, db: Database | str | Path, clock: Clock = utc_now) -> None:
+        self._guard_key: tuple[int, int] | None = None
         if isinstance(db, Database):
             self.path: Path | None = None
             self.db = db
         else:
             self.path = Path(db).expanduser()
-            check_library_file(self.path)
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = LibraryDatabase(self.path, execute_plugins=False)
-            except (OSError, sqlite3.Error) as error:
-                raise LibraryError(
-                    f"cannot open library {self.path}: {error}{_disk_full_hint(self.path)}"
-                ) from None
+            with guard.OPENING:
+                # A file this process has open was vetted when first opened; reading it
+                # again with open() would drop the locks of the connections it has.
+                if not guard.in_use(self.path):
+                    check_library_file(self.path)
+                try:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    self.db = LibraryDatabase(self.path, execute_plugins=False)
+                except (OSError, sqlite3.Error) as error:
+                    raise LibraryError(
+                        f"cannot open library {self.path}: {error}{_disk_full_hint(self.path)}"
+                    ) from None
+                self._guard_key = guard.register(self.path)
         self.clock = clock
         try:
             self._configure()
             self._migrate()
         except LibraryError:
             # Closing lets SQLite remove the journal files it made next to the library.
-            self.db.close()
+            self.close(remember=False)
             raise
 
     def _configure(self) -> None:
@@ -465,10 +443,26 @@ class AnnotationStore:
         shutil.copymode(self.path, target)
         return target
 
-    def close(self) -> None:
+    @contextmanager
+    def transaction(self) -> Iterator[AnnotationStore]:
+        """One transaction around several calls of this store: all of them or nothing.
+
+        Raises:
+            StorageError: If SQLite refused any of it (then nothing of it was saved).
+        """
+        try:
+            with self.db.atomic():
+                yield self
+        except sqlite3.Error as error:
+            raise StorageError.from_sqlite(error) from error
+
+    def close(self, *, remember: bool = True) -> None:
         """Close the connection (and remember the file as checked: see `checked_unchanged`)."""
-        self.db.close()
-        if self.path is not None and self.path.exists():
+        with guard.OPENING:
+            self.db.close()
+            guard.release(self._guard_key)
+            self._guard_key = None
+        if remember and self.path is not None and self.path.exists():
             remember_checked(self.path)
 
     def _now(self) -> str:
@@ -1523,3 +1517,33 @@ class AnnotationStore:
             self._write_tags(annotation.id, annotation.tags)
             self._drop_unused_tags()
             return "updated"
+
+
+def _storage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A store method whose `sqlite3` errors come out as `StorageError`s."""
+    if inspect.isgeneratorfunction(method):
+
+        @functools.wraps(method)
+        def generate(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                return (yield from method(*args, **kwargs))
+            except sqlite3.Error as error:
+                raise StorageError.from_sqlite(error) from error
+
+        return generate
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as error:
+            raise StorageError.from_sqlite(error) from error
+
+    return call
+
+
+# No driver exception leaves the store: every public method wraps them.
+for _name, _member in list(vars(AnnotationStore).items()):
+    if not _name.startswith("_") and inspect.isfunction(_member):
+        setattr(AnnotationStore, _name, _storage_errors(_member))
+del _name, _member

@@ -12,7 +12,8 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 
-from annotations.store import AnnotationStore, StorageError, storage_problem
+from annotations.errors import StorageError, storage_problem
+from annotations.store import AnnotationStore
 from reader.keys import screen_keys
 from reader.library import export_dir
 from reader.safe import safe_lines, safe_text

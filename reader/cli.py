@@ -52,7 +52,7 @@ class Context:
         Args:
             samples: Whether a library created now gets the bundled samples.
         """
-        from annotations.store import LibraryError, StorageError, storage_problem
+        from annotations.errors import LibraryError, StorageError, storage_problem
         from reader.library import library_path, open_library
 
         path = library_path(self.db)
@@ -154,7 +154,7 @@ def open_command(obj: Context, target: str) -> None:
 
     A file of Kindle or Readwise highlights opens its first book.
     """
-    from annotations.store import NotFoundError
+    from annotations.errors import NotFoundError
     from reader.ingest import ImportFailure, import_item, is_url
 
     with obj.store() as store:
@@ -409,7 +409,7 @@ def export_command(obj: Context, article_ref: str | None, fmt: str, output: str)
     """
     if fmt != "markdown" and output != "-" and _is_folder(output):
         fail(f"--format {fmt} writes one file: give a file name, not the folder {output}", code=2)
-    from annotations.store import NotFoundError
+    from annotations.errors import NotFoundError
 
     with obj.store() as store:
         if article_ref is not None:
@@ -505,8 +505,7 @@ def restore_command(obj: Context, file: Path) -> None:
     written. Prints `restored: articles added N, updated N, unchanged N; annotations
     added N, updated N, unchanged N`.
     """
-    import sqlite3
-
+    from annotations.errors import StorageError
     from annotations.restore import RestoreError, read_backup, restore
 
     try:
@@ -517,7 +516,7 @@ def restore_command(obj: Context, file: Path) -> None:
     with obj.store(samples=False) as store:
         try:
             summary = restore(store, backup)
-        except sqlite3.Error as error:
+        except StorageError as error:
             fail(f"{file}: not restored, the library is unchanged ({error})")
     click.echo(summary.line())
 

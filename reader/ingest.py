@@ -16,6 +16,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from annotations import guard
+from annotations.errors import BadInputError
 from annotations.highlights import decode_utf8
 from annotations.models import Block, BlockKind, Document
 from reader.sentences import first_sentence
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     from annotations.store import AnnotationStore
 
 
-class ImportFailure(Exception):
+class ImportFailure(BadInputError):
     """A file that cannot be imported; the message is a one-line reason."""
 
 
@@ -543,6 +545,9 @@ def _looks_like_html(text: str) -> bool:
 
 def _read(path: Path) -> bytes:
     """A file's bytes, with a one-line reason if it cannot be read or is empty."""
+    if guard.is_open_library(path):
+        # Reading it with open() would drop this process's locks on the library.
+        raise ImportFailure("is the library file itself, not a document")
     if path.exists() and not path.is_file() and not path.is_dir():
         # Reading a pipe would wait for a writer forever; a device may never end.
         raise ImportFailure("not a regular file (a pipe, socket or device)")
@@ -627,6 +632,9 @@ def _read_head(path: Path) -> bytes:
     """The first bytes of a file, enough to recognise its kind."""
     from annotations.highlights import SNIFF_BYTES
 
+    if guard.is_open_library(path):
+        # Never read with open(): closing it would drop this process's library locks.
+        raise PermissionError(f"{path} is the library file")
     with path.open("rb") as handle:
         return handle.read(SNIFF_BYTES)
 
@@ -769,7 +777,7 @@ class _Pending:
         if not self.documents:
             return
         documents, self.documents, self.characters = self.documents, [], 0
-        with self.store.db.atomic():
+        with self.store.transaction():
             results = [self.store.import_document(document) for document in documents]
         for result in results:
             _count(self.summary, result)

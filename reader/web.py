@@ -476,6 +476,8 @@ def _fetch(url: str, timeout: float) -> tuple[bytes, str, str | None]:
             data = _read_limited(response)
             media = response.headers.get_content_type()
             charset = response.headers.get_content_charset()
+    except ImportFailure:
+        raise
     except urllib.error.HTTPError as error:
         raise ImportFailure(f"HTTP {error.code} {_one_line(error.reason)}") from None
     except urllib.error.URLError as error:

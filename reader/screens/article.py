@@ -11,8 +11,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from annotations.errors import NotFoundError, StorageError
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Article
-from annotations.store import NotFoundError, StorageError
 from reader.clipboard import copy_text
 from reader.debounce import Debounce
 from reader.find import Finder

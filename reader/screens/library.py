@@ -14,8 +14,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from annotations.errors import LibraryError
 from annotations.models import Article
-from annotations.store import AnnotationStore, LibraryError
+from annotations.store import AnnotationStore
 from reader.debounce import Debounce
 from reader.ingest import ImportFailure, ImportSummary, import_item, is_url, iter_files
 from reader.safe import safe_text

@@ -12,8 +12,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from annotations.errors import NotFoundError, StorageError
 from annotations.models import TagCount
-from annotations.store import NotFoundError, StorageError, normalize_tags
+from annotations.store import normalize_tags
 from reader.safe import safe_text
 from reader.screens.tag_dialog import TagSuggester
 from reader.words import plural

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from annotations.errors import StorageError
 from annotations.store import AnnotationStore
 from reader import ingest
 from reader.ingest import import_files, iter_files
@@ -113,7 +114,7 @@ def test_a_failing_library_rolls_back_only_the_batch_being_stored(
 
     monkeypatch.setattr(file_store, "import_document", refusing)
 
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StorageError, match="disk is full"):
         import_files(file_store, iter_files([tmp_path / "inbox"]))
 
     assert not file_store.db.conn.in_transaction

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from annotations.errors import LibraryError
 from annotations.models import Block, BlockKind, Document
-from annotations.store import AnnotationStore, LibraryError, checked_unchanged
+from annotations.store import AnnotationStore, checked_unchanged
 
 PAGE = 4096
 

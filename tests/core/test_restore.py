@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from click.testing import CliRunner, Result
 from sqlite_utils import Database
 
 from annotations import interchange
+from annotations.errors import StorageError
 from annotations.models import Block, BlockKind, Document
 from annotations.restore import RestoreError, parse_backup, read_backup, restore
 from annotations.store import AnnotationStore
@@ -311,7 +311,7 @@ def test_a_failure_half_way_leaves_the_library_as_it_was(tmp_path: Path) -> None
         "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END".replace("?", f"'{last}'")
     )
 
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(StorageError, match="disk trouble"):
         restore(target, backup_of(home))
 
     assert target.list_articles() == []

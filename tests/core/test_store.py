@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from annotations.errors import LibraryError, NotFoundError
 from annotations.migrations import migrations
 from annotations.models import Anchor, Block, BlockKind, Document, TagCount
-from annotations.store import AnnotationStore, LibraryError, NotFoundError
+from annotations.store import AnnotationStore
 from tests.conftest import FixedClock
 
 TEXTS = (

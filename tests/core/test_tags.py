@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from annotations.errors import NotFoundError
 from annotations.models import TagCount
-from annotations.store import AnnotationStore, NotFoundError
+from annotations.store import AnnotationStore
 from tests.core.test_search import add_article
 
 
