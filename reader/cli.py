@@ -52,7 +52,7 @@ class Context:
         Args:
             samples: Whether a library created now gets the bundled samples.
         """
-        from annotations.errors import LibraryError, StorageError, storage_problem
+        from annotations.errors import LibraryError, ReaderError, StorageError
         from reader.library import library_path, open_library
 
         path = library_path(self.db)
@@ -68,7 +68,9 @@ class Context:
             yield store
         except StorageError as error:
             # Disk full, read-only, damaged pages met later: the change was rolled back.
-            fail(f"library {path}: {storage_problem(error)}")
+            fail(f"library {path}: {error}")
+        except ReaderError as error:
+            fail(str(error))
         finally:
             store.close()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual.screen import Screen
 
+from annotations.errors import ReaderError
 from annotations.export import (
     article_markdown,
     earlier_export,
@@ -41,6 +42,9 @@ def export_article(screen: Screen[object], article: Article) -> None:
                 target = (done.new or done.updated or done.unchanged)[0]
             else:
                 write_text_atomic(target, article_markdown(store, article))
+        except ReaderError as error:
+            screen.notify(f"Export failed: {error}", severity="error", markup=False)
+            return
         except OSError as error:
             reason = error.strerror or type(error).__name__
             screen.notify(f"Export failed: {target}: {reason}", severity="error", markup=False)
