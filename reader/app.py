@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from functools import partial
+import contextlib
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
+from textual.actions import ActionParseResult
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 
-from annotations.errors import StorageError, storage_problem
+from annotations.errors import NotFoundError, ReaderError, StorageError, storage_problem
 from annotations.store import AnnotationStore
 from reader.keys import screen_keys
 from reader.library import export_dir
 from reader.safe import safe_lines, safe_text
 from reader.screens.annotations import AnnotationsScreen
+from reader.screens.base import Dialog, ReaderScreen
 from reader.screens.help import HelpScreen
 from reader.screens.library import LibraryScreen
+from reader.screens.palette import ReaderPalette
 from reader.screens.rename_tag_dialog import RenameTagDialog
 from reader.screens.search import SearchScreen
+
+Answer = TypeVar("Answer")
 
 COMMANDS_WITH_KEYS = {"app.search_library", "app.show_annotations"}
 """Screen keys that run one of the app's own palette commands, listed once as that command."""
@@ -55,6 +62,8 @@ class ReaderApp(App[None]):
         self.store = store
         self.open_article = open_article
         self.export_folder = export_folder or export_dir()
+        self._reloading = False
+        """Whether a screen is being shown again after a refusal (see `refused`)."""
 
     def on_mount(self) -> None:
         saved = self.store.get_setting("theme")
@@ -99,14 +108,97 @@ class ReaderApp(App[None]):
 
         Returns:
             Whether the change was saved. When not (disk full, read-only or damaged
-            library), nothing of it was, and an error toast says why; the app goes on.
+            library, or what it changes was deleted meanwhile by another process),
+            nothing of it was, and a notice says why; the app goes on.
         """
         try:
             write()
-        except StorageError as error:
-            self.not_saved(error)
+        except ReaderError as error:
+            self.refused(error)
             return False
         return True
+
+    def refused(self, error: ReaderError) -> None:
+        """Say why the library refused something, and show the library as it is now.
+
+        What the screen shows may be out of date: another process or window may have
+        deleted or changed the annotation, article or tag it acted on.
+        """
+        if isinstance(error, StorageError):
+            self.not_saved(error)
+        elif isinstance(error, NotFoundError):
+            self.notify(
+                f"{error}: it was changed elsewhere (another window or process); "
+                "the screen shows the library as it is now",
+                title="Library",
+                severity="warning",
+                markup=False,
+            )
+        else:
+            self.notify(str(error), severity="error", markup=False)
+        screen = self.screen
+        if isinstance(screen, ReaderScreen) and not self._reloading:
+            # Said once already; if reading fails too, the next key tries again.
+            self._reloading = True
+            try:
+                with contextlib.suppress(ReaderError):
+                    screen.reload_from_library()
+            finally:
+                self._reloading = False
+
+    def ask(self, dialog: Dialog[Answer], answered: Callable[[Answer], object]) -> None:
+        """Show a dialog; its answer goes to the screen that asked, if still there.
+
+        The answer is dropped when the screen that asked has closed meanwhile (keys
+        typed fast), and a refusal of the library while acting on it is a notice.
+        """
+        asker = self.screen
+
+        def answer(result: Answer) -> None:
+            if asker not in self.screen_stack:
+                return
+            try:
+                answered(result)
+            except ReaderError as error:
+                self.refused(error)
+
+        self.push_screen(dialog, answer)
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Run an action (a key, a command); it acts on nothing if its screen has closed.
+
+        A refusal of the library (a deleted annotation, a full disk) is a notice, never
+        the end of the app.
+        """
+        if default_namespace is not None and self._closed_screen(default_namespace):
+            return False
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except ReaderError as error:
+            self.refused(error)
+            return True
+
+    def _closed_screen(self, node: DOMNode) -> bool:
+        """Whether a node belongs to a screen no longer on the stack (or to none)."""
+        if node is self:
+            return False
+        try:
+            screen = node if isinstance(node, Screen) else node.screen
+        except Exception:  # NoScreen, detached: nothing to act on
+            return True
+        return screen not in self.screen_stack
+
+    def action_command_palette(self) -> None:
+        """Show the command palette (one at a time; it closes once)."""
+        if self.use_command_palette and not any(
+            isinstance(screen, ReaderPalette) for screen in self.screen_stack
+        ):
+            self.push_screen(ReaderPalette())
 
     def not_saved(self, error: StorageError) -> None:
         """Tell the reader that a change was not saved, and why."""
@@ -148,7 +240,7 @@ class ReaderApp(App[None]):
             if names is not None and isinstance(screen, AnnotationsScreen):
                 screen.tag_renamed(*names)
 
-        self.push_screen(RenameTagDialog(tags, current), renamed)
+        self.ask(RenameTagDialog(tags, current), renamed)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's commands, the library-wide ones, then every action of the screen by name."""
@@ -174,5 +266,14 @@ class ReaderApp(App[None]):
             yield SystemCommand(
                 entry.description,
                 f"{entry.tooltip} ({' '.join(entry.keys)})",
-                partial(entry.node.run_action, entry.action),
+                self._on_screen(screen, entry.node, entry.action),
             )
+
+    def _on_screen(self, screen: Screen[Any], node: DOMNode, action: str) -> Callable[[], Any]:
+        """A palette command: the action runs only if its screen is still the one shown."""
+
+        async def command() -> None:
+            if self.screen is screen:
+                await node.run_action(action)
+
+        return command

@@ -6,13 +6,13 @@ from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from annotations.models import AnnotationEntry
 from reader.debounce import Debounce
 from reader.safe import safe_text
 from reader.screens.article import ArticleScreen
+from reader.screens.base import ReaderScreen, refusals_noticed
 from reader.screens.confirm_dialog import ConfirmDialog
 from reader.screens.tag_filter_dialog import ALL_TAGS, TagFilterDialog
 from reader.widgets.annotation_list import AnnotationList
@@ -26,7 +26,7 @@ ORDER_SETTING = "annotations_order"
 """The library setting that remembers the order between sessions."""
 
 
-class AnnotationsScreen(Screen[None]):
+class AnnotationsScreen(ReaderScreen[None]):
     """All annotations across the library, newest first or in text order."""
 
     BINDINGS: list[BindingType] = [
@@ -87,6 +87,11 @@ class AnnotationsScreen(Screen[None]):
 
     # Reading --------------------------------------------------------------
 
+    def reload_from_library(self) -> None:
+        """Read the list again where it was (another process changed the library)."""
+        self.reload(keep_cursor=True)
+
+    @refusals_noticed
     def reload(self, keep_cursor: bool = False) -> None:
         """Read the count again and show the list from the first page (or where it was)."""
         store = self.app.store
@@ -152,7 +157,7 @@ class AnnotationsScreen(Screen[None]):
             self.tag = None if tag == ALL_TAGS else tag
             self.reload()
 
-        self.app.push_screen(TagFilterDialog(self.app.store.list_tags(), self.tag), chosen)
+        self.app.ask(TagFilterDialog(self.app.store.list_tags(), self.tag), chosen)
 
     def tag_renamed(self, old: str, new: str) -> None:
         """Follow a renamed tag with the filter, and show the list again."""
@@ -203,7 +208,7 @@ class AnnotationsScreen(Screen[None]):
             self.notify("Annotation deleted")
 
         extras = " with its tags and note" if annotation.tags or annotation.note.strip() else ""
-        self.app.push_screen(ConfirmDialog(f"Delete this annotation{extras}?"), confirmed)
+        self.app.ask(ConfirmDialog(f"Delete this annotation{extras}?"), confirmed)
 
     def action_back(self) -> None:
         """Clear the filters if any, else go back."""
@@ -216,8 +221,8 @@ class AnnotationsScreen(Screen[None]):
             self.listing.focus()
             self.reload()
             return
-        self.app.pop_screen()
+        self.dismiss()
 
     def action_close(self) -> None:
         """Go back to where the list was opened from."""
-        self.app.pop_screen()
+        self.dismiss()

@@ -8,7 +8,6 @@ from rich.text import Text
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from annotations.errors import NotFoundError, StorageError
@@ -17,6 +16,7 @@ from reader.clipboard import copy_text
 from reader.debounce import Debounce
 from reader.find import Finder
 from reader.safe import safe_text
+from reader.screens.base import ReaderScreen, refusals_noticed
 from reader.screens.confirm_dialog import ConfirmDialog
 from reader.screens.export import export_article
 from reader.screens.note_dialog import NoteDialog
@@ -29,7 +29,7 @@ POSITION_SAVE_DELAY = 0.5
 """Seconds after the last move before the reading position is written."""
 
 
-class ArticleScreen(Screen[None]):
+class ArticleScreen(ReaderScreen[None]):
     """One article as navigable paragraphs, with its annotations.
 
     Args:
@@ -127,7 +127,7 @@ class ArticleScreen(Screen[None]):
     def on_mount(self) -> None:
         if self.article is None or not self.view.blocks:
             self.notify("This article has no text", severity="error")
-            self.app.pop_screen()
+            self.dismiss()
             return
         self.view.focus()
         self._update_status()
@@ -210,7 +210,7 @@ class ArticleScreen(Screen[None]):
     def action_back(self) -> None:
         """Remember the position and go back to the library."""
         self.save_position()
-        self.app.pop_screen()
+        self.dismiss()
 
     # Annotations ---------------------------------------------------------
 
@@ -226,6 +226,12 @@ class ArticleScreen(Screen[None]):
         focused = [a for a in here if a.id == self._focused]
         return (focused or here or [None])[0]
 
+    def reload_from_library(self) -> None:
+        """Show the article and its annotations as the library holds them now."""
+        if self._is_current():
+            self._reload_annotations()
+
+    @refusals_noticed
     def _reload_annotations(self) -> None:
         self.view.set_annotations(self.app.store.list_annotations(self.article_id))
         self._update_status()
@@ -268,7 +274,7 @@ class ArticleScreen(Screen[None]):
             latest = store.get_article(self.article_id)
         except NotFoundError:
             self.notify("This article is no longer in the library", severity="error")
-            self.app.pop_screen()
+            self.dismiss()
             return False
         if self.article is not None and latest.content_hash == self.article.content_hash:
             return True
@@ -306,9 +312,7 @@ class ArticleScreen(Screen[None]):
                 self.notify("Highlight removed")
 
         if existing.tags or existing.note.strip():
-            self.app.push_screen(
-                ConfirmDialog("Remove this highlight with its tags and note?"), remove
-            )
+            self.app.ask(ConfirmDialog("Remove this highlight with its tags and note?"), remove)
         else:
             remove(True)
 
@@ -356,7 +360,7 @@ class ArticleScreen(Screen[None]):
             self._reload_annotations()
             self.notify("Tags saved" if chosen_tags else "Tags removed")
 
-        self.app.push_screen(TagDialog(tags, known, unsaved=unsaved), chosen)
+        self.app.ask(TagDialog(tags, known, unsaved=unsaved), chosen)
 
     def action_note(self) -> None:
         """Write or edit the note on the passage under the cursor."""
@@ -389,7 +393,7 @@ class ArticleScreen(Screen[None]):
             self._reload_annotations()
             self.notify("Note saved" if text.strip() else "Note removed")
 
-        self.app.push_screen(NoteDialog(note, passage, saved=saved), chosen)
+        self.app.ask(NoteDialog(note, passage, saved=saved), chosen)
 
     def action_jump(self, direction: int) -> None:
         """Next (1) or previous (-1) find match, or else annotated passage."""

@@ -59,4 +59,4 @@ def export_article(screen: Screen[object], article: Article) -> None:
     if not article.annotation_count:
         screen.notify("This article has no annotations to export yet", severity="warning")
         return
-    screen.app.push_screen(PathDialog("Export annotations to", value=str(default)), chosen)
+    screen.app.ask(PathDialog("Export annotations to", value=str(default)), chosen)

@@ -11,7 +11,6 @@ from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from annotations.errors import LibraryError
@@ -20,6 +19,7 @@ from annotations.store import AnnotationStore
 from reader.debounce import Debounce
 from reader.ingest import ImportFailure, ImportSummary, import_item, is_url, iter_files
 from reader.safe import safe_text
+from reader.screens.base import ReaderScreen, refusals_noticed
 from reader.screens.export import export_article
 from reader.screens.path_dialog import PathDialog
 from reader.widgets.article_table import ArticleTable
@@ -45,7 +45,7 @@ ORDER_SETTING = "library_order"
 """The library setting that remembers the order between sessions."""
 
 
-class LibraryScreen(Screen[None]):
+class LibraryScreen(ReaderScreen[None]):
     """The list of articles, with import and export; sorted by `o`, filtered by `f`."""
 
     BINDINGS: list[BindingType] = [
@@ -132,6 +132,11 @@ class LibraryScreen(Screen[None]):
 
     # The list ---------------------------------------------------------------
 
+    def reload_from_library(self) -> None:
+        """Read the list again (another process changed the library)."""
+        self.reload()
+
+    @refusals_noticed
     def reload(self, select: str | None = None) -> None:
         """Read the list again from the library, keeping the cursor on its article.
 
@@ -249,7 +254,7 @@ class LibraryScreen(Screen[None]):
             if target:
                 self.start_import(target)
 
-        self.app.push_screen(
+        self.app.ask(
             PathDialog(
                 "Import a file, a folder or a web page",
                 placeholder="~/Articles, ~/article.md or https://…",

@@ -7,17 +7,17 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
 from reader.safe import safe_lines, safe_text
+from reader.screens.base import Dialog
 from reader.screens.confirm_dialog import ConfirmDialog
 
 PASSAGE_PREVIEW = 240
 """Characters of the passage shown above the editor."""
 
 
-class NoteDialog(ModalScreen[str | None]):
+class NoteDialog(Dialog[str | None]):
     """Edit a note; returns the text on ctrl+s, or None when cancelled.
 
     Args:

@@ -6,11 +6,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from reader.screens.base import Dialog
 
-class PathDialog(ModalScreen[str | None]):
+
+class PathDialog(Dialog[str | None]):
     """Ask for a file or folder path; returns it, or None when cancelled.
 
     Args:

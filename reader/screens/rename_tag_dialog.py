@@ -9,18 +9,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from annotations.errors import NotFoundError, StorageError
 from annotations.models import TagCount
 from annotations.store import normalize_tags
 from reader.safe import safe_text
+from reader.screens.base import Dialog
 from reader.screens.tag_dialog import TagSuggester
 from reader.words import plural
 
 
-class RenameTagDialog(ModalScreen[tuple[str, str] | None]):
+class RenameTagDialog(Dialog[tuple[str, str] | None]):
     """Pick a tag and its new name, then rename it (merging when the name is taken).
 
     Returns (old name, new name) once renamed, or None when cancelled.

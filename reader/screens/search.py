@@ -6,7 +6,6 @@ from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -15,6 +14,8 @@ from annotations.search import MIN_PREFIX
 from reader.debounce import Debounce
 from reader.safe import safe_text
 from reader.screens.article import ArticleScreen
+from reader.screens.base import ReaderScreen, refusals_noticed
+from reader.widgets.paging import page_options
 from reader.widgets.status_line import StatusLine
 from reader.words import plural
 
@@ -43,7 +44,7 @@ def hit_prompt(hit: SearchHit) -> Content:
     return Content.assemble(head, "\n", snippet)
 
 
-class SearchScreen(Screen[None]):
+class SearchScreen(ReaderScreen[None]):
     """Search every article's text, notes and tags; enter opens the paragraph found."""
 
     AUTO_FOCUS = "#search-query"
@@ -92,6 +93,11 @@ class SearchScreen(Screen[None]):
     def _query_changed(self) -> None:
         self._typing.restart()
 
+    def reload_from_library(self) -> None:
+        """Search again (another process changed the library)."""
+        self.run_search(force=True)
+
+    @refusals_noticed
     def run_search(self, force: bool = False) -> None:
         """Search for what is typed, unless that was the last search."""
         self._typing.cancel()
@@ -151,10 +157,7 @@ class SearchScreen(Screen[None]):
 
     def action_page(self, direction: int) -> None:
         """Move the highlight a screen of results down (1) or up (-1)."""
-        if direction > 0:
-            self.results.action_page_down()
-        else:
-            self.results.action_page_up()
+        page_options(self.results, direction)
 
     @on(Input.Submitted, "#search-query")
     def _submitted(self) -> None:
@@ -175,4 +178,4 @@ class SearchScreen(Screen[None]):
 
     def action_back(self) -> None:
         """Leave the search."""
-        self.app.pop_screen()
+        self.dismiss()

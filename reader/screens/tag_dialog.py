@@ -9,12 +9,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Label, Static
 
 from annotations.store import normalize_tags
 from reader.safe import safe_text
+from reader.screens.base import Dialog
 
 
 class TagSuggester(Suggester):
@@ -41,7 +41,7 @@ class TagSuggester(Suggester):
         return None
 
 
-class TagDialog(ModalScreen[list[str] | None]):
+class TagDialog(Dialog[list[str] | None]):
     """Edit tags as a comma-separated list; returns the tags, or None when cancelled.
 
     Args:

@@ -9,18 +9,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from annotations.models import TagCount
 from reader.safe import safe_text
+from reader.screens.base import Dialog
 
 ALL_TAGS = ""
 """The choice that removes the tag filter."""
 
 
-class TagFilterDialog(ModalScreen[str | None]):
+class TagFilterDialog(Dialog[str | None]):
     """Pick a tag from those in the library, with their counts.
 
     Returns the tag's name, `ALL_TAGS` ("") for no tag filter, or None when cancelled.

@@ -12,6 +12,7 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widgets import OptionList
 
 T = TypeVar("T")
 
@@ -206,3 +207,19 @@ class PagedList(ScrollView, Generic[T], can_focus=True):
         if index == self.cursor and event.chain > 1:
             self.action_select()
         self.cursor = index
+
+
+def page_options(options: OptionList, direction: int) -> None:
+    """Move an option list's highlight a page down (1) or up (-1), if it can yet.
+
+    Textual's option list looks up the lines of its options to move by a page; right
+    after its options change (keys typed fast), they are not laid out yet, and the
+    key would fail. Then it does nothing: the next key finds them laid out.
+    """
+    highlighted = options.highlighted
+    if highlighted is not None and highlighted not in options._index_to_line:
+        return
+    if direction > 0:
+        options.action_page_down()
+    else:
+        options.action_page_up()

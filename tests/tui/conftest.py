@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from annotations.store import AnnotationStore
 from reader.app import ReaderApp
@@ -48,3 +49,27 @@ def screen_text(app: ReaderApp) -> str:
         "".join(segment.text for segment in strip)
         for strip in app.screen._compositor.render_strips()
     )
+
+
+KEY_CHARACTERS = {"space": " ", "enter": "\r", "tab": "\t", "full_stop": ".", "slash": "/"}
+"""Characters of the named keys that type one."""
+
+
+def fast_keys(app: ReaderApp, *keys: str) -> None:
+    """Queue keys without waiting for any of them, as a fast typist's keys arrive.
+
+    `pilot.press` waits for the app to settle after each key; these all arrive before
+    the app has acted on the first.
+    """
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        character = KEY_CHARACTERS.get(key, key if len(key) == 1 else None)
+        event = events.Key(key, character)
+        event.set_sender(app)
+        driver.send_message(event)  # as Pilot sends keys, without its wait after each
+
+
+def toasts(app: ReaderApp) -> list[str]:
+    """Every notice the app has shown, oldest first."""
+    return [str(note.message) for note in app._notifications]

@@ -1,0 +1,77 @@
+"""What every screen and dialog of reader shares: it closes once, and only itself.
+
+Textual's `Screen.dismiss` pops whatever screen is on top. Keys typed fast reach a
+screen after it asked to close (enter, enter, enter in a dialog): a second dismiss
+would then pop the screen below it, call its caller again, or set an answer that was
+already given. Here a screen closes only while it is the one on top, and only once.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from textual.await_complete import AwaitComplete
+from textual.screen import ModalScreen, Screen
+
+from annotations.errors import ReaderError
+
+ResultType = TypeVar("ResultType")
+Params = ParamSpec("Params")
+Returned = TypeVar("Returned")
+Node = TypeVar("Node", bound=Screen[Any])
+
+
+class DismissOnce:
+    """Mixin for a screen: `dismiss` closes it once, and only while it is on top."""
+
+    _dismissed = False
+    """Whether the screen has asked to close already."""
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        """Close the screen with a result, unless it closed already or is not on top."""
+        screen: Screen[Any] = self  # type: ignore[assignment]
+        if self._dismissed or not screen.is_active:
+            return AwaitComplete.nothing()
+        self._dismissed = True
+        callbacks = screen._result_callbacks
+        if callbacks and callbacks[-1].future is not None and callbacks[-1].future.done():
+            # Whoever waited for the answer stopped waiting (its worker was cancelled).
+            callbacks[-1].future = None
+        return super().dismiss(result)  # type: ignore[misc]
+
+
+class ReaderScreen(DismissOnce, Screen[ResultType]):
+    """A full screen of reader."""
+
+    def reload_from_library(self) -> None:
+        """Show the library as it is now: another process or window changed it.
+
+        Screens that show the library's data read it again here.
+        """
+
+
+class Dialog(DismissOnce, ModalScreen[ResultType]):
+    """A dialog of reader: a modal screen that answers its caller once."""
+
+
+def refusals_noticed(
+    method: Callable[Concatenate[Node, Params], Returned],
+) -> Callable[Concatenate[Node, Params], Returned | None]:
+    """A screen method that reads or writes the library from a handler or a timer.
+
+    If the library refuses (what it reads was deleted by another process, the disk is
+    full), the app says so in a notice and the method returns None: a handler that
+    raised would end the app.
+    """
+
+    @functools.wraps(method)
+    def guarded(self: Node, *args: Params.args, **kwargs: Params.kwargs) -> Returned | None:
+        try:
+            return method(self, *args, **kwargs)
+        except ReaderError as error:
+            self.app.refused(error)
+            return None
+
+    return guarded

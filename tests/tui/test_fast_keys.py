@@ -1,0 +1,201 @@
+"""Keys faster than the screens, and a library changed under them: the app goes on.
+
+Each test is a sequence that ended the app with a traceback: keys queued before a
+dialog had closed (a second enter popped the screen below it), a command run against
+a screen that had gone, the command palette paged before its list was laid out, an
+annotation deleted by another process and then coloured, tagged or noted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from annotations.store import AnnotationStore
+from reader.app import ReaderApp
+from reader.screens.annotations import AnnotationsScreen
+from reader.screens.article import ArticleScreen
+from reader.screens.base import Dialog
+from reader.screens.library import LibraryScreen
+from reader.screens.note_dialog import NoteDialog
+from reader.screens.palette import ReaderPalette
+from reader.screens.path_dialog import PathDialog
+from reader.screens.tag_dialog import TagDialog
+from tests.tui.conftest import AppFactory, article_id, fast_keys, toasts
+
+SIZE = (100, 30)
+
+
+async def settle(pilot: object, times: int = 4) -> None:
+    for _ in range(times):
+        await pilot.pause()  # type: ignore[attr-defined]
+
+
+def alive(app: ReaderApp) -> None:
+    """The app runs on, with its library screen at the bottom of the stack."""
+    assert app.is_running
+    assert app._exception is None
+    assert isinstance(app.screen_stack[1], LibraryScreen)
+
+
+def dialogs(app: ReaderApp) -> list[object]:
+    return [screen for screen in app.screen_stack if isinstance(screen, Dialog | ReaderPalette)]
+
+
+async def test_enter_enter_enter_closes_the_import_dialog_once(
+    library: AnnotationStore, make_app: AppFactory, tmp_path: Path
+) -> None:
+    """The first enter imports; the next ones reach the library, not a screen below it."""
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        fast_keys(app, *"nothing", "enter", "enter", "enter")
+        await settle(pilot)
+        screen = app.screen_stack[1]
+        assert isinstance(screen, LibraryScreen)
+        assert await asyncio.to_thread(screen.import_thread_done.wait, 30)
+        await settle(pilot)
+        alive(app)
+        assert not any(isinstance(s, PathDialog) for s in app.screen_stack)
+        assert sum("no such file" in text for text in toasts(app)) == 1
+
+
+async def test_enter_enter_enter_in_the_export_dialog_writes_once(
+    library: AnnotationStore, make_app: AppFactory, tmp_path: Path
+) -> None:
+    """One export, one notice; the article stays open."""
+    app = make_app(library, open_article=article_id(library, "Welcome"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("h")
+        fast_keys(app, "e", "enter", "enter", "enter")
+        await settle(pilot)
+        alive(app)
+        assert isinstance(app.screen, ArticleScreen)
+        assert len(list((tmp_path / "exports").glob("*.md"))) == 1
+        assert sum(text.startswith("Exported") for text in toasts(app)) == 1
+
+
+async def test_enter_enter_enter_in_the_tag_and_filter_dialogs(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """Tags saved once, the article still open; the tag filter closes once too."""
+    welcome = article_id(library, "Welcome")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        fast_keys(app, "i", "d", "e", "a", "enter", "enter", "enter")
+        await settle(pilot)
+        alive(app)
+        assert isinstance(app.screen, ArticleScreen)
+        assert [a.tags for a in library.list_annotations(welcome)] == [("idea",)]
+
+        await pilot.press("escape", "a", "number_sign")
+        fast_keys(app, "enter", "enter", "enter")
+        await settle(pilot)
+        alive(app)
+        assert isinstance(app.screen, ArticleScreen | AnnotationsScreen)
+        assert dialogs(app) == []
+
+
+async def test_the_command_palette_under_fast_keys(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """Enter thrice, page keys before the list is laid out, a command run twice."""
+    app = make_app(library, open_article=article_id(library, "Welcome"))
+    async with app.run_test(size=SIZE) as pilot:
+        fast_keys(app, "ctrl+p", "enter", "enter", "enter")
+        await settle(pilot)
+        alive(app)
+        for _ in range(10):
+            fast_keys(app, "ctrl+p", "pageup", "pagedown", "escape")
+        await settle(pilot)
+        alive(app)
+        assert dialogs(app) == []
+
+        fast_keys(app, "escape", "ctrl+p", "f", "i", "n", "d", "enter", "enter")
+        await settle(pilot, 8)
+        alive(app)
+
+        fast_keys(app, "ctrl+p", "ctrl+p", "escape", "escape")
+        await settle(pilot)
+        alive(app)
+        assert dialogs(app) == []
+
+
+async def test_a_dialog_answered_then_the_palette_at_once(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """Enter in a dialog, then ctrl+p before the enter has reached it: the app goes on.
+
+    Textual opens the palette first (ctrl+p is a priority key) and the enter then
+    reaches the palette; the dialog stays open below it with what was typed.
+    """
+    welcome = article_id(library, "Welcome")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        fast_keys(app, "y", "ctrl+s", "ctrl+p", "enter", "enter")
+        await settle(pilot, 8)
+        alive(app)
+        notes = [a.note for a in library.list_annotations(welcome)]
+        open_editors = [s for s in app.screen_stack if isinstance(s, NoteDialog)]
+        assert notes == ["y"] or len(open_editors) == 1  # saved, or still in its editor
+        fast_keys(app, "escape", "escape", "y", "escape", "escape")
+        await settle(pilot)
+        alive(app)
+
+
+def delete_elsewhere(library: Path, annotation_id: str) -> None:
+    """Delete an annotation from another process, as a second window would."""
+    code = (
+        "import sys\n"
+        "from annotations.store import AnnotationStore\n"
+        "AnnotationStore(sys.argv[1]).delete_annotation(sys.argv[2])\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(library), annotation_id],
+        check=True,
+        env=os.environ.copy(),
+        timeout=60,
+    )
+
+
+async def test_an_annotation_deleted_elsewhere_then_coloured_tagged_and_noted(
+    library: AnnotationStore, library_path: Path, make_app: AppFactory
+) -> None:
+    """c, t and n on a highlight another process deleted: a notice, a refreshed screen.
+
+    The tags and the note typed are not lost: their editor comes back, and saving
+    again puts them on a new highlight of the passage.
+    """
+    welcome = article_id(library, "Welcome")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        for key, then in (("c", ()), ("t", ("x", "enter")), ("n", ("y", "ctrl+s"))):
+            await pilot.press("h")
+            [annotation] = library.list_annotations(welcome)
+            delete_elsewhere(library_path, annotation.id)
+            await pilot.press(key, *then)
+            await settle(pilot)
+            alive(app)
+            assert "changed elsewhere" in toasts(app)[-1]
+            if key == "t":
+                assert isinstance(app.screen, TagDialog)
+                await pilot.press("enter")
+                [tagged] = library.list_annotations(welcome)
+                assert tagged.tags == ("x",)
+                delete_elsewhere(library_path, tagged.id)
+            elif key == "n":
+                await pilot.press("ctrl+s")
+                [noted] = library.list_annotations(welcome)
+                assert noted.note == "y"
+            else:
+                assert library.list_annotations(welcome) == []
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, LibraryScreen | ArticleScreen)
+            if isinstance(app.screen, LibraryScreen):
+                await pilot.press("enter")
