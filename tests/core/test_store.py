@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from annotations.errors import LibraryError, NotFoundError
+from annotations.errors import LibraryError, NotFoundError, ReaderError, StorageError
 from annotations.migrations import migrations
 from annotations.models import Anchor, Block, BlockKind, Document, TagCount
 from annotations.store import AnnotationStore
@@ -424,3 +424,42 @@ def test_everything_survives_close_and_reopen(tmp_path: Path, clock: FixedClock)
     assert reopened.list_annotations(article_id) == [made]
     assert [b.text for b in reopened.get_blocks(article_id)] == list(TEXTS)
     reopened.close()
+
+
+def test_no_driver_error_leaves_the_store(file_store: AnnotationStore) -> None:
+    """SQLite's refusals come out as StorageError, with the driver's error as the cause.
+
+    Every public method is wrapped, so callers catch one hierarchy (ReaderError).
+    """
+    public = [
+        name
+        for name, member in vars(AnnotationStore).items()
+        if not name.startswith("_") and callable(member)
+    ]
+    assert public
+    assert [
+        name for name in public if not hasattr(getattr(AnnotationStore, name), "__wrapped__")
+    ] == []
+
+    article = file_store.import_document(
+        Document("Refused", (Block(BlockKind.PARAGRAPH, "One paragraph of text."),))
+    ).article
+    file_store.db.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON annotations "
+        "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+    )
+    with pytest.raises(StorageError, match="disk trouble") as raised:
+        file_store.add_highlight(article.id, (0, 0), (0, 3))
+    assert isinstance(raised.value, ReaderError)
+    assert isinstance(raised.value.__cause__, sqlite3.IntegrityError)
+    with pytest.raises(StorageError), file_store.transaction():
+        file_store.db.execute("INSERT INTO no_such_table VALUES (1)")
+    assert file_store.list_annotations(article.id) == []
+
+
+def test_not_found_is_a_reader_error_and_a_lookup_error(store: AnnotationStore) -> None:
+    """A missing annotation: NotFoundError, which callers may catch as either kind."""
+    with pytest.raises(NotFoundError) as raised:
+        store.set_note("no-such-annotation", "text")
+    assert isinstance(raised.value, ReaderError)
+    assert isinstance(raised.value, LookupError)
