@@ -199,3 +199,44 @@ async def test_an_annotation_deleted_elsewhere_then_coloured_tagged_and_noted(
             assert isinstance(app.screen, LibraryScreen | ArticleScreen)
             if isinstance(app.screen, LibraryScreen):
                 await pilot.press("enter")
+
+
+def run_elsewhere(library: Path, code: str, *args: str) -> None:
+    """Run store calls in another process (`store` is the library there)."""
+    script = (
+        "import sys\n"
+        "from annotations.store import AnnotationStore\n"
+        "store = AnnotationStore(sys.argv[1])\n" + code
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, str(library), *args],
+        check=True,
+        env=os.environ.copy(),
+        timeout=60,
+    )
+
+
+async def test_an_article_deleted_elsewhere_under_every_screen(
+    library: AnnotationStore, library_path: Path, make_app: AppFactory
+) -> None:
+    """Keys on an article, its row and its annotations after another process deleted it."""
+    welcome = article_id(library, "Welcome")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("h", "j", "t", "x", "enter")
+        run_elsewhere(library_path, "store.delete_article(sys.argv[2])\n", welcome)
+        for key in ("c", "h", "t", "n", "y", "e", "bracketright"):
+            await pilot.press(key)
+            await settle(pilot, 2)
+            alive(app)
+        assert "no longer in the library" in " ".join(toasts(app))
+        for key in ("escape", "escape", "g", "e", "enter", "a", "enter", "d", "y", "escape"):
+            await pilot.press(key)
+            await settle(pilot, 2)
+            alive(app)
+        await pilot.press("escape", "slash", *"lighthouse", "enter")
+        run_elsewhere(library_path, "[store.delete_article(a.id) for a in store.list_articles()]\n")
+        for key in ("enter", "escape", "down", "enter", "escape", "escape", "e", "enter", "a"):
+            await pilot.press(key)
+            await settle(pilot, 2)
+            alive(app)
