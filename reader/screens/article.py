@@ -101,6 +101,8 @@ class ArticleScreen(ReaderScreen[None]):
         self._position: int | None = None
         self._finder: Finder | None = None
         self._saved_position: int | None = None
+        self._leaving = False
+        """Whether the screen is being taken down (nothing to show any more)."""
 
     def compose(self) -> ComposeResult:
         store = self.app.store
@@ -190,6 +192,7 @@ class ArticleScreen(ReaderScreen[None]):
                 self._saved_position = position
 
     def on_unmount(self) -> None:
+        self._leaving = True
         self._position_save.cancel()
         self.save_position()
 
@@ -228,7 +231,7 @@ class ArticleScreen(ReaderScreen[None]):
 
     def reload_from_library(self) -> None:
         """Show the article and its annotations as the library holds them now."""
-        if self._is_current():
+        if not self._leaving and self._is_current():
             self._reload_annotations()
 
     @refusals_noticed
