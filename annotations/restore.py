@@ -34,6 +34,13 @@ class RestoreError(BadInputError):
     """A file that cannot be restored; the message is one line for the user."""
 
 
+MAX_NUMBER = 2**31 - 1
+"""The largest block index, offset, level or reading position a backup may hold.
+
+No text reader can hold has more blocks or characters than this, and SQLite stores
+whole numbers in 64 bits: a larger number is a damaged or hand-made file."""
+
+
 @dataclass(frozen=True)
 class BackupArticle:
     """One article of a backup, checked.
@@ -138,6 +145,9 @@ def read_backup(path: Path) -> Backup:
         raise RestoreError(
             f"not a JSON export (invalid JSON at line {error.lineno} column {error.colno})"
         ) from None
+    except ValueError:
+        # Python refuses to read a number of thousands of digits (int_max_str_digits).
+        raise RestoreError("not a JSON export (a number far too long)") from None
     except RecursionError:
         raise RestoreError("not a JSON export (nested too deeply)") from None
     return parse_backup(data)
@@ -202,18 +212,18 @@ class _Fields:
         def check(value: Any) -> bool:
             if value is None:
                 return optional
-            return isinstance(value, str) and (bool(value.strip()) or not nonempty)
+            return _is_text(value) and (bool(value.strip()) or not nonempty)
 
         kind = "a text" + (" or null" if optional else "") + (" (not empty)" if nonempty else "")
         return self.get(name, check, kind)
 
     def integer(self, name: str) -> int:
-        """A whole number of 0 or more (not a boolean)."""
+        """A whole number from 0 to `MAX_NUMBER` (not a boolean, not a fraction)."""
 
         def check(value: Any) -> bool:
-            return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            return type(value) is int and 0 <= value <= MAX_NUMBER
 
-        return self.get(name, check, "a whole number of 0 or more")
+        return self.get(name, check, f"a whole number from 0 to {MAX_NUMBER}")
 
     def boolean(self, name: str) -> bool:
         """A true or false field."""
@@ -227,7 +237,7 @@ class _Fields:
         """A list of texts."""
 
         def check(value: Any) -> bool:
-            return isinstance(value, list) and all(isinstance(item, str) for item in value)
+            return isinstance(value, list) and all(_is_text(item) for item in value)
 
         return tuple(self.get(name, check, "a list of texts"))
 
@@ -243,6 +253,23 @@ class _Fields:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         return format_timestamp(moment)
+
+
+def _is_text(value: object) -> bool:
+    """Whether a value is text that can be stored: a string that is valid Unicode.
+
+    JSON's `\\ud800` escapes give strings with unpaired surrogates, which no UTF-8
+    file or database can hold.
+    """
+    if not isinstance(value, str):
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _KINDS = {kind.value: kind for kind in BlockKind}

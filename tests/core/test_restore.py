@@ -354,6 +354,24 @@ def broken(change: str) -> Any:
         annotation["tags"] = "geo"
     elif change == "list":
         data = [data]
+    elif change == "huge-anchor":
+        annotation["anchor"]["end_offset"] = 10**30
+    elif change == "huge-level":
+        article["blocks"][1]["level"] = 2**63
+    elif change == "huge-position":
+        article["position"] = 2**31
+    elif change == "fraction":
+        annotation["anchor"]["end_block"] = 1.0
+    elif change == "boolean":
+        annotation["anchor"]["start_block"] = True
+    elif change == "number-text":
+        annotation["anchor"]["start_offset"] = "4"
+    elif change == "anchor-list":
+        annotation["anchor"] = [[[0, 4]]]
+    elif change == "nested-tags":
+        annotation["tags"] = [["geo", ["deeper"]]]
+    elif change == "surrogate":
+        annotation["note"] = "half a pair \ud800"
     return data
 
 
@@ -370,10 +388,19 @@ def broken(change: str) -> Any:
         ("date", 'field "updated_at" is not a date and time'),
         ("tags", 'field "tags" is not a list of texts'),
         ("list", "not a reader JSON export"),
+        ("huge-anchor", 'annotation 1: field "end_offset" is not a whole number from 0 to'),
+        ("huge-level", 'block 2: field "level" is not a whole number from 0 to 2147483647'),
+        ("huge-position", 'field "position" is not a whole number from 0 to 2147483647'),
+        ("fraction", 'annotation 1: field "end_block" is not a whole number'),
+        ("boolean", 'annotation 1: field "start_block" is not a whole number'),
+        ("number-text", 'annotation 1: field "start_offset" is not a whole number'),
+        ("anchor-list", 'annotation 1: field "anchor" is not an object'),
+        ("nested-tags", 'annotation 1: field "tags" is not a list of texts'),
+        ("surrogate", 'annotation 1: field "note" is not a text'),
     ],
 )
 def test_bad_exports_are_refused_with_one_line(change: str, message: str) -> None:
-    """Each problem gets a one-line reason naming it."""
+    """Each problem gets a one-line reason naming it (and the record it is in)."""
     with pytest.raises(RestoreError) as caught:
         parse_backup(broken(change))
     assert message in str(caught.value)
@@ -386,6 +413,7 @@ def test_unreadable_files_are_refused(tmp_path: Path) -> None:
         "text.json": b"just notes",
         "latin1.json": '{"a": "caf\xe9"}'.encode("latin-1"),
         "deep.json": b"[" * 100_000,
+        "digits.json": b'{"format": "reader-annotations", "version": ' + b"9" * 5000 + b"}",
     }
     for name, content in cases.items():
         (tmp_path / name).write_bytes(content)
@@ -397,6 +425,7 @@ def test_unreadable_files_are_refused(tmp_path: Path) -> None:
     assert reasons["text.json"].startswith("not a JSON export (invalid JSON at line 1")
     assert reasons["latin1.json"] == "not a JSON export (not UTF-8 text)"
     assert reasons["deep.json"].startswith("not a JSON export")
+    assert reasons["digits.json"] == "not a JSON export (a number far too long)"
     assert reasons["missing.json"] == "no such file"
     assert reasons[""] == "is a folder, not a JSON export"
 
@@ -484,6 +513,28 @@ def test_cli_bad_file_is_one_line_and_leaves_the_library_alone(
         assert result.stderr.count("\n") == 1
     assert laptop.read_bytes() == before
     assert not never.exists()
+
+
+def test_cli_absurd_number_in_an_orphaned_anchor_is_one_line(
+    libraries: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """An anchor of 10**30 (kept as it is, being orphaned) is refused before SQLite sees it."""
+    _, laptop = libraries
+    before = laptop.read_bytes()
+    data = valid_data()
+    annotation = data["articles"][0]["annotations"][0]
+    annotation["orphaned"] = True
+    annotation["anchor"]["start_block"] = 10**30
+    bad = tmp_path / "huge.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+
+    result = run("--db", laptop, "restore", bad)
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"reader: {bad}: article 1 (")
+    assert 'annotation 1: field "start_block" is not a whole number' in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert laptop.read_bytes() == before
 
 
 def test_cli_restore_needs_a_file_argument(libraries: tuple[Path, Path]) -> None:
