@@ -3,11 +3,13 @@
 Merging never deletes anything and is idempotent: restoring a file twice does what
 restoring it once did. Where the file and the library both have an article or an
 annotation, the version changed last (`updated_at`) wins; on a tie the library's stays.
+An annotation never moves from one article to another (see `rekeyed_id`).
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -95,13 +97,16 @@ class RestoreSummary:
     annotations_updated: int = 0
     annotations_unchanged: int = 0
     orphaned: int = 0
+    rekeyed: int = 0
 
     def line(self) -> str:
         """One line, e.g. `restored: articles added 2, updated 0, unchanged 1; annotations ...`.
 
         Articles whose text was already in the library under another id are counted
         as `merged` (their annotations went to that article), and annotations that
-        could not be placed in the text as `orphaned`; both only when there are some.
+        could not be placed in the text as `orphaned`, and annotations restored under a
+        new id (theirs belonged to another article's) as `rekeyed`; each only when there
+        are some.
         """
         articles = f"articles added {self.articles_added}"
         if self.articles_merged:
@@ -113,6 +118,10 @@ class RestoreSummary:
         )
         if self.orphaned:
             annotations += f" ({self.orphaned} no longer found in the text, kept as orphaned)"
+        if self.rekeyed:
+            annotations += (
+                f" ({self.rekeyed} under a new id: the library has their id on another article)"
+            )
         return f"restored: {articles}; {annotations}"
 
 
@@ -454,13 +463,41 @@ def _restore_annotations(
         placed = place_annotation(annotation, theirs, current)
         if placed.orphaned and not annotation.orphaned:
             summary.orphaned += 1
-        status = store.merge_annotation(replace(placed, article_id=target))
+        placed = replace(placed, article_id=target)
+        status = store.merge_annotation(placed)
+        if status == "elsewhere":
+            placed = replace(placed, id=rekeyed_id(annotation.id, target))
+            status = store.merge_annotation(placed)
+            if status == "elsewhere":  # only a file made to collide with the library
+                raise RestoreError(
+                    f"annotation {annotation.id}: its id belongs to another article's "
+                    "annotation in the library, and so does the id it would get instead"
+                )
+            summary.rekeyed += status == "added"
         if status == "added":
             summary.annotations_added += 1
         elif status == "updated":
             summary.annotations_updated += 1
         else:
             summary.annotations_unchanged += 1
+
+
+_REKEYED = uuid.UUID("6f1d9a52-3c1e-4b8e-9a43-5d2f0c7b8e11")
+"""The namespace of the ids `rekeyed_id` makes."""
+
+
+def rekeyed_id(annotation_id: str, article_id: str) -> str:
+    """The id an annotation of a backup gets when the library has its id on another article.
+
+    Such a record is re-keyed rather than refused or merged: merging would move the
+    library's annotation to another article and overwrite it, and refusing would stop
+    the whole restore, although it happens without any hand-editing (an article's
+    annotations restored into a twin with the same text, then the article itself
+    restored after its text changed). The library's annotation stays as it is; the
+    backup's is added under this id, a name-based UUID of both ids, so the same record
+    gets the same new id on every restore and restoring twice still does what once did.
+    """
+    return str(uuid.uuid5(_REKEYED, f"{annotation_id} in {article_id}"))
 
 
 def _fits(anchor: Anchor, text: TextMap) -> bool:
@@ -506,5 +543,6 @@ __all__ = [
     "parse_backup",
     "place_annotation",
     "read_backup",
+    "rekeyed_id",
     "restore",
 ]

@@ -575,3 +575,73 @@ def test_export_and_restore_do_not_load_the_tui(
     assert "annotations" in loaded
     assert loaded.isdisjoint({"textual", "rich"})
     assert "restored: articles added 3" in done.stdout
+
+
+# Annotation ids the library has on another article ---------------------------------------------
+
+
+def test_an_annotation_id_of_another_article_is_restored_under_a_new_id() -> None:
+    """A backup reusing the id of another article's annotation never moves or changes that one.
+
+    The backup's annotation is added to its own article under a new id; a second restore
+    finds it there and changes nothing.
+    """
+    store = new_store()
+    ids = fill(store)
+    mine = store.list_annotations(ids["river"])[0]
+    data = json.loads(interchange.export_json(store))
+    articles = {article["id"]: article for article in data["articles"]}
+    river = articles[ids["river"]]
+    river["annotations"] = [n for n in river["annotations"] if n["id"] != mine.id]
+    empty = articles[ids["empty"]]
+    empty["annotations"] = [
+        {
+            **interchange.annotation_record(mine),
+            "anchor": {
+                "start_block": 0,
+                "start_offset": 0,
+                "end_block": 0,
+                "end_offset": 8,
+                "exact": "No marks",
+                "prefix": "",
+                "suffix": " here, ölmo.",
+            },
+            "note": "theirs",
+            "updated_at": "2026-03-01T00:00:00.000Z",
+        }
+    ]
+    backup = parse_backup(data)
+
+    first = restore(store, backup)
+    second = restore(store, backup)
+
+    assert store.get_annotation(mine.id) == mine
+    [theirs] = store.list_annotations(ids["empty"])
+    assert theirs.id != mine.id
+    assert (theirs.note, theirs.anchor.exact, theirs.orphaned) == ("theirs", "No marks", False)
+    assert first.line() == (
+        SUMMARY.format(0, 0, 3, 1, 0, 3)
+        + " (1 under a new id: the library has their id on another article)"
+    )
+    assert second.line() == SUMMARY.format(0, 0, 3, 0, 0, 4)
+
+
+def test_annotations_merged_into_a_twin_stay_there_when_the_article_comes_later() -> None:
+    """Restored into a twin (same text, other id), then the article itself restored after its
+    text changed: the twin keeps its annotations, the article gets copies."""
+    home, laptop = new_store(), new_store()
+    river = home.import_document(Document("River", RIVER, source="/r.md")).article
+    home.add_highlight(river.id, (1, 4), (1, 9), note="bends")
+    twin = laptop.import_document(Document("River", RIVER, source="/copy.md")).article
+    restore(laptop, backup_of(home))
+    [merged] = laptop.list_annotations(twin.id)
+    home.clock.now = datetime(2026, 3, 1, tzinfo=UTC)  # type: ignore[attr-defined]
+    home.import_document(Document("River", (*RIVER, Block(BlockKind.PARAGRAPH, "More.")), "/r.md"))
+
+    restore(laptop, backup_of(home))
+    restore(laptop, backup_of(home))
+
+    assert laptop.list_annotations(twin.id) == [merged]
+    [copy] = laptop.list_annotations(river.id)
+    assert (copy.note, copy.anchor.exact) == ("bends", "river")
+    assert copy.id != merged.id
