@@ -22,6 +22,7 @@ from annotations.errors import BadInputError
 from annotations.interchange import FORMAT_NAME, FORMAT_VERSION
 from annotations.models import (
     HIGHLIGHT_COLORS,
+    PLAIN_ID,
     Anchor,
     Annotation,
     Article,
@@ -250,6 +251,23 @@ class _Fields:
 
         return tuple(self.get(name, check, "a list of texts"))
 
+    def identifier(self) -> str:
+        """The `id` field: a plain id (`PLAIN_ID`), as reader makes them.
+
+        Any other is refused rather than restored: ids are typed as command-line
+        arguments (`reader open ID`), written into Obsidian block ids, W3C URNs and, in
+        part, file names, and an id holding `/`, `..`, NUL or a thousand characters
+        is a damaged or hand-made file, never one reader wrote.
+        """
+        value = self.text("id", nonempty=True)
+        if PLAIN_ID.fullmatch(value) is None:
+            shown = repr(value[:40]) + ("..." if len(value) > 40 else "")
+            raise RestoreError(
+                f"{self.where}: id {shown} is not one reader makes "
+                "(1 to 64 letters, digits, - or _)"
+            )
+        return str(value)
+
     def timestamp(self, name: str, *, optional: bool = False) -> Any:
         """An ISO 8601 date and time, written back in the library's own form (UTC, ms)."""
         value = self.text(name, optional=optional)
@@ -286,7 +304,7 @@ _KINDS = {kind.value: kind for kind in BlockKind}
 
 def _parse_article(item: object, number: int) -> BackupArticle:
     fields = _Fields(item, f"article {number}")
-    article_id = fields.text("id", nonempty=True)
+    article_id = fields.identifier()
     where = f"article {number} ({article_id})"
     fields.where = where
     blocks = tuple(
@@ -337,7 +355,7 @@ def _parse_block(item: object, where: str) -> Block:
 
 def _parse_annotation(item: object, article_id: str, where: str) -> Annotation:
     fields = _Fields(item, where)
-    annotation_id = fields.text("id", nonempty=True)
+    annotation_id = fields.identifier()
     anchor = _Fields(
         fields.get("anchor", lambda value: isinstance(value, dict), "an object"), where
     )

@@ -372,6 +372,10 @@ def broken(change: str) -> Any:
         annotation["tags"] = [["geo", ["deeper"]]]
     elif change == "surrogate":
         annotation["note"] = "half a pair \ud800"
+    elif change.startswith("article-id:"):
+        article["id"] = change.removeprefix("article-id:")
+    elif change.startswith("annotation-id:"):
+        annotation["id"] = change.removeprefix("annotation-id:")
     return data
 
 
@@ -397,6 +401,15 @@ def broken(change: str) -> Any:
         ("anchor-list", 'annotation 1: field "anchor" is not an object'),
         ("nested-tags", 'annotation 1: field "tags" is not a list of texts'),
         ("surrogate", 'annotation 1: field "note" is not a text'),
+        ("article-id:../../vault", "article 1: id '../../vault' is not one reader makes"),
+        ("article-id:a/b", "article 1: id 'a/b' is not one reader makes"),
+        ("article-id:a\\b", "article 1: id 'a\\\\b' is not one reader makes"),
+        ("article-id:.hidden", "article 1: id '.hidden' is not one reader makes"),
+        ("article-id:nul\x00", "article 1: id 'nul\\x00' is not one reader makes"),
+        ("article-id:two\nlines", "article 1: id 'two\\nlines' is not one reader makes"),
+        ("article-id:-rf", "article 1: id '-rf' is not one reader makes"),
+        ("article-id:" + "z" * 65, f"article 1: id '{'z' * 40}'... is not one reader makes"),
+        ("annotation-id:x/../y", "annotation 1: id 'x/../y' is not one reader makes"),
     ],
 )
 def test_bad_exports_are_refused_with_one_line(change: str, message: str) -> None:
