@@ -9,6 +9,7 @@ An annotation never moves from one article to another (see `rekeyed_id`).
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -35,6 +36,35 @@ from annotations.store import AnnotationStore, content_hash, format_timestamp
 
 class RestoreError(BadInputError):
     """A file that cannot be restored; the message is one line for the user."""
+
+
+MAX_BACKUP_MB = 256
+"""The largest JSON export, in megabytes (10**6 bytes), that `read_backup` reads unless
+given another limit. The whole file is checked before anything is written, so it is
+held in memory, parsed, at once: about three times its size for English text, more for
+other scripts. A larger file is refused before any of it is read."""
+
+
+class BackupTooLarge(RestoreError):
+    """A JSON export over the size limit, refused before it was read.
+
+    Attributes:
+        size: Its size in bytes (at least; a pipe's is not known in advance).
+        limit: The limit in bytes.
+    """
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            f"is {_megabytes(size)} MB, over the {_megabytes(limit)} MB limit of a restore "
+            "(checking it takes several times its size in memory)"
+        )
+        self.size = size
+        self.limit = limit
+
+
+def _megabytes(size: int) -> str:
+    """A size in megabytes, rounded up, so that a size just over a limit never reads as it."""
+    return f"{-(-size // 1_000_000):,}"
 
 
 MAX_NUMBER = 2**31 - 1
@@ -129,26 +159,39 @@ class RestoreSummary:
 # Reading and checking ---------------------------------------------------------------------------
 
 
-def read_backup(path: Path) -> Backup:
+def read_backup(path: Path, *, max_mb: int | None = None) -> Backup:
     """Read and check a JSON export completely, without touching any library.
 
+    Args:
+        path: The file.
+        max_mb: The largest file to read, in megabytes; `MAX_BACKUP_MB` if None.
+
     Raises:
+        BackupTooLarge: If the file is larger than that (nothing of it was read).
         RestoreError: With a one-line reason (the caller adds the file name).
     """
+    limit = (MAX_BACKUP_MB if max_mb is None else max_mb) * 1_000_000
     if guard.is_open_library(path):
         raise RestoreError("is the library file itself, not a JSON export")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > limit:
+                raise BackupTooLarge(size, limit)
+            raw = file.read(limit + 1)  # a pipe, or a file still growing
     except FileNotFoundError:
         raise RestoreError("no such file") from None
     except IsADirectoryError:
         raise RestoreError("is a folder, not a JSON export") from None
     except OSError as error:
         raise RestoreError(f"cannot read it: {error.strerror or error}") from None
+    if len(raw) > limit:
+        raise BackupTooLarge(len(raw), limit)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise RestoreError("not a JSON export (not UTF-8 text)") from None
+    del raw  # each copy of the file let go as soon as the next is made
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -160,6 +203,7 @@ def read_backup(path: Path) -> Backup:
         raise RestoreError("not a JSON export (a number far too long)") from None
     except RecursionError:
         raise RestoreError("not a JSON export (nested too deeply)") from None
+    del text
     return parse_backup(data)
 
 
@@ -554,8 +598,10 @@ def place_annotation(annotation: Annotation, theirs: TextMap, current: TextMap) 
 
 
 __all__ = [
+    "MAX_BACKUP_MB",
     "Backup",
     "BackupArticle",
+    "BackupTooLarge",
     "RestoreError",
     "RestoreSummary",
     "parse_backup",

@@ -495,21 +495,34 @@ def _export_file(
 @cli.command("restore")
 @db_option
 @click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--max-size",
+    "max_mb",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="MB",
+    help="Read a file up to this many megabytes (default 256); checking one takes "
+    "several times its size in memory.",
+)
 @click.pass_obj
-def restore_command(obj: Context, file: Path) -> None:
+def restore_command(obj: Context, file: Path, max_mb: int | None) -> None:
     """Merge a JSON export (`reader export --format json`) into the library.
 
     Nothing is deleted, and restoring the same file twice does what once did: articles
     and annotations the library lacks are added with their ids; where both have one,
     the version changed last wins. The whole file is checked before anything is
-    written. Prints `restored: articles added N, updated N, unchanged N; annotations
-    added N, updated N, unchanged N`.
+    written; a file over 256 MB is refused unless --max-size allows it. Prints
+    `restored: articles added N, updated N, unchanged N; annotations added N,
+    updated N, unchanged N`.
     """
     from annotations.errors import StorageError
-    from annotations.restore import RestoreError, read_backup, restore
+    from annotations.restore import BackupTooLarge, RestoreError, read_backup, restore
 
     try:
-        backup = read_backup(file.expanduser())
+        backup = read_backup(file.expanduser(), max_mb=max_mb)
+    except BackupTooLarge as error:
+        needed = -(-error.size // 1_000_000)
+        fail(f"{file}: {error}; --max-size {needed} reads it, if this computer has the memory")
     except RestoreError as error:
         fail(f"{file}: {error}")
     # A library created by the restore holds just the backup, without the samples.

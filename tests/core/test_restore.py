@@ -14,9 +14,16 @@ from click.testing import CliRunner, Result
 from sqlite_utils import Database
 
 from annotations import interchange
+from annotations import restore as restore_module
 from annotations.errors import StorageError
 from annotations.models import Block, BlockKind, Document
-from annotations.restore import RestoreError, parse_backup, read_backup, restore
+from annotations.restore import (
+    BackupTooLarge,
+    RestoreError,
+    parse_backup,
+    read_backup,
+    restore,
+)
 from annotations.store import AnnotationStore
 from reader.cli import cli
 from tests.conftest import FixedClock
@@ -658,3 +665,48 @@ def test_annotations_merged_into_a_twin_stay_there_when_the_article_comes_later(
     [copy] = laptop.list_annotations(river.id)
     assert (copy.note, copy.anchor.exact) == ("bends", "river")
     assert copy.id != merged.id
+
+
+# Size limit -------------------------------------------------------------------------------------
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """A (sparse) file one byte over 256 MB is refused by its size, not read and parsed."""
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as file:
+        file.truncate(restore_module.MAX_BACKUP_MB * 1_000_000 + 1)
+
+    with pytest.raises(BackupTooLarge) as caught:
+        read_backup(huge)
+
+    assert str(caught.value) == (
+        "is 257 MB, over the 256 MB limit of a restore "
+        "(checking it takes several times its size in memory)"
+    )
+
+
+def test_cli_size_limit_is_one_line_and_max_size_lifts_it(
+    libraries: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the limit: one line naming the size and the way out, the library unchanged;
+    with `--max-size` the same file restores."""
+    home, laptop = libraries
+    backup = tmp_path / "backup.json"
+    assert run("--db", home, "export", "--format", "json", "-o", backup).exit_code == 0
+    before = laptop.read_bytes()
+    monkeypatch.setattr(restore_module, "MAX_BACKUP_MB", 0)
+
+    refused = run("--db", laptop, "restore", backup)
+    unchanged = laptop.read_bytes()
+    allowed = run("--db", laptop, "restore", "--max-size", "1", backup)
+
+    assert unchanged == before
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"reader: {backup}: is 1 MB, over the 0 MB limit of a restore (checking it takes "
+        "several times its size in memory); --max-size 1 reads it, if this computer has "
+        "the memory\n"
+    )
+    assert refused.stdout == ""
+    assert allowed.exit_code == 0, allowed.output
+    assert allowed.stdout == SUMMARY.format(3, 0, 0, 4, 0, 0) + "\n"
