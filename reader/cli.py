@@ -397,16 +397,28 @@ def tags_command(obj: Context, as_json: bool) -> None:
     default="-",
     help="File, or (markdown only) folder for one file per article; '-' (default) is stdout.",
 )
+@click.option(
+    "--raw-csv",
+    is_flag=True,
+    help="CSV: write cells exactly as stored, without the ' put before a cell starting "
+    "with = + - @ (which a spreadsheet would run as a formula).",
+)
 @click.pass_obj
-def export_command(obj: Context, article_ref: str | None, fmt: str, output: str) -> None:
+def export_command(
+    obj: Context, article_ref: str | None, fmt: str, output: str, raw_csv: bool
+) -> None:
     """Export annotations: all annotated articles, or one (--article).
 
     Markdown to a folder (-o DIR/) writes one `<slug>.md` per article and updates the
     files of earlier exports in place (found by the `reader_id` in their front matter),
     leaving unchanged ones untouched. JSON holds every article (annotated or not) with
     its text, and is what `reader restore` reads. JSON, CSV and W3C go to one file
-    (written atomically) or stdout; a folder is a usage error for them.
+    (written atomically) or stdout; a folder is a usage error for them. A CSV cell that
+    a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
+    return) gets a ' in front, unless --raw-csv.
     """
+    if raw_csv and fmt != "csv":
+        fail(f"--raw-csv is for --format csv, not {fmt}", code=2)
     if fmt != "markdown" and output != "-" and _is_folder(output):
         fail(f"--format {fmt} writes one file: give a file name, not the folder {output}", code=2)
     from annotations.errors import NotFoundError
@@ -425,7 +437,7 @@ def export_command(obj: Context, article_ref: str | None, fmt: str, output: str)
             if fmt == "markdown":
                 _export_markdown(store, articles, output, everything=article_ref is None)
             else:
-                _export_file(store, articles, fmt, output)
+                _export_file(store, articles, fmt, output, raw_csv=raw_csv)
         except BrokenPipeError:
             raise
         except OSError as error:
@@ -471,7 +483,12 @@ def _export_markdown(
 
 
 def _export_file(
-    store: AnnotationStore, articles: Sequence[Article], fmt: str, output: str
+    store: AnnotationStore,
+    articles: Sequence[Article],
+    fmt: str,
+    output: str,
+    *,
+    raw_csv: bool = False,
 ) -> None:
     """Write a JSON, CSV or W3C export to a file (atomically) or to stdout, piece by piece."""
     from annotations.export import write_chunks_atomic
@@ -480,7 +497,7 @@ def _export_file(
     if fmt == "json":
         chunks = iter_json(store, articles, store.clock())
     elif fmt == "csv":
-        chunks = iter_csv(store, articles)
+        chunks = iter_csv(store, articles, neutralise=not raw_csv)
     else:
         chunks = iter_w3c(store, articles, store.clock())
     if output == "-":
