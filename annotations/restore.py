@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from annotations import guard
 from annotations.anchoring import TextMap, reanchor
@@ -49,17 +50,29 @@ class BackupTooLarge(RestoreError):
     """A JSON export over the size limit, refused before it was read.
 
     Attributes:
-        size: Its size in bytes (at least; a pipe's is not known in advance).
+        size: Its size in bytes, or None if unknown (a pipe's).
         limit: The limit in bytes.
     """
 
-    def __init__(self, size: int, limit: int) -> None:
+    def __init__(self, size: int | None, limit: int) -> None:
+        over = f"over the {_megabytes(limit)} MB limit of a restore"
         super().__init__(
-            f"is {_megabytes(size)} MB, over the {_megabytes(limit)} MB limit of a restore "
-            "(checking it takes several times its size in memory)"
+            (f"is {_megabytes(size)} MB, {over}" if size is not None else f"is {over}")
+            + " (checking it takes several times its size in memory)"
         )
         self.size = size
         self.limit = limit
+
+
+def _read_at_most(file: BinaryIO, limit: int) -> bytes:
+    """What a pipe or a device gives, up to one byte over `limit` (whose size is unknown)."""
+    data = bytearray()
+    while len(data) <= limit:
+        chunk = file.read(min(1 << 20, limit + 1 - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
 
 
 def _megabytes(size: int) -> str:
@@ -70,8 +83,8 @@ def _megabytes(size: int) -> str:
 MAX_NUMBER = 2**31 - 1
 """The largest block index, offset, level or reading position a backup may hold.
 
-No text reader can hold has more blocks or characters than this, and SQLite stores
-whole numbers in 64 bits: a larger number is a damaged or hand-made file."""
+No text that reader can hold has more blocks or characters than this, and SQLite
+stores whole numbers in 64 bits: a larger number is a damaged or hand-made file."""
 
 
 @dataclass(frozen=True)
@@ -133,11 +146,11 @@ class RestoreSummary:
     def line(self) -> str:
         """One line, e.g. `restored: articles added 2, updated 0, unchanged 1; annotations ...`.
 
-        Articles whose text was already in the library under another id are counted
-        as `merged` (their annotations went to that article), and annotations that
-        could not be placed in the text as `orphaned`, and annotations restored under a
-        new id (theirs belonged to another article's) as `rekeyed`; each only when there
-        are some.
+        Shown only when there are some: articles whose text was already in the
+        library under another id, as `merged` (their annotations went to that
+        article); annotations that could not be placed in the text, as `orphaned`;
+        annotations restored under a new id because the library has theirs on
+        another article, as `rekeyed`.
         """
         articles = f"articles added {self.articles_added}"
         if self.articles_merged:
@@ -175,18 +188,18 @@ def read_backup(path: Path, *, max_mb: int | None = None) -> Backup:
         raise RestoreError("is the library file itself, not a JSON export")
     try:
         with path.open("rb") as file:
-            size = os.fstat(file.fileno()).st_size
-            if size > limit:
-                raise BackupTooLarge(size, limit)
-            raw = file.read(limit + 1)  # a pipe, or a file still growing
+            status = os.fstat(file.fileno())
+            if status.st_size > limit:
+                raise BackupTooLarge(status.st_size, limit)
+            raw = file.read() if stat.S_ISREG(status.st_mode) else _read_at_most(file, limit)
     except FileNotFoundError:
         raise RestoreError("no such file") from None
     except IsADirectoryError:
         raise RestoreError("is a folder, not a JSON export") from None
     except OSError as error:
         raise RestoreError(f"cannot read it: {error.strerror or error}") from None
-    if len(raw) > limit:
-        raise BackupTooLarge(len(raw), limit)
+    if len(raw) > limit:  # a pipe, or a file that grew since
+        raise BackupTooLarge(None, limit)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -535,7 +548,8 @@ def _restore_annotations(
                     f"annotation {annotation.id}: its id belongs to another article's "
                     "annotation in the library, and so does the id it would get instead"
                 )
-            summary.rekeyed += status == "added"
+            if status == "added":
+                summary.rekeyed += 1
         if status == "added":
             summary.annotations_added += 1
         elif status == "updated":

@@ -538,7 +538,7 @@ def restore_command(obj: Context, file: Path, max_mb: int | None) -> None:
     try:
         backup = read_backup(file.expanduser(), max_mb=max_mb)
     except BackupTooLarge as error:
-        needed = -(-error.size // 1_000_000)
+        needed = "MB" if error.size is None else -(-error.size // 1_000_000)
         fail(f"{file}: {error}; --max-size {needed} reads it, if this computer has the memory")
     except RestoreError as error:
         fail(f"{file}: {error}")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -710,3 +713,27 @@ def test_cli_size_limit_is_one_line_and_max_size_lifts_it(
     assert refused.stdout == ""
     assert allowed.exit_code == 0, allowed.output
     assert allowed.stdout == SUMMARY.format(3, 0, 0, 4, 0, 0) + "\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_pipe_is_read_up_to_the_limit_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pipe has no size to check first: it is read up to the limit, then refused."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    data = json.dumps(valid_data()).encode("utf-8")
+
+    def feed() -> None:
+        with contextlib.suppress(BrokenPipeError), pipe.open("wb") as writer:
+            writer.write(data)
+
+    monkeypatch.setattr(restore_module, "MAX_BACKUP_MB", 0)
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    with pytest.raises(BackupTooLarge) as caught:
+        read_backup(pipe)
+    feeder.join(timeout=5)
+
+    assert str(caught.value).startswith("is over the 0 MB limit of a restore (")
+    assert caught.value.size is None
