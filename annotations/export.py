@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import hashlib
 import itertools
 import json
 import os
@@ -22,7 +23,7 @@ from slugify import slugify
 
 from annotations import guard
 from annotations.errors import BadInputError
-from annotations.models import Annotation, Article, Block, BlockKind
+from annotations.models import PLAIN_ID, Annotation, Article, Block, BlockKind
 from annotations.store import AnnotationStore, format_timestamp
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
@@ -257,12 +258,26 @@ def _note_markdown(note: str) -> str:
     return "\n\n".join(part for part in rendered if part)
 
 
+def file_id(article_id: str) -> str:
+    """An article's id as it may go into a file name: the id itself if it is plain.
+
+    A plain id (`PLAIN_ID`: a UUID, as reader makes) is kept, so names stay those of
+    earlier exports. Any other (a library restored from a hand-made or damaged backup
+    by an older reader: `/`, `..`, `\\`, NUL, hundreds of characters) is replaced by a
+    digest of it: 32 hexadecimal digits, the same at every export.
+    """
+    if PLAIN_ID.fullmatch(article_id):
+        return article_id
+    return hashlib.sha256(article_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 def markdown_filenames(articles: Sequence[Article]) -> dict[str, str]:
     """A safe, stable `<slug>.md` file name for each article, keyed by article id.
 
     Names come from titles through python-slugify, so they never hold a path
     separator; titles with no usable letters, and titles shared by several
-    articles, get a part of the article's id.
+    articles, get a part of the article's id (through `file_id`, so never a path
+    either).
     """
     slugs = {
         article.id: slugify(article.title, max_length=80, word_boundary=True) or "article"
@@ -274,7 +289,7 @@ def markdown_filenames(articles: Sequence[Article]) -> dict[str, str]:
     names = {}
     for article_id, slug in slugs.items():
         if counts[slug] > 1 or slug == "article" or slug in _RESERVED_NAMES:
-            slug = f"{slug}-{article_id[:8]}"
+            slug = f"{slug}-{file_id(article_id)[:8]}"
         names[article_id] = f"{slug}.md"
     return names
 
@@ -514,9 +529,10 @@ def earlier_export(folder: Path, article_id: str) -> Path | None:
 def _free_name(name: str, article_id: str, taken: set[str]) -> str:
     """A name for a new export that is none of the `taken` (casefolded) ones: the slug if free."""
     stem = name.removesuffix(".md")
+    plain = file_id(article_id)
     candidates = itertools.chain(
-        [name, f"{stem}-{article_id[:8]}.md", f"{stem}-{article_id}.md"],
-        (f"{stem}-{article_id[:8]}-{number}.md" for number in range(2, 1000)),
+        [name, f"{stem}-{plain[:8]}.md", f"{stem}-{plain}.md"],
+        (f"{stem}-{plain[:8]}-{number}.md" for number in range(2, 1000)),
     )
     for candidate in candidates:
         if candidate.casefold() not in taken:

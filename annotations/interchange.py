@@ -31,6 +31,9 @@ FORMAT_VERSION = 1
 CSV_COLUMNS = ("Highlight", "Title", "Author", "URL", "Note", "Location", "Date")
 """Readwise's CSV import columns, in order."""
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula when a cell begins with it."""
+
 W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 """The JSON-LD context of the Web Annotation Data Model."""
 
@@ -190,26 +193,50 @@ def csv_rows(article: Article, annotations: Sequence[Annotation]) -> Iterator[li
         ]
 
 
-def iter_csv(store: AnnotationStore, articles: Sequence[Article]) -> Iterator[str]:
+def neutralise_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula.
+
+    A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a `'`
+    in front (OWASP's advice against CSV injection): a passage quoted from a web page
+    such as `=HYPERLINK("http://...")` would otherwise run when the file is opened in
+    Excel, LibreOffice or Google Sheets. Other cells are kept as they are.
+    """
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def iter_csv(
+    store: AnnotationStore, articles: Sequence[Article], *, neutralise: bool = True
+) -> Iterator[str]:
     """The Readwise CSV of the articles' annotations, as pieces of text.
 
     UTF-8 without a byte order mark, CRLF line ends, fields quoted where needed (a note's
     line breaks stay inside its quoted field).
+
+    Args:
+        store: The library.
+        articles: The articles whose annotations to export.
+        neutralise: Put a `'` before each cell a spreadsheet would read as a formula
+            (see `neutralise_cell`); False writes every cell exactly as stored.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for article in export_order(articles):
-        writer.writerows(csv_rows(article, _annotations_in_order(store, article.id)))
+        rows = csv_rows(article, _annotations_in_order(store, article.id))
+        if neutralise:
+            rows = ([neutralise_cell(cell) for cell in row] for row in rows)
+        writer.writerows(rows)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
 
 
-def export_csv(store: AnnotationStore, articles: Sequence[Article]) -> str:
+def export_csv(
+    store: AnnotationStore, articles: Sequence[Article], *, neutralise: bool = True
+) -> str:
     """The Readwise CSV as one string; see `iter_csv`."""
-    return "".join(iter_csv(store, articles))
+    return "".join(iter_csv(store, articles, neutralise=neutralise))
 
 
 # W3C Web Annotation ----------------------------------------------------------------------------
@@ -341,6 +368,7 @@ __all__ = [
     "CSV_COLUMNS",
     "FORMAT_NAME",
     "FORMAT_VERSION",
+    "FORMULA_STARTS",
     "W3C_CONTEXT",
     "export_csv",
     "export_json",
@@ -348,4 +376,5 @@ __all__ = [
     "iter_csv",
     "iter_json",
     "iter_w3c",
+    "neutralise_cell",
 ]

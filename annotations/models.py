@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -19,6 +20,11 @@ class BlockKind(StrEnum):
 
 HIGHLIGHT_COLORS: tuple[str, ...] = ("yellow", "green", "blue", "pink")
 """Highlight colours in the order `c` cycles through them; the first is the default."""
+
+PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+"""What an article or annotation id looks like (`fullmatch`): the UUIDs reader makes, or
+up to 64 ASCII letters, digits, `-` and `_`, not starting with `-` or `_`. Such an id
+can be typed as a command-line argument, and put in a file name or a URL as it is."""
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,20 @@
 Merging never deletes anything and is idempotent: restoring a file twice does what
 restoring it once did. Where the file and the library both have an article or an
 annotation, the version changed last (`updated_at`) wins; on a tie the library's stays.
+An annotation never moves from one article to another (see `rekeyed_id`).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from annotations import guard
 from annotations.anchoring import TextMap, reanchor
@@ -20,6 +24,7 @@ from annotations.errors import BadInputError
 from annotations.interchange import FORMAT_NAME, FORMAT_VERSION
 from annotations.models import (
     HIGHLIGHT_COLORS,
+    PLAIN_ID,
     Anchor,
     Annotation,
     Article,
@@ -32,6 +37,54 @@ from annotations.store import AnnotationStore, content_hash, format_timestamp
 
 class RestoreError(BadInputError):
     """A file that cannot be restored; the message is one line for the user."""
+
+
+MAX_BACKUP_MB = 256
+"""The largest JSON export, in megabytes (10**6 bytes), that `read_backup` reads unless
+given another limit. The whole file is checked before anything is written, so it is
+held in memory, parsed, at once: about three times its size for English text, more for
+other scripts. A larger file is refused before any of it is read."""
+
+
+class BackupTooLarge(RestoreError):
+    """A JSON export over the size limit, refused before it was read.
+
+    Attributes:
+        size: Its size in bytes, or None if unknown (a pipe's).
+        limit: The limit in bytes.
+    """
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        over = f"over the {_megabytes(limit)} MB limit of a restore"
+        super().__init__(
+            (f"is {_megabytes(size)} MB, {over}" if size is not None else f"is {over}")
+            + " (checking it takes several times its size in memory)"
+        )
+        self.size = size
+        self.limit = limit
+
+
+def _read_at_most(file: BinaryIO, limit: int) -> bytes:
+    """What a pipe or a device gives, up to one byte over `limit` (whose size is unknown)."""
+    data = bytearray()
+    while len(data) <= limit:
+        chunk = file.read(min(1 << 20, limit + 1 - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+def _megabytes(size: int) -> str:
+    """A size in megabytes, rounded up, so that a size just over a limit never reads as it."""
+    return f"{-(-size // 1_000_000):,}"
+
+
+MAX_NUMBER = 2**31 - 1
+"""The largest block index, offset, level or reading position a backup may hold.
+
+No text that reader can hold has more blocks or characters than this, and SQLite
+stores whole numbers in 64 bits: a larger number is a damaged or hand-made file."""
 
 
 @dataclass(frozen=True)
@@ -88,13 +141,16 @@ class RestoreSummary:
     annotations_updated: int = 0
     annotations_unchanged: int = 0
     orphaned: int = 0
+    rekeyed: int = 0
 
     def line(self) -> str:
         """One line, e.g. `restored: articles added 2, updated 0, unchanged 1; annotations ...`.
 
-        Articles whose text was already in the library under another id are counted
-        as `merged` (their annotations went to that article), and annotations that
-        could not be placed in the text as `orphaned`; both only when there are some.
+        Shown only when there are some: articles whose text was already in the
+        library under another id, as `merged` (their annotations went to that
+        article); annotations that could not be placed in the text, as `orphaned`;
+        annotations restored under a new id because the library has theirs on
+        another article, as `rekeyed`.
         """
         articles = f"articles added {self.articles_added}"
         if self.articles_merged:
@@ -106,40 +162,61 @@ class RestoreSummary:
         )
         if self.orphaned:
             annotations += f" ({self.orphaned} no longer found in the text, kept as orphaned)"
+        if self.rekeyed:
+            annotations += (
+                f" ({self.rekeyed} under a new id: the library has their id on another article)"
+            )
         return f"restored: {articles}; {annotations}"
 
 
 # Reading and checking ---------------------------------------------------------------------------
 
 
-def read_backup(path: Path) -> Backup:
+def read_backup(path: Path, *, max_mb: int | None = None) -> Backup:
     """Read and check a JSON export completely, without touching any library.
 
+    Args:
+        path: The file.
+        max_mb: The largest file to read, in megabytes; `MAX_BACKUP_MB` if None.
+
     Raises:
+        BackupTooLarge: If the file is larger than that (nothing of it was read).
         RestoreError: With a one-line reason (the caller adds the file name).
     """
+    limit = (MAX_BACKUP_MB if max_mb is None else max_mb) * 1_000_000
     if guard.is_open_library(path):
         raise RestoreError("is the library file itself, not a JSON export")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            status = os.fstat(file.fileno())
+            if status.st_size > limit:
+                raise BackupTooLarge(status.st_size, limit)
+            raw = file.read() if stat.S_ISREG(status.st_mode) else _read_at_most(file, limit)
     except FileNotFoundError:
         raise RestoreError("no such file") from None
     except IsADirectoryError:
         raise RestoreError("is a folder, not a JSON export") from None
     except OSError as error:
         raise RestoreError(f"cannot read it: {error.strerror or error}") from None
+    if len(raw) > limit:  # a pipe, or a file that grew since
+        raise BackupTooLarge(None, limit)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise RestoreError("not a JSON export (not UTF-8 text)") from None
+    del raw  # each copy of the file let go as soon as the next is made
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise RestoreError(
             f"not a JSON export (invalid JSON at line {error.lineno} column {error.colno})"
         ) from None
+    except ValueError:
+        # Python refuses to read a number of thousands of digits (int_max_str_digits).
+        raise RestoreError("not a JSON export (a number far too long)") from None
     except RecursionError:
         raise RestoreError("not a JSON export (nested too deeply)") from None
+    del text
     return parse_backup(data)
 
 
@@ -202,18 +279,18 @@ class _Fields:
         def check(value: Any) -> bool:
             if value is None:
                 return optional
-            return isinstance(value, str) and (bool(value.strip()) or not nonempty)
+            return _is_text(value) and (bool(value.strip()) or not nonempty)
 
         kind = "a text" + (" or null" if optional else "") + (" (not empty)" if nonempty else "")
         return self.get(name, check, kind)
 
     def integer(self, name: str) -> int:
-        """A whole number of 0 or more (not a boolean)."""
+        """A whole number from 0 to `MAX_NUMBER` (not a boolean, not a fraction)."""
 
         def check(value: Any) -> bool:
-            return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            return type(value) is int and 0 <= value <= MAX_NUMBER
 
-        return self.get(name, check, "a whole number of 0 or more")
+        return self.get(name, check, f"a whole number from 0 to {MAX_NUMBER}")
 
     def boolean(self, name: str) -> bool:
         """A true or false field."""
@@ -227,9 +304,26 @@ class _Fields:
         """A list of texts."""
 
         def check(value: Any) -> bool:
-            return isinstance(value, list) and all(isinstance(item, str) for item in value)
+            return isinstance(value, list) and all(_is_text(item) for item in value)
 
         return tuple(self.get(name, check, "a list of texts"))
+
+    def identifier(self) -> str:
+        """The `id` field: a plain id (`PLAIN_ID`), as reader makes them.
+
+        Any other is refused rather than restored: ids are typed as command-line
+        arguments (`reader open ID`), written into Obsidian block ids, W3C URNs and, in
+        part, file names, and an id holding `/`, `..`, NUL or a thousand characters
+        is a damaged or hand-made file, never one reader wrote.
+        """
+        value = self.text("id", nonempty=True)
+        if PLAIN_ID.fullmatch(value) is None:
+            shown = repr(value[:40]) + ("..." if len(value) > 40 else "")
+            raise RestoreError(
+                f"{self.where}: id {shown} is not one reader makes "
+                "(1 to 64 letters, digits, - or _)"
+            )
+        return str(value)
 
     def timestamp(self, name: str, *, optional: bool = False) -> Any:
         """An ISO 8601 date and time, written back in the library's own form (UTC, ms)."""
@@ -245,12 +339,29 @@ class _Fields:
         return format_timestamp(moment)
 
 
+def _is_text(value: object) -> bool:
+    """Whether a value is text that can be stored: a string that is valid Unicode.
+
+    JSON's `\\ud800` escapes give strings with unpaired surrogates, which no UTF-8
+    file or database can hold.
+    """
+    if not isinstance(value, str):
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 _KINDS = {kind.value: kind for kind in BlockKind}
 
 
 def _parse_article(item: object, number: int) -> BackupArticle:
     fields = _Fields(item, f"article {number}")
-    article_id = fields.text("id", nonempty=True)
+    article_id = fields.identifier()
     where = f"article {number} ({article_id})"
     fields.where = where
     blocks = tuple(
@@ -301,7 +412,7 @@ def _parse_block(item: object, where: str) -> Block:
 
 def _parse_annotation(item: object, article_id: str, where: str) -> Annotation:
     fields = _Fields(item, where)
-    annotation_id = fields.text("id", nonempty=True)
+    annotation_id = fields.identifier()
     anchor = _Fields(
         fields.get("anchor", lambda value: isinstance(value, dict), "an object"), where
     )
@@ -427,13 +538,42 @@ def _restore_annotations(
         placed = place_annotation(annotation, theirs, current)
         if placed.orphaned and not annotation.orphaned:
             summary.orphaned += 1
-        status = store.merge_annotation(replace(placed, article_id=target))
+        placed = replace(placed, article_id=target)
+        status = store.merge_annotation(placed)
+        if status == "elsewhere":
+            placed = replace(placed, id=rekeyed_id(annotation.id, target))
+            status = store.merge_annotation(placed)
+            if status == "elsewhere":  # only a file made to collide with the library
+                raise RestoreError(
+                    f"annotation {annotation.id}: its id belongs to another article's "
+                    "annotation in the library, and so does the id it would get instead"
+                )
+            if status == "added":
+                summary.rekeyed += 1
         if status == "added":
             summary.annotations_added += 1
         elif status == "updated":
             summary.annotations_updated += 1
         else:
             summary.annotations_unchanged += 1
+
+
+_REKEYED = uuid.UUID("6f1d9a52-3c1e-4b8e-9a43-5d2f0c7b8e11")
+"""The namespace of the ids `rekeyed_id` makes."""
+
+
+def rekeyed_id(annotation_id: str, article_id: str) -> str:
+    """The id an annotation of a backup gets when the library has its id on another article.
+
+    Such a record is re-keyed rather than refused or merged: merging would move the
+    library's annotation to another article and overwrite it, and refusing would stop
+    the whole restore, although it happens without any hand-editing (an article's
+    annotations restored into a twin with the same text, then the article itself
+    restored after its text changed). The library's annotation stays as it is; the
+    backup's is added under this id, a name-based UUID of both ids, so the same record
+    gets the same new id on every restore and restoring twice still does what once did.
+    """
+    return str(uuid.uuid5(_REKEYED, f"{annotation_id} in {article_id}"))
 
 
 def _fits(anchor: Anchor, text: TextMap) -> bool:
@@ -472,12 +612,15 @@ def place_annotation(annotation: Annotation, theirs: TextMap, current: TextMap) 
 
 
 __all__ = [
+    "MAX_BACKUP_MB",
     "Backup",
     "BackupArticle",
+    "BackupTooLarge",
     "RestoreError",
     "RestoreSummary",
     "parse_backup",
     "place_annotation",
     "read_backup",
+    "rekeyed_id",
     "restore",
 ]

@@ -1487,11 +1487,13 @@ class AnnotationStore:
 
         An unknown id is added as it is (id, anchor, tags, timestamps). A known one is
         replaced only if the given one was changed later (`updated_at`); on a tie the
-        library's stays. Nothing is ever deleted. The anchor is stored as given: the
-        caller places it in the article's current text first.
+        library's stays. Nothing is ever deleted, and an annotation never moves to
+        another article: an id the library has on another article is left alone and
+        reported as `elsewhere` (the caller decides what to do). The anchor is stored
+        as given: the caller places it in the article's current text first.
 
         Returns:
-            `added`, `updated` or `unchanged`.
+            `added`, `updated`, `unchanged` or `elsewhere`.
         """
         row = {
             "article_id": annotation.article_id,
@@ -1503,13 +1505,15 @@ class AnnotationStore:
         }
         with self.db.atomic():
             found = self.db.execute(
-                "SELECT updated_at FROM annotations WHERE id = ?", [annotation.id]
+                "SELECT updated_at, article_id FROM annotations WHERE id = ?", [annotation.id]
             ).fetchone()
             if found is None:
                 row.update(id=annotation.id, created_at=annotation.created_at)
                 self.db["annotations"].insert(row)
                 self._write_tags(annotation.id, annotation.tags)
                 return "added"
+            if found[1] != annotation.article_id:
+                return "elsewhere"
             if annotation.updated_at <= found[0]:
                 return "unchanged"
             self.db["annotations"].update(annotation.id, row)

@@ -399,16 +399,28 @@ def tags_command(obj: Context, as_json: bool) -> None:
     default="-",
     help="File, or (markdown only) folder for one file per article; '-' (default) is stdout.",
 )
+@click.option(
+    "--raw-csv",
+    is_flag=True,
+    help="CSV: write cells exactly as stored, without the ' put before a cell starting "
+    "with = + - @ (which a spreadsheet would run as a formula).",
+)
 @click.pass_obj
-def export_command(obj: Context, article_ref: str | None, fmt: str, output: str) -> None:
+def export_command(
+    obj: Context, article_ref: str | None, fmt: str, output: str, raw_csv: bool
+) -> None:
     """Export annotations: all annotated articles, or one (--article).
 
     Markdown to a folder (-o DIR/) writes one `<slug>.md` per article and updates the
     files of earlier exports in place (found by the `reader_id` in their front matter),
     leaving unchanged ones untouched. JSON holds every article (annotated or not) with
     its text, and is what `reader restore` reads. JSON, CSV and W3C go to one file
-    (written atomically) or stdout; a folder is a usage error for them.
+    (written atomically) or stdout; a folder is a usage error for them. A CSV cell that
+    a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
+    return) gets a ' in front, unless --raw-csv.
     """
+    if raw_csv and fmt != "csv":
+        fail(f"--raw-csv is for --format csv, not {fmt}", code=2)
     if fmt != "markdown" and output != "-" and _is_folder(output):
         fail(f"--format {fmt} writes one file: give a file name, not the folder {output}", code=2)
     from annotations.errors import NotFoundError
@@ -427,7 +439,7 @@ def export_command(obj: Context, article_ref: str | None, fmt: str, output: str)
             if fmt == "markdown":
                 _export_markdown(store, articles, output, everything=article_ref is None)
             else:
-                _export_file(store, articles, fmt, output)
+                _export_file(store, articles, fmt, output, raw_csv=raw_csv)
         except BrokenPipeError:
             raise
         except OSError as error:
@@ -473,7 +485,12 @@ def _export_markdown(
 
 
 def _export_file(
-    store: AnnotationStore, articles: Sequence[Article], fmt: str, output: str
+    store: AnnotationStore,
+    articles: Sequence[Article],
+    fmt: str,
+    output: str,
+    *,
+    raw_csv: bool = False,
 ) -> None:
     """Write a JSON, CSV or W3C export to a file (atomically) or to stdout, piece by piece."""
     from annotations.export import write_chunks_atomic
@@ -482,7 +499,7 @@ def _export_file(
     if fmt == "json":
         chunks = iter_json(store, articles, store.clock())
     elif fmt == "csv":
-        chunks = iter_csv(store, articles)
+        chunks = iter_csv(store, articles, neutralise=not raw_csv)
     else:
         chunks = iter_w3c(store, articles, store.clock())
     if output == "-":
@@ -497,21 +514,34 @@ def _export_file(
 @cli.command("restore")
 @db_option
 @click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--max-size",
+    "max_mb",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="MB",
+    help="Read a file up to this many megabytes (default 256); checking one takes "
+    "several times its size in memory.",
+)
 @click.pass_obj
-def restore_command(obj: Context, file: Path) -> None:
+def restore_command(obj: Context, file: Path, max_mb: int | None) -> None:
     """Merge a JSON export (`reader export --format json`) into the library.
 
     Nothing is deleted, and restoring the same file twice does what once did: articles
     and annotations the library lacks are added with their ids; where both have one,
     the version changed last wins. The whole file is checked before anything is
-    written. Prints `restored: articles added N, updated N, unchanged N; annotations
-    added N, updated N, unchanged N`.
+    written; a file over 256 MB is refused unless --max-size allows it. Prints
+    `restored: articles added N, updated N, unchanged N; annotations added N,
+    updated N, unchanged N`.
     """
     from annotations.errors import StorageError
-    from annotations.restore import RestoreError, read_backup, restore
+    from annotations.restore import BackupTooLarge, RestoreError, read_backup, restore
 
     try:
-        backup = read_backup(file.expanduser())
+        backup = read_backup(file.expanduser(), max_mb=max_mb)
+    except BackupTooLarge as error:
+        needed = "MB" if error.size is None else -(-error.size // 1_000_000)
+        fail(f"{file}: {error}; --max-size {needed} reads it, if this computer has the memory")
     except RestoreError as error:
         fail(f"{file}: {error}")
     # A library created by the restore holds just the backup, without the samples.

@@ -212,6 +212,26 @@ def decode_bytes(data: bytes) -> str:
     return text if text is not None else decode_legacy(data)
 
 
+BINARY_SHARE = 0.05
+"""The share of control and replacement characters above which decoded bytes are binary."""
+_NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
+"""Characters text hardly ever holds: controls (not tabs and line breaks) and U+FFFD."""
+
+
+def looks_binary(text: str) -> bool:
+    """Whether decoded bytes are binary data rather than text.
+
+    Random or compressed bytes decode, as cp1252 or another code page, into text
+    where about one character in eight is a control or a replacement character;
+    real text, even decoded with the wrong code page, has next to none. So text
+    with more than `BINARY_SHARE` of them in its first 64K characters (and more
+    than 8) is binary.
+    """
+    sample = text[:65536]
+    found = len(_NOT_TEXT.findall(sample))
+    return found > 8 and found > BINARY_SHARE * len(sample)
+
+
 def normalize_newlines(text: str) -> str:
     """CRLF and CR line endings as LF."""
     return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -6,16 +6,19 @@ import json
 import os
 import stat
 import uuid
+from dataclasses import replace
 from itertools import count
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from annotations import export
 from annotations.models import Article, Block, BlockKind, Document
 from annotations.store import AnnotationStore
+from reader.cli import cli
 from tests.conftest import FixedClock
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
@@ -244,6 +247,97 @@ def test_export_folder_writes_only_inside_the_folder(
     everything = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.md"))
     assert everything == sorted(p.relative_to(tmp_path).as_posix() for p in written)
     assert all(p.read_text(encoding="utf-8").startswith("---\ntitle: ") for p in written)
+
+
+HOSTILE_IDS = [
+    "/../../escaped",
+    "../../../../tmp/x",
+    "..",
+    ".hidden",
+    "a\\..\\..\\b",
+    "nul\x00byte",
+    "line\nbreak",
+    "CON",
+    "-rf",
+    "z" * 400,
+    "zzzzzzzz-second",
+    "00000000-aaaa-4bbb-8ccc-dddddddddddd",
+]
+"""Article ids a library restored from a hand-made backup by an older reader may hold."""
+
+
+def hostile_library(store: AnnotationStore, ids: list[str] = HOSTILE_IDS) -> None:
+    """One annotated article titled "Same" under each id (as an older restore stored them),
+    so every file name needs a part of its article's id."""
+    for number, article_id in enumerate(ids):
+        blocks = (Block(BlockKind.PARAGRAPH, f"Text number {number}."),)
+        made = store.import_document(Document("Same", blocks, source=f"/{number}.txt")).article
+        store.delete_article(made.id)
+        store.insert_restored_article(replace(made, id=article_id), blocks)
+        store.add_highlight(article_id, (0, 0), (0, 4))
+
+
+def test_hostile_article_ids_never_make_a_path(store: AnnotationStore, tmp_path: Path) -> None:
+    """Ids with separators, dots, NUL or 400 characters give plain names, all in the folder.
+
+    The vault has folders of its own, which a name holding `/../` would go through.
+    """
+    hostile_library(store)
+    folder = tmp_path / "vault"
+    (folder / "same-").mkdir(parents=True)
+    (folder / "same-...").mkdir()
+    (folder / "same-zzzzzzzz.md").write_text("mine\n", encoding="utf-8")
+    (folder / "same-zzzzzzzz-zzzzzzzz.md").write_text("mine too\n", encoding="utf-8")
+
+    first = export.export_markdown_folder(store, folder, store.list_articles())
+    second = export.export_markdown_folder(store, folder, store.list_articles())
+
+    assert len(first.new) == len(HOSTILE_IDS)
+    assert sorted(second.unchanged) == sorted(first.new)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "vault"]
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["same-", "same-..."]
+    assert not any((folder / "same-").iterdir())
+    assert not any((folder / "same-...").iterdir())
+    ids = {export.exported_reader_id(path) for path in first.new}
+    assert ids == set(HOSTILE_IDS)
+    for path in first.new:
+        assert path.parent == folder
+        assert path.name.startswith("same-") and path.name.endswith(".md")
+        assert len(path.name) <= 100
+        assert path.name[5:-3].replace("-", "").isalnum() and path.name.isascii()
+    assert (folder / "same-00000000.md").exists()  # a plain id keeps its usual name
+    assert (folder / "same-zzzzzzzz.md").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_an_id_holding_a_path_never_writes_outside_the_vault(
+    store: AnnotationStore, tmp_path: Path
+) -> None:
+    """`/../../escaped` would have made `same-/../../e.md`: through the vault's own folder
+    `same-`, out of the vault."""
+    hostile_library(store, ["/../../escaped", "00000000-aaaa-4bbb-8ccc-dddddddddddd"])
+    folder = tmp_path / "vault"
+    (folder / "same-").mkdir(parents=True)
+
+    export.export_markdown_folder(store, folder, store.list_articles())
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "vault"]
+    assert len(list(folder.glob("*.md"))) == 2
+
+
+def test_cli_export_of_hostile_ids_exits_0(tmp_path: Path) -> None:
+    """`reader export -o VAULT` of such a library writes every article, with no error."""
+    path = tmp_path / "lib.db"
+    store = AnnotationStore(path, clock=FixedClock())
+    hostile_library(store)
+    store.close()
+    (tmp_path / "vault" / "same-").mkdir(parents=True)
+
+    result = CliRunner().invoke(cli, ["--db", str(path), "export", "-o", str(tmp_path / "vault")])
+
+    assert result.exception is None, result.exception
+    assert result.exit_code == 0
+    assert f"exported {len(HOSTILE_IDS)} articles" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "lib.db", "vault"]
 
 
 def test_write_text_atomic_keeps_the_old_file_when_the_rename_fails(

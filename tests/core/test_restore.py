@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,9 +17,16 @@ from click.testing import CliRunner, Result
 from sqlite_utils import Database
 
 from annotations import interchange
+from annotations import restore as restore_module
 from annotations.errors import StorageError
 from annotations.models import Block, BlockKind, Document
-from annotations.restore import RestoreError, parse_backup, read_backup, restore
+from annotations.restore import (
+    BackupTooLarge,
+    RestoreError,
+    parse_backup,
+    read_backup,
+    restore,
+)
 from annotations.store import AnnotationStore
 from reader.cli import cli
 from tests.conftest import FixedClock
@@ -354,6 +364,28 @@ def broken(change: str) -> Any:
         annotation["tags"] = "geo"
     elif change == "list":
         data = [data]
+    elif change == "huge-anchor":
+        annotation["anchor"]["end_offset"] = 10**30
+    elif change == "huge-level":
+        article["blocks"][1]["level"] = 2**63
+    elif change == "huge-position":
+        article["position"] = 2**31
+    elif change == "fraction":
+        annotation["anchor"]["end_block"] = 1.0
+    elif change == "boolean":
+        annotation["anchor"]["start_block"] = True
+    elif change == "number-text":
+        annotation["anchor"]["start_offset"] = "4"
+    elif change == "anchor-list":
+        annotation["anchor"] = [[[0, 4]]]
+    elif change == "nested-tags":
+        annotation["tags"] = [["geo", ["deeper"]]]
+    elif change == "surrogate":
+        annotation["note"] = "half a pair \ud800"
+    elif change.startswith("article-id:"):
+        article["id"] = change.removeprefix("article-id:")
+    elif change.startswith("annotation-id:"):
+        annotation["id"] = change.removeprefix("annotation-id:")
     return data
 
 
@@ -370,10 +402,28 @@ def broken(change: str) -> Any:
         ("date", 'field "updated_at" is not a date and time'),
         ("tags", 'field "tags" is not a list of texts'),
         ("list", "not a reader JSON export"),
+        ("huge-anchor", 'annotation 1: field "end_offset" is not a whole number from 0 to'),
+        ("huge-level", 'block 2: field "level" is not a whole number from 0 to 2147483647'),
+        ("huge-position", 'field "position" is not a whole number from 0 to 2147483647'),
+        ("fraction", 'annotation 1: field "end_block" is not a whole number'),
+        ("boolean", 'annotation 1: field "start_block" is not a whole number'),
+        ("number-text", 'annotation 1: field "start_offset" is not a whole number'),
+        ("anchor-list", 'annotation 1: field "anchor" is not an object'),
+        ("nested-tags", 'annotation 1: field "tags" is not a list of texts'),
+        ("surrogate", 'annotation 1: field "note" is not a text'),
+        ("article-id:../../vault", "article 1: id '../../vault' is not one reader makes"),
+        ("article-id:a/b", "article 1: id 'a/b' is not one reader makes"),
+        ("article-id:a\\b", "article 1: id 'a\\\\b' is not one reader makes"),
+        ("article-id:.hidden", "article 1: id '.hidden' is not one reader makes"),
+        ("article-id:nul\x00", "article 1: id 'nul\\x00' is not one reader makes"),
+        ("article-id:two\nlines", "article 1: id 'two\\nlines' is not one reader makes"),
+        ("article-id:-rf", "article 1: id '-rf' is not one reader makes"),
+        ("article-id:" + "z" * 65, f"article 1: id '{'z' * 40}'... is not one reader makes"),
+        ("annotation-id:x/../y", "annotation 1: id 'x/../y' is not one reader makes"),
     ],
 )
 def test_bad_exports_are_refused_with_one_line(change: str, message: str) -> None:
-    """Each problem gets a one-line reason naming it."""
+    """Each problem gets a one-line reason naming it (and the record it is in)."""
     with pytest.raises(RestoreError) as caught:
         parse_backup(broken(change))
     assert message in str(caught.value)
@@ -386,6 +436,7 @@ def test_unreadable_files_are_refused(tmp_path: Path) -> None:
         "text.json": b"just notes",
         "latin1.json": '{"a": "caf\xe9"}'.encode("latin-1"),
         "deep.json": b"[" * 100_000,
+        "digits.json": b'{"format": "reader-annotations", "version": ' + b"9" * 5000 + b"}",
     }
     for name, content in cases.items():
         (tmp_path / name).write_bytes(content)
@@ -397,6 +448,7 @@ def test_unreadable_files_are_refused(tmp_path: Path) -> None:
     assert reasons["text.json"].startswith("not a JSON export (invalid JSON at line 1")
     assert reasons["latin1.json"] == "not a JSON export (not UTF-8 text)"
     assert reasons["deep.json"].startswith("not a JSON export")
+    assert reasons["digits.json"] == "not a JSON export (a number far too long)"
     assert reasons["missing.json"] == "no such file"
     assert reasons[""] == "is a folder, not a JSON export"
 
@@ -486,6 +538,28 @@ def test_cli_bad_file_is_one_line_and_leaves_the_library_alone(
     assert not never.exists()
 
 
+def test_cli_absurd_number_in_an_orphaned_anchor_is_one_line(
+    libraries: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """An anchor of 10**30 (kept as it is, being orphaned) is refused before SQLite sees it."""
+    _, laptop = libraries
+    before = laptop.read_bytes()
+    data = valid_data()
+    annotation = data["articles"][0]["annotations"][0]
+    annotation["orphaned"] = True
+    annotation["anchor"]["start_block"] = 10**30
+    bad = tmp_path / "huge.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+
+    result = run("--db", laptop, "restore", bad)
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"reader: {bad}: article 1 (")
+    assert 'annotation 1: field "start_block" is not a whole number' in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert laptop.read_bytes() == before
+
+
 def test_cli_restore_needs_a_file_argument(libraries: tuple[Path, Path]) -> None:
     """No FILE is a usage error (exit 2)."""
     _, laptop = libraries
@@ -524,3 +598,142 @@ def test_export_and_restore_do_not_load_the_tui(
     assert "annotations" in loaded
     assert loaded.isdisjoint({"textual", "rich"})
     assert "restored: articles added 3" in done.stdout
+
+
+# Annotation ids the library has on another article ---------------------------------------------
+
+
+def test_an_annotation_id_of_another_article_is_restored_under_a_new_id() -> None:
+    """A backup reusing the id of another article's annotation never moves or changes that one.
+
+    The backup's annotation is added to its own article under a new id; a second restore
+    finds it there and changes nothing.
+    """
+    store = new_store()
+    ids = fill(store)
+    mine = store.list_annotations(ids["river"])[0]
+    data = json.loads(interchange.export_json(store))
+    articles = {article["id"]: article for article in data["articles"]}
+    river = articles[ids["river"]]
+    river["annotations"] = [n for n in river["annotations"] if n["id"] != mine.id]
+    empty = articles[ids["empty"]]
+    empty["annotations"] = [
+        {
+            **interchange.annotation_record(mine),
+            "anchor": {
+                "start_block": 0,
+                "start_offset": 0,
+                "end_block": 0,
+                "end_offset": 8,
+                "exact": "No marks",
+                "prefix": "",
+                "suffix": " here, ölmo.",
+            },
+            "note": "theirs",
+            "updated_at": "2026-03-01T00:00:00.000Z",
+        }
+    ]
+    backup = parse_backup(data)
+
+    first = restore(store, backup)
+    second = restore(store, backup)
+
+    assert store.get_annotation(mine.id) == mine
+    [theirs] = store.list_annotations(ids["empty"])
+    assert theirs.id != mine.id
+    assert (theirs.note, theirs.anchor.exact, theirs.orphaned) == ("theirs", "No marks", False)
+    assert first.line() == (
+        SUMMARY.format(0, 0, 3, 1, 0, 3)
+        + " (1 under a new id: the library has their id on another article)"
+    )
+    assert second.line() == SUMMARY.format(0, 0, 3, 0, 0, 4)
+
+
+def test_annotations_merged_into_a_twin_stay_there_when_the_article_comes_later() -> None:
+    """Restored into a twin (same text, other id), then the article itself restored after its
+    text changed: the twin keeps its annotations, the article gets copies."""
+    home, laptop = new_store(), new_store()
+    river = home.import_document(Document("River", RIVER, source="/r.md")).article
+    home.add_highlight(river.id, (1, 4), (1, 9), note="bends")
+    twin = laptop.import_document(Document("River", RIVER, source="/copy.md")).article
+    restore(laptop, backup_of(home))
+    [merged] = laptop.list_annotations(twin.id)
+    home.clock.now = datetime(2026, 3, 1, tzinfo=UTC)  # type: ignore[attr-defined]
+    home.import_document(Document("River", (*RIVER, Block(BlockKind.PARAGRAPH, "More.")), "/r.md"))
+
+    restore(laptop, backup_of(home))
+    restore(laptop, backup_of(home))
+
+    assert laptop.list_annotations(twin.id) == [merged]
+    [copy] = laptop.list_annotations(river.id)
+    assert (copy.note, copy.anchor.exact) == ("bends", "river")
+    assert copy.id != merged.id
+
+
+# Size limit -------------------------------------------------------------------------------------
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """A (sparse) file one byte over 256 MB is refused by its size, not read and parsed."""
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as file:
+        file.truncate(restore_module.MAX_BACKUP_MB * 1_000_000 + 1)
+
+    with pytest.raises(BackupTooLarge) as caught:
+        read_backup(huge)
+
+    assert str(caught.value) == (
+        "is 257 MB, over the 256 MB limit of a restore "
+        "(checking it takes several times its size in memory)"
+    )
+
+
+def test_cli_size_limit_is_one_line_and_max_size_lifts_it(
+    libraries: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the limit: one line naming the size and the way out, the library unchanged;
+    with `--max-size` the same file restores."""
+    home, laptop = libraries
+    backup = tmp_path / "backup.json"
+    assert run("--db", home, "export", "--format", "json", "-o", backup).exit_code == 0
+    before = laptop.read_bytes()
+    monkeypatch.setattr(restore_module, "MAX_BACKUP_MB", 0)
+
+    refused = run("--db", laptop, "restore", backup)
+    unchanged = laptop.read_bytes()
+    allowed = run("--db", laptop, "restore", "--max-size", "1", backup)
+
+    assert unchanged == before
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"reader: {backup}: is 1 MB, over the 0 MB limit of a restore (checking it takes "
+        "several times its size in memory); --max-size 1 reads it, if this computer has "
+        "the memory\n"
+    )
+    assert refused.stdout == ""
+    assert allowed.exit_code == 0, allowed.output
+    assert allowed.stdout == SUMMARY.format(3, 0, 0, 4, 0, 0) + "\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_pipe_is_read_up_to_the_limit_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pipe has no size to check first: it is read up to the limit, then refused."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    data = json.dumps(valid_data()).encode("utf-8")
+
+    def feed() -> None:
+        with contextlib.suppress(BrokenPipeError), pipe.open("wb") as writer:
+            writer.write(data)
+
+    monkeypatch.setattr(restore_module, "MAX_BACKUP_MB", 0)
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    with pytest.raises(BackupTooLarge) as caught:
+        read_backup(pipe)
+    feeder.join(timeout=5)
+
+    assert str(caught.value).startswith("is over the 0 MB limit of a restore (")
+    assert caught.value.size is None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
+import random
 import socket
 import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -388,6 +391,10 @@ def test_table_blocks_survive_the_store_and_export_as_code(
 # URLs ---------------------------------------------------------------------------------------
 
 
+BOMB = gzip.compress(b" " * (reader.web.MAX_PAGE_BYTES + 1), 9)
+"""About 20 kB of gzip that hold a page one byte over the size limit."""
+
+
 class _Site:
     """What the local test server serves: path -> (status, headers, body)."""
 
@@ -402,6 +409,9 @@ def _handler(site: _Site) -> type[BaseHTTPRequestHandler]:
             site.user_agents.append(self.headers.get("User-Agent", ""))
             if self.path == "/slow":
                 time.sleep(2)
+            if self.path.startswith("/drip"):
+                self.drip()
+                return
             status, headers, body = site.routes.get(
                 self.path, (404, {"Content-Type": "text/html"}, b"<h1>Not here</h1>")
             )
@@ -414,6 +424,22 @@ def _handler(site: _Site) -> type[BaseHTTPRequestHandler]:
             with contextlib.suppress(OSError):
                 self.wfile.write(body)
 
+        def drip(self) -> None:
+            """A response a byte every 0.3 s: its headers too (/drip-headers), or its body."""
+            head = b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: 200\r\n\r\n"
+            body = b"<p>" + b"drip " * 40
+            if self.path == "/drip-headers":
+                slow, fast = head, b""
+            else:
+                slow, fast = body, head
+            with contextlib.suppress(OSError):
+                self.wfile.write(fast)
+                self.wfile.flush()
+                for index in range(len(slow)):
+                    self.wfile.write(slow[index : index + 1])
+                    self.wfile.flush()
+                    time.sleep(0.3)
+
         def log_message(self, format: str, *args: object) -> None:
             pass
 
@@ -425,6 +451,9 @@ def site() -> Iterator[tuple[_Site, str]]:
     """A web server on 127.0.0.1 serving our test pages; yields it and its base URL."""
     site = _Site()
     html = {"Content-Type": "text/html; charset=utf-8"}
+    news_text = page("news.html")
+    squeezer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    raw_deflate = squeezer.compress(news_text) + squeezer.flush()
     russian = page("russian-windows-1251.html").replace(
         b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">\n', b""
     )
@@ -451,6 +480,16 @@ def site() -> Iterator[tuple[_Site, str]]:
             "/big": (200, {"Content-Type": "text/html"}, b"<html><body><p>" + b"x" * 5000),
             "/slow": (200, html, page("news.html")),
             "/empty": (200, html, b""),
+            "/gzip": (200, {**html, "Content-Encoding": "gzip"}, gzip.compress(page("news.html"))),
+            "/deflate": (200, {**html, "Content-Encoding": "deflate"}, zlib.compress(news_text)),
+            "/raw-deflate": (200, {**html, "Content-Encoding": "deflate"}, raw_deflate),
+            "/brotli": (200, {**html, "Content-Encoding": "br"}, b"\x1b\x03\x00"),
+            "/bomb": (200, {**html, "Content-Encoding": "gzip"}, BOMB),
+            "/broken-gzip": (200, {**html, "Content-Encoding": "gzip"}, b"\x1f\x8b junk"),
+            "/noise": (200, html, random.Random(5).randbytes(30_000)),
+            "/to-ftp": (302, {"Location": "ftp://127.0.0.1/news.html"}, b""),
+            "/to-file": (301, {"Location": "file:///etc/passwd"}, b""),
+            "/to-data": (307, {"Location": "data:text/html,<p>hello</p>"}, b""),
         }
     )
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
@@ -550,6 +589,54 @@ def test_url_timeout(site: tuple[_Site, str]) -> None:
     with pytest.raises(ImportFailure, match=r"^timed out after 0\.5 s$"):
         load_url(f"{base}/slow", timeout=0.5)
     assert time.monotonic() - started < 1.9
+
+
+@pytest.mark.parametrize("path", ["/drip", "/drip-headers"])
+def test_url_deadline_holds_against_a_server_trickling_bytes(
+    site: tuple[_Site, str], path: str
+) -> None:
+    """A byte every 0.3 s never lets a 1 s socket timeout fire; the fetch still ends at 1 s."""
+    _, base = site
+    started = time.monotonic()
+    with pytest.raises(ImportFailure, match=r"^timed out after 1 s$"):
+        load_url(f"{base}{path}", timeout=1)
+    assert time.monotonic() - started < 10  # 60 s of trickle without the deadline
+
+
+@pytest.mark.parametrize("path", ["/gzip", "/deflate", "/raw-deflate"])
+def test_url_compressed_pages_are_read(site: tuple[_Site, str], path: str) -> None:
+    """gzip and deflate (zlib or raw) bodies are decompressed."""
+    _, base = site
+    document = load_url(f"{base}{path}")
+    assert document.title == "Tide gates hold through the first winter storm"
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/bomb", "^page too large$"),
+        ("/brotli", r"^page compressed as 'br', which reader cannot read$"),
+        ("/broken-gzip", "^damaged gzip compression"),
+        ("/noise", "^binary data, not a web page$"),
+        ("/to-ftp", r"^refused a redirect to a non-web address \(ftp:\)$"),
+        ("/to-file", r"^refused a redirect to a non-web address \(file:\)$"),
+        ("/to-data", r"^refused a redirect to a non-web address \(data:\)$"),
+    ],
+)
+def test_url_bad_bodies_and_redirects_are_one_line(
+    site: tuple[_Site, str], path: str, message: str
+) -> None:
+    """A gzip bomb, an unknown or broken compression, random bytes as text/html, and a
+    redirect away from http(s): each refused in one line."""
+    _, base = site
+    with pytest.raises(ImportFailure, match=message):
+        load_url(f"{base}{path}")
+
+
+def test_random_bytes_are_not_a_page() -> None:
+    """Random bytes parsed as HTML (a file named .html) are refused, not read as words."""
+    with pytest.raises(ImportFailure, match=r"^binary data, not a web page$"):
+        parse_html(random.Random(9).randbytes(20_000), "noise.html")
 
 
 def free_port() -> int:
