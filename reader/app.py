@@ -170,12 +170,12 @@ class ReaderApp(App[None]):
         default_namespace: DOMNode | None = None,
         namespaces: Mapping[str, DOMNode] | None = None,
     ) -> bool:
-        """Run an action (a key, a command); it acts on nothing if its screen has closed.
+        """Run an action (a key, a command); nothing if its screen has closed or not opened.
 
         A refusal of the library (a deleted annotation, a full disk) is a notice, never
         the end of the app.
         """
-        if default_namespace is not None and self._closed_screen(default_namespace):
+        if default_namespace is not None and self._gone_or_not_ready(default_namespace):
             return False
         try:
             return await super().run_action(action, default_namespace, namespaces)
@@ -183,15 +183,17 @@ class ReaderApp(App[None]):
             self.refused(error)
             return True
 
-    def _closed_screen(self, node: DOMNode) -> bool:
-        """Whether a node belongs to a screen no longer on the stack (or to none)."""
+    def _gone_or_not_ready(self, node: DOMNode) -> bool:
+        """Whether a node's screen has closed, is not yet mounted, or there is none."""
         if node is self:
             return False
         try:
             screen = node if isinstance(node, Screen) else node.screen
         except Exception:  # NoScreen, detached: nothing to act on
             return True
-        return screen not in self.screen_stack
+        # A screen not yet mounted has nothing to act on either (a key typed just
+        # after the key that opened it).
+        return screen not in self.screen_stack or not screen.is_mounted
 
     def action_command_palette(self) -> None:
         """Show the command palette (one at a time; it closes once)."""

@@ -86,7 +86,6 @@ class ArticleScreen(ReaderScreen[None]):
     ]
     """Annotation keys; movement keys live on the ParagraphView."""
 
-    view = getters.query_one(ParagraphView)
     status = getters.query_one(StatusLine)
 
     def __init__(
@@ -112,14 +111,20 @@ class ArticleScreen(ReaderScreen[None]):
         except NotFoundError:
             blocks = []
         yield Static(self._header(), id="article-header")
-        yield ParagraphView(
+        self._view = ParagraphView(
             blocks,
             store.list_annotations(self.article_id) if blocks else (),
             cursor=self._start_cursor(),
         )
+        yield self._view
         yield Input(placeholder="Find in this article", id="find")
         yield StatusLine(id="article-status")
         yield Footer()
+
+    @property
+    def view(self) -> ParagraphView:
+        """The article's text; a new one when another process changed the text."""
+        return self._view
 
     def _start_cursor(self) -> int:
         if self.start_block is not None:
@@ -282,10 +287,11 @@ class ArticleScreen(ReaderScreen[None]):
         if self.article is not None and latest.content_hash == self.article.content_hash:
             return True
         self.article = latest
-        cursor = self.view.cursor
-        self.view.remove()
+        old = self._view
         blocks = store.get_blocks(self.article_id)
-        view = ParagraphView(blocks, store.list_annotations(self.article_id), cursor=cursor)
+        view = ParagraphView(blocks, store.list_annotations(self.article_id), cursor=old.cursor)
+        self._view = view
+        old.remove()
         self.mount(view, before=self.status)
         view.focus()
         self.query_one("#article-header", Static).update(self._header())
