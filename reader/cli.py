@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from reader.about import DISTRIBUTION
 from reader.safe import safe_lines, safe_text
 from reader.words import plural
 
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
 # The store (and sqlite-utils) is imported by the commands that open the library,
 # so `reader --version` and `--help` start fast.
-
-DISTRIBUTION = "reader-annotations"
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
