@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -14,6 +14,7 @@ from textual.theme import Theme
 
 from annotations.errors import StorageError, storage_problem
 from annotations.store import AnnotationStore
+from reader.crash import CrashReportingApp
 from reader.keys import screen_keys
 from reader.library import export_dir
 from reader.safe import safe_lines, safe_text
@@ -27,7 +28,7 @@ COMMANDS_WITH_KEYS = {"app.search_library", "app.show_annotations"}
 """Screen keys that run one of the app's own palette commands, listed once as that command."""
 
 
-class ReaderApp(App[None]):
+class ReaderApp(CrashReportingApp):
     """A keyboard-driven reader that keeps highlights, tags and notes.
 
     Args:
@@ -55,6 +56,10 @@ class ReaderApp(App[None]):
         self.store = store
         self.open_article = open_article
         self.export_folder = export_folder or export_dir()
+
+    def crash_details(self) -> dict[str, str]:
+        """The library file, with the app's facts, for a crash report."""
+        return {"library": str(self.store.path or "in memory"), **super().crash_details()}
 
     def on_mount(self) -> None:
         saved = self.store.get_setting("theme")

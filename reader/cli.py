@@ -119,10 +119,18 @@ def echo_document(text: str) -> None:
 
 
 def run_tui(store: AnnotationStore, open_article: str | None = None) -> None:
-    """Start the TUI on a library."""
+    """Start the TUI on a library.
+
+    Raises:
+        SystemExit: With the app's return code if it was not 0, as after a crash (the
+            app has then printed where its report is); the caller still closes the store.
+    """
     from reader.app import ReaderApp
 
-    ReaderApp(store, open_article=open_article).run()
+    app = ReaderApp(store, open_article=open_article)
+    app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
