@@ -223,7 +223,7 @@ class CrashReportingApp(App[None]):
                 self.activity.add("key", event.key)
         elif isinstance(event, events.MouseDown) and not event.is_forwarded:
             self.activity.add("click", f"at {event.x},{event.y}")
-        elif isinstance(event, events.Paste):
+        elif isinstance(event, events.Paste) and not event.is_forwarded:
             self.activity.add("paste", f"{len(event.text)} characters (not recorded)")
         await super().on_event(event)
 
