@@ -234,14 +234,48 @@ class SearchHit:
     score: float
 
 
+ENTRY_TEXT_CHARS = 500
+"""Characters of a passage, a note and a title that an `AnnotationEntry` holds at most.
+
+More than a row of any terminal shows, and the same whatever the text's length.
+"""
+
+
 @dataclass(frozen=True)
 class AnnotationEntry:
-    """An annotation with its article's title, for lists across the whole library.
+    """An annotation as a list across the whole library shows it, its long texts cut short.
+
+    A passage may be a whole book and a note an essay, yet a row shows one line of each:
+    the store reads only the first `ENTRY_TEXT_CHARS` characters of the passage, the note
+    and the article's title, and whether passage and note go on. The whole annotation is
+    `AnnotationStore.get_annotation(entry.id)`.
 
     Attributes:
-        annotation: The annotation.
-        article_title: The title of the article it belongs to.
+        id: The annotation's id.
+        article_id: The article it belongs to.
+        article_title: The start of that article's title.
+        start_block: Block index where the passage starts.
+        quote: The start of the passage's exact text.
+        quote_is_cut: Whether the passage goes on after `quote`.
+        note: The start of the note (may be empty).
+        note_is_cut: Whether the note goes on after `note`.
+        color: Highlight colour name.
+        tags: Tag names, sorted.
+        orphaned: True when its text could no longer be found after a re-import.
+        created_at: When it was made (ISO 8601, UTC).
+        updated_at: When it last changed (ISO 8601, UTC).
     """
 
-    annotation: Annotation
+    id: str
+    article_id: str
     article_title: str
+    start_block: int
+    quote: str
+    quote_is_cut: bool = False
+    note: str = ""
+    note_is_cut: bool = False
+    color: str = HIGHLIGHT_COLORS[0]
+    tags: tuple[str, ...] = field(default=())
+    orphaned: bool = False
+    created_at: str = ""
+    updated_at: str = ""

@@ -26,6 +26,7 @@ from annotations.anchoring import TextMap, reanchor_all
 from annotations.errors import LibraryError, NotFoundError, StorageError
 from annotations.migrations import migrations
 from annotations.models import (
+    ENTRY_TEXT_CHARS,
     HIGHLIGHT_COLORS,
     Anchor,
     Annotation,
@@ -1382,9 +1383,21 @@ class AnnotationStore:
             joined = "articles a CROSS JOIN annotations n ON n.article_id = a.id"
         # The page is chosen first, from the filters and the order alone, so the tag
         # names are gathered for the rows returned only, not for every match.
+        # A passage may be a whole book and a note an essay: only their start is read out,
+        # so a row costs the same whatever the texts' sizes. Whether a text goes on is
+        # told by its bytes, as substr() and length() stop at a NUL character.
+        chars = ENTRY_TEXT_CHARS
         rows = self.db.query(
             f"""
-            SELECT n.*, a.title AS article_title, {self._TAG_NAMES}
+            SELECT n.id, n.article_id, n.start_block, n.color, n.orphaned, n.created_at,
+                n.updated_at, substr(a.title, 1, {chars}) AS article_title,
+                substr(n.exact, 1, {chars}) AS quote,
+                length(CAST(n.exact AS BLOB))
+                    > length(CAST(substr(n.exact, 1, {chars}) AS BLOB)) AS quote_is_cut,
+                substr(n.note, 1, {chars}) AS note,
+                length(CAST(n.note AS BLOB))
+                    > length(CAST(substr(n.note, 1, {chars}) AS BLOB)) AS note_is_cut,
+                {self._TAG_NAMES}
             FROM (
                 SELECT n.rowid AS page_rowid
                 FROM {joined}
@@ -1396,7 +1409,24 @@ class AnnotationStore:
             """,
             [*params, -1 if limit is None else max(0, limit), max(0, offset)],
         )
-        return [AnnotationEntry(self._annotation(row), row["article_title"]) for row in rows]
+        return [
+            AnnotationEntry(
+                id=row["id"],
+                article_id=row["article_id"],
+                article_title=row["article_title"],
+                start_block=row["start_block"],
+                quote=row["quote"],
+                quote_is_cut=bool(row["quote_is_cut"]),
+                note=row["note"],
+                note_is_cut=bool(row["note_is_cut"]),
+                color=row["color"],
+                tags=tuple(json.loads(row["tag_names"])),
+                orphaned=bool(row["orphaned"]),
+                created_at=row["created_at"],
+                updated_at=row["updated_at"],
+            )
+            for row in rows
+        ]
 
     def count_annotation_entries(self, *, tag: str | None = None, text: str | None = None) -> int:
         """How many annotations `list_annotation_entries` gives with these filters (no paging).

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from textual.actions import ActionParseResult
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
@@ -17,6 +17,7 @@ from textual.theme import Theme
 
 from annotations.errors import NotFoundError, ReaderError, StorageError, storage_problem
 from annotations.store import AnnotationStore
+from reader.crash import CrashReportingApp
 from reader.keys import screen_keys
 from reader.library import export_dir
 from reader.safe import safe_lines, safe_text
@@ -34,7 +35,7 @@ COMMANDS_WITH_KEYS = {"app.search_library", "app.show_annotations"}
 """Screen keys that run one of the app's own palette commands, listed once as that command."""
 
 
-class ReaderApp(App[None]):
+class ReaderApp(CrashReportingApp):
     """A keyboard-driven reader that keeps highlights, tags and notes.
 
     Args:
@@ -64,6 +65,10 @@ class ReaderApp(App[None]):
         self.export_folder = export_folder or export_dir()
         self._reloading = False
         """Whether a screen is being shown again after a refusal (see `refused`)."""
+
+    def crash_details(self) -> dict[str, str]:
+        """The library file, with the app's facts, for a crash report."""
+        return {"library": str(self.store.path or "in memory"), **super().crash_details()}
 
     def on_mount(self) -> None:
         saved = self.store.get_setting("theme")

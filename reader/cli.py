@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from reader.about import DISTRIBUTION
 from reader.safe import safe_lines, safe_text
 from reader.words import plural
 
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
 # The store (and sqlite-utils) is imported by the commands that open the library,
 # so `reader --version` and `--help` start fast.
-
-DISTRIBUTION = "reader-annotations"
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -122,10 +121,18 @@ def echo_document(text: str) -> None:
 
 
 def run_tui(store: AnnotationStore, open_article: str | None = None) -> None:
-    """Start the TUI on a library."""
+    """Start the TUI on a library.
+
+    Raises:
+        SystemExit: With the app's return code if it was not 0, as after a crash (the
+            app has then printed where its report is); the caller still closes the store.
+    """
     from reader.app import ReaderApp
 
-    ReaderApp(store, open_article=open_article).run()
+    app = ReaderApp(store, open_article=open_article)
+    app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

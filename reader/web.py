@@ -447,12 +447,10 @@ def parse_html(data: bytes, source: str, *, charset: str | None = None) -> Docum
 
 
 def _user_agent() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from reader.about import installed_version
 
-    try:
-        return f"reader/{version('reader-annotations')}"
-    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "reader"
+    release = installed_version()
+    return f"reader/{release}" if release else "reader"
 
 
 class _Deadline:

@@ -23,9 +23,11 @@ def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(home / "Documents"))
     monkeypatch.setenv("READER_DB", str(tmp_path / "library.db"))
     monkeypatch.setenv("READER_EXPORT_DIR", str(tmp_path / "exports"))
+    monkeypatch.setenv("READER_STATE_DIR", str(tmp_path / "state"))
     return home
 
 

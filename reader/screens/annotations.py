@@ -177,18 +177,14 @@ class AnnotationsScreen(ReaderScreen[None]):
     @on(AnnotationList.Selected)
     def _selected(self, event: AnnotationList.Selected) -> None:
         event.stop()
-        annotation = event.entry.annotation
-        if annotation.orphaned:
+        entry = event.entry
+        if entry.orphaned:
             self.notify(
                 "This passage could not be found after a re-import; showing where it was",
                 severity="warning",
             )
         self.app.push_screen(
-            ArticleScreen(
-                annotation.article_id,
-                block=annotation.anchor.start_block,
-                annotation_id=annotation.id,
-            )
+            ArticleScreen(entry.article_id, block=entry.start_block, annotation_id=entry.id)
         )
 
     def action_delete(self) -> None:
@@ -197,17 +193,15 @@ class AnnotationsScreen(ReaderScreen[None]):
         if entry is None:
             self.notify("No annotation to delete", severity="warning")
             return
-        annotation = entry.annotation
 
         def confirmed(yes: bool | None) -> None:
-            if not yes or not self.app.save(
-                lambda: self.app.store.delete_annotation(annotation.id)
-            ):
+            if not yes or not self.app.save(lambda: self.app.store.delete_annotation(entry.id)):
                 return
             self.reload(keep_cursor=True)
             self.notify("Annotation deleted")
 
-        extras = " with its tags and note" if annotation.tags or annotation.note.strip() else ""
+        has_note = bool(entry.note.strip()) or entry.note_is_cut
+        extras = " with its tags and note" if entry.tags or has_note else ""
         self.app.ask(ConfirmDialog(f"Delete this annotation{extras}?"), confirmed)
 
     def action_back(self) -> None:

@@ -15,6 +15,7 @@ from reader.debounce import Debounce
 from reader.safe import safe_text
 from reader.screens.article import ArticleScreen
 from reader.screens.base import ReaderScreen, refusals_noticed
+from reader.widgets.annotation_list import fit
 from reader.widgets.paging import page_options
 from reader.widgets.status_line import StatusLine
 from reader.words import plural
@@ -27,13 +28,15 @@ MARK_STYLE = "bold $text-warning on $warning 25%"
 """How a matched term stands out in a snippet (theme variables, so every theme works)."""
 SOURCE_LABELS = {"text": "text", "note": "note", "tag": "tag"}
 """How each kind of match is named in a result."""
+TITLE_CELLS = 120
+"""A longer title is cut (titles read from files are shorter), so a result stays short."""
 
 
 def hit_prompt(hit: SearchHit) -> Content:
     """A result as two lines: title, paragraph and kind of match; then the snippet."""
     source = SOURCE_LABELS.get(hit.source, safe_text(hit.source))
     head = Content.assemble(
-        (safe_text(hit.title) or "Untitled", "bold"),
+        (fit(safe_text(hit.title), TITLE_CELLS) or "Untitled", "bold"),
         (f"  ¶{hit.block + 1}", "$text-muted"),
         (f"  {source}", "italic $text-secondary"),
     )

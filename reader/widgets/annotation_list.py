@@ -29,11 +29,22 @@ def one_line(text: str) -> str:
     return safe_text(" ".join(text.split()))
 
 
+MEASURED_CHARACTERS_PER_CELL = 4
+"""`fit` measures at most this many characters per cell of room: a character takes at
+most two cells, and only combining marks take none."""
+
+
 def fit(text: str, width: int) -> str:
-    """Text cut to at most `width` cells, with an ellipsis when cut."""
+    """Text cut to at most `width` cells, with an ellipsis when cut.
+
+    Only the start of a long text is measured, so a whole book costs what a line does.
+    """
     if width <= 0:
         return ""
-    if cell_len(text) <= width:
+    most = width * MEASURED_CHARACTERS_PER_CELL
+    if len(text) > most:
+        text = text[:most]
+    elif cell_len(text) <= width:
         return text
     return set_cell_size(text, width - 1).rstrip() + "…"
 
@@ -143,17 +154,17 @@ class AnnotationList(PagedList[AnnotationEntry]):
         entry = self.entry(index)
         if entry is None:
             return Strip([Segment(" " * width, row_style)], width)
-        annotation = entry.annotation
         bar = Segment("▌" if is_cursor else " ", row_style + self._style("cursor-gutter"))
         room = max(0, width - GUTTER)
         if line == 0:
-            swatch = Segment("██", row_style + self._style(f"swatch-{annotation.color}"))
+            swatch = Segment("██", row_style + self._style(f"swatch-{entry.color}"))
             segments = [bar, swatch, Segment(" ", row_style)]
-            if annotation.orphaned:
+            if entry.orphaned:
                 label = fit("orphaned ", room)
                 segments.append(Segment(label, row_style + self._style("orphaned")))
                 room -= cell_len(label)
-            segments.append(Segment(fit(one_line(annotation.anchor.exact), room), row_style))
+            quote = one_line(entry.quote) + ("…" if entry.quote_is_cut else "")
+            segments.append(Segment(fit(quote, room), row_style))
         else:
             segments = [bar, Segment("   ", row_style), *self._details(entry, room, row_style)]
         strip = Strip(segments)
@@ -161,19 +172,19 @@ class AnnotationList(PagedList[AnnotationEntry]):
 
     def _details(self, entry: AnnotationEntry, room: int, row_style: Style) -> list[Segment]:
         """Second line: article title, paragraph, tags and the note's first line."""
-        annotation = entry.annotation
         title = fit(one_line(entry.article_title) or "Untitled", max(12, room // 3))
         parts: list[tuple[str, str]] = [
             (title, "title"),
-            (f" · ¶{annotation.anchor.start_block + 1}", "meta"),
+            (f" · ¶{entry.start_block + 1}", "meta"),
         ]
-        if annotation.tags:
+        if entry.tags:
             parts.append(
-                ("  " + " ".join(one_line(tag_hashtag(tag)) for tag in annotation.tags), "tags")
+                ("  " + " ".join(one_line(tag_hashtag(tag)) for tag in entry.tags), "tags")
             )
-        note = annotation.note.strip()
-        if note:
-            parts.append(("  ✎ " + one_line(note.splitlines()[0]), "note"))
+        lines = entry.note.strip().splitlines()
+        if lines:
+            more = "…" if entry.note_is_cut and len(lines) == 1 else ""
+            parts.append(("  ✎ " + one_line(lines[0]) + more, "note"))
         segments: list[Segment] = []
         for text, name in parts:
             if room <= 0:

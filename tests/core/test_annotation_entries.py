@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotations.models import AnnotationEntry
+from annotations.models import ENTRY_TEXT_CHARS, AnnotationEntry
 from annotations.store import AnnotationStore
 from tests.core.test_search import add_article, make_document
 
@@ -39,21 +39,67 @@ def library(store: AnnotationStore) -> dict[str, str]:
 def names(ids: dict[str, str], entries: list[AnnotationEntry]) -> str:
     """The fixture names of the entries' annotations, in order, as one string."""
     by_id = {annotation_id: name for name, annotation_id in ids.items()}
-    return "".join(by_id[entry.annotation.id] for entry in entries)
+    return "".join(by_id[entry.id] for entry in entries)
 
 
 def test_every_annotation_is_listed_with_its_article_title(
     store: AnnotationStore, library: dict[str, str]
 ) -> None:
-    """Entries cover all articles, carry the full annotation and its article's title."""
+    """Entries cover all articles, carry the annotation's fields and its article's title."""
     entries = store.list_annotation_entries()
     assert names(library, entries) == "edcba"
-    assert {(entry.annotation.id, entry.article_title) for entry in entries} >= {
+    assert {(entry.id, entry.article_title) for entry in entries} >= {
         (library["a"], "Zebra"),
         (library["b"], "apple"),
     }
-    assert entries[1].annotation == store.get_annotation(library["d"])
+    cider = store.get_annotation(library["d"])
+    assert entries[1] == AnnotationEntry(
+        id=cider.id,
+        article_id=cider.article_id,
+        article_title="apple",
+        start_block=cider.anchor.start_block,
+        quote=cider.anchor.exact,
+        note="Cider!",
+        color=cider.color,
+        tags=cider.tags,
+        created_at=cider.created_at,
+        updated_at=cider.updated_at,
+    )
     assert store.count_annotation_entries() == 5
+
+
+def test_a_whole_book_passage_its_note_and_title_are_read_to_a_bounded_start(
+    store: AnnotationStore,
+) -> None:
+    """An entry holds the first ENTRY_TEXT_CHARS characters of passage, note and title only."""
+    paragraph = "Ships come in at dawn and leave before the tide turns again. " * 50
+    book = add_article(store, *[paragraph.strip()] * 200, title="Harbour " * 1250)
+    last = len(store.get_blocks(book)[-1].text)
+    whole = store.add_highlight(book, (0, 0), (199, last), note="Long note. " * 100_000)
+    assert len(whole.anchor.exact) > 600_000
+
+    (entry,) = store.list_annotation_entries()
+
+    assert entry.quote == whole.anchor.exact[:ENTRY_TEXT_CHARS]
+    assert entry.note == whole.note[:ENTRY_TEXT_CHARS]
+    assert entry.article_title == ("Harbour " * 1250)[:ENTRY_TEXT_CHARS]
+    assert entry.quote_is_cut and entry.note_is_cut
+
+
+def test_an_entry_says_whether_its_passage_and_note_go_on(store: AnnotationStore) -> None:
+    """Passage and note of exactly ENTRY_TEXT_CHARS are whole; one more character is cut."""
+    more = ENTRY_TEXT_CHARS + 1
+    article = add_article(store, "x" * more, "ab\x00cd")
+    store.add_highlight(article, (0, 0), (0, ENTRY_TEXT_CHARS), note="n" * ENTRY_TEXT_CHARS)
+    store.add_highlight(article, (0, 0), (0, more), note="n" * more)
+    store.add_highlight(article, (1, 0), (1, 5))  # SQLite's substr() stops at a NUL
+
+    nul, longer, exact = store.list_annotation_entries()
+
+    assert (exact.quote_is_cut, exact.note_is_cut) == (False, False)
+    assert (longer.quote_is_cut, longer.note_is_cut) == (True, True)
+    assert len(longer.quote) == len(longer.note) == ENTRY_TEXT_CHARS
+    assert (nul.quote, nul.quote_is_cut) == ("ab", True)
 
 
 def test_orders_newest_first_or_by_title_then_position(
@@ -69,9 +115,9 @@ def test_orders_newest_first_or_by_title_then_position(
 def test_orphaned_annotations_are_listed(store: AnnotationStore, library: dict[str, str]) -> None:
     """An annotation whose text vanished on re-import stays in the list, marked orphaned."""
     store.import_document(make_document("Something else entirely.", source="/docs/a.txt"))
-    entries = {e.annotation.id: e for e in store.list_annotation_entries()}
+    entries = {e.id: e for e in store.list_annotation_entries()}
     assert len(entries) == 5
-    assert entries[library["b"]].annotation.orphaned
+    assert entries[library["b"]].orphaned
 
 
 @pytest.mark.parametrize(

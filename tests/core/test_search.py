@@ -514,7 +514,7 @@ def test_migration_indexes_a_library_made_before_search(tmp_path: Path, clock: F
     assert where(store.search("goita")) == [("text", 0)]
     assert where(store.search("note")) == [("note", 1)]
     assert where(store.search("oldtag")) == [("tag", 1)]
-    assert [e.annotation.id for e in store.list_annotation_entries(text="tweede")] == ["n1"]
+    assert [e.id for e in store.list_annotation_entries(text="tweede")] == ["n1"]
     check_index(store)
     assert list(tmp_path.glob("old.db.before-m003_search.bak"))
 

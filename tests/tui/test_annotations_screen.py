@@ -6,7 +6,7 @@ import time
 
 from textual.widgets import OptionList
 
-from annotations.models import Block, BlockKind, Document
+from annotations.models import ENTRY_TEXT_CHARS, Block, BlockKind, Document
 from annotations.store import AnnotationStore
 from reader.screens.annotations import AnnotationsScreen
 from reader.screens.article import ArticleScreen
@@ -68,7 +68,7 @@ def annotated_store(store: AnnotationStore) -> dict[str, str]:
 def shown_passages(app: object) -> list[str]:
     """The passages of every row of the list, in order (reading all pages)."""
     listing = app.screen.query_one(AnnotationList)  # type: ignore[attr-defined]
-    return [listing.entry(index).annotation.anchor.exact for index in range(listing.total)]
+    return [listing.entry(index).quote for index in range(listing.total)]
 
 
 async def test_lists_every_annotation(store: AnnotationStore, make_app: AppFactory) -> None:
@@ -176,8 +176,8 @@ async def test_enter_jumps_to_the_passage(store: AnnotationStore, make_app: AppF
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ArticleScreen)
-        assert app.screen.article_id == selected.annotation.article_id
-        assert app.screen.query_one(ParagraphView).cursor == selected.annotation.anchor.start_block
+        assert app.screen.article_id == selected.article_id
+        assert app.screen.query_one(ParagraphView).cursor == selected.start_block
 
 
 async def test_list_is_current_after_reading(store: AnnotationStore, make_app: AppFactory) -> None:
@@ -188,7 +188,7 @@ async def test_list_is_current_after_reading(store: AnnotationStore, make_app: A
         await pilot.press("a")
         await pilot.pause()
         await pilot.press("j")  # the quay: no tags or note, so h removes it at once
-        assert app.screen.query_one(AnnotationList).selected.annotation.color == "green"
+        assert app.screen.query_one(AnnotationList).selected.color == "green"
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press("h", "escape")
@@ -262,3 +262,36 @@ async def test_thousands_of_annotations(store: AnnotationStore, make_app: AppFac
         await pilot.pause()
         assert listing.cursor == 0
         assert time.perf_counter() - started < 10
+
+
+async def test_a_whole_book_passage_shows_its_start_and_enter_jumps_to_it(
+    store: AnnotationStore, make_app: AppFactory
+) -> None:
+    """A highlight over a whole book is a row of its start and an ellipsis; enter opens it."""
+    texts = [
+        f"Chapter {n}: the tide came in over the long quay and went out." * 15 for n in range(1200)
+    ]
+    book = store.import_document(document("The long book", texts, "/books/long.txt")).article
+    store.add_highlight(book.id, (0, 0), (4, 10))  # a short one, where the cursor starts
+    last = store.get_blocks(book.id)[-1].text
+    whole = store.add_highlight(
+        book.id, (0, 0), (len(texts) - 1, len(last)), note="Read it all again. " * 50_000
+    )
+    assert len(whole.anchor.exact) > 1_000_000
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        listing = app.screen.query_one(AnnotationList)
+        entry = listing.selected
+        assert entry is not None and entry.id == whole.id
+        assert len(entry.quote) <= ENTRY_TEXT_CHARS and entry.quote_is_cut
+        quote, details = (line.rstrip() for line in screen_text(app).splitlines() if "▌" in line)
+        assert quote.startswith("▌██ Chapter 0: the tide came in over the long quay")
+        assert quote.endswith("…")
+        assert "The long book · ¶1  ✎ Read it all again." in details and details.endswith("…")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen)
+        assert app.screen.article_id == book.id
+        assert app.screen.query_one(ParagraphView).cursor == 0

@@ -174,3 +174,30 @@ async def test_short_words_explain_themselves(store: AnnotationStore, make_app: 
         await pilot.pause()
         await type_query(pilot, "zq")
         assert "match whole words only" in screen_text(app)
+
+
+async def test_a_10000_character_title_is_cut_in_the_library_and_the_results(
+    store: AnnotationStore, make_app: AppFactory
+) -> None:
+    """An outsized title is one cut line in the library, at most two in a search result."""
+    title = ("The harbour master's very long account of every ship that ever came in " * 150)[
+        :10_000
+    ]
+    store.import_document(
+        Document(
+            title=title,
+            blocks=(Block(BlockKind.PARAGRAPH, "The ferry waited at the quay."),),
+            source="/notes/long-title.txt",
+        )
+    )
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        (row,) = [line for line in screen_text(app).splitlines() if "harbour master" in line]
+        assert row.rstrip().endswith("…") or "… " in row
+        await pilot.press("slash")
+        await type_query(pilot, "ferry")
+        lines = screen_text(app).splitlines()
+        head = next(n for n, line in enumerate(lines) if "The harbour master" in line)
+        result = "\n".join(lines[head : head + 3])
+        assert "…  ¶1  text" in result and "The ferry waited at the quay." in result

@@ -1,0 +1,16 @@
+"""What reader is installed as: its distribution name and version."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+DISTRIBUTION = "reader-annotations"
+"""The name reader is installed under (the PyPI name `reader` is taken)."""
+
+
+def installed_version() -> str | None:
+    """The version of reader that is installed, or None when run from a bare checkout."""
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return None
