@@ -65,6 +65,8 @@ class ReaderApp(CrashReportingApp):
         self.export_folder = export_folder or export_dir()
         self._reloading = False
         """Whether a screen is being shown again after a refusal (see `refused`)."""
+        self.closing = False
+        """Whether the app is closing: keys that come after `q` do nothing."""
 
     def crash_details(self) -> dict[str, str]:
         """The library file, with the app's facts, for a crash report."""
@@ -180,7 +182,9 @@ class ReaderApp(CrashReportingApp):
         A refusal of the library (a deleted annotation, a full disk) is a notice, never
         the end of the app.
         """
-        if default_namespace is not None and self._gone_or_not_ready(default_namespace):
+        if self.closing or (
+            default_namespace is not None and self._gone_or_not_ready(default_namespace)
+        ):
             return False
         try:
             return await super().run_action(action, default_namespace, namespaces)
@@ -199,6 +203,11 @@ class ReaderApp(CrashReportingApp):
         # A screen not yet mounted has nothing to act on either (a key typed just
         # after the key that opened it).
         return screen not in self.screen_stack or not screen.is_mounted
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """Close the app; actions of keys queued behind the one that closed it do nothing."""
+        self.closing = True
+        super().exit(*args, **kwargs)
 
     def action_command_palette(self) -> None:
         """Show the command palette (one at a time; it closes once)."""

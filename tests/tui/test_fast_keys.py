@@ -240,3 +240,15 @@ async def test_an_article_deleted_elsewhere_under_every_screen(
             await pilot.press(key)
             await settle(pilot, 2)
             alive(app)
+
+
+async def test_keys_queued_behind_q_do_nothing(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """`q`, then keys that would open screens: the app closes without opening them."""
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        fast_keys(app, "q", "o", "e", "pagedown", "a", "enter", "slash")
+        await settle(pilot)
+    assert app._exception is None
+    assert app.return_code == 0
