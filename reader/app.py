@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.theme import Theme
+from textual.theme import Theme, ThemeProvider
 
 from annotations.errors import NotFoundError, ReaderError, StorageError, storage_problem
 from annotations.store import AnnotationStore
@@ -208,6 +208,10 @@ class ReaderApp(CrashReportingApp):
         """Close the app; actions of keys queued behind the one that closed it do nothing."""
         self.closing = True
         super().exit(*args, **kwargs)
+
+    def search_themes(self) -> None:
+        """Choose a theme in the palette (the one that closes once)."""
+        self.push_screen(ReaderPalette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def action_command_palette(self) -> None:
         """Show the command palette (one at a time; it closes once)."""
