@@ -1384,19 +1384,19 @@ class AnnotationStore:
         # The page is chosen first, from the filters and the order alone, so the tag
         # names are gathered for the rows returned only, not for every match.
         # A passage may be a whole book and a note an essay: only their start is read out,
-        # so a row costs the same whatever the texts' sizes. Whether a text goes on is
-        # told by its bytes, as substr() and length() stop at a NUL character.
-        chars = ENTRY_TEXT_CHARS
+        # so a row costs the same whatever the texts' sizes. They are read as bytes
+        # (enough for that many characters in any script): substr() and length() of
+        # text stop at a NUL character, which article text may hold.
+        size = ENTRY_TEXT_CHARS * 4
         rows = self.db.query(
             f"""
             SELECT n.id, n.article_id, n.start_block, n.color, n.orphaned, n.created_at,
-                n.updated_at, substr(a.title, 1, {chars}) AS article_title,
-                substr(n.exact, 1, {chars}) AS quote,
-                length(CAST(n.exact AS BLOB))
-                    > length(CAST(substr(n.exact, 1, {chars}) AS BLOB)) AS quote_is_cut,
-                substr(n.note, 1, {chars}) AS note,
-                length(CAST(n.note AS BLOB))
-                    > length(CAST(substr(n.note, 1, {chars}) AS BLOB)) AS note_is_cut,
+                n.updated_at,
+                substr(CAST(a.title AS BLOB), 1, {size}) AS article_title,
+                substr(CAST(n.exact AS BLOB), 1, {size}) AS quote,
+                length(CAST(n.exact AS BLOB)) AS quote_size,
+                substr(CAST(n.note AS BLOB), 1, {size}) AS note,
+                length(CAST(n.note AS BLOB)) AS note_size,
                 {self._TAG_NAMES}
             FROM (
                 SELECT n.rowid AS page_rowid
@@ -1409,24 +1409,32 @@ class AnnotationStore:
             """,
             [*params, -1 if limit is None else max(0, limit), max(0, offset)],
         )
-        return [
-            AnnotationEntry(
-                id=row["id"],
-                article_id=row["article_id"],
-                article_title=row["article_title"],
-                start_block=row["start_block"],
-                quote=row["quote"],
-                quote_is_cut=bool(row["quote_is_cut"]),
-                note=row["note"],
-                note_is_cut=bool(row["note_is_cut"]),
-                color=row["color"],
-                tags=tuple(json.loads(row["tag_names"])),
-                orphaned=bool(row["orphaned"]),
-                created_at=row["created_at"],
-                updated_at=row["updated_at"],
-            )
-            for row in rows
-        ]
+        entries = []
+        for row in rows:
+            quote, quote_is_cut = _excerpt(row["quote"], row["quote_size"])
+            note, note_is_cut = _excerpt(row["note"], row["note_size"])
+            entries.append(self._entry(row, quote, quote_is_cut, note, note_is_cut))
+        return entries
+
+    @staticmethod
+    def _entry(
+        row: dict[str, Any], quote: str, quote_is_cut: bool, note: str, note_is_cut: bool
+    ) -> AnnotationEntry:
+        return AnnotationEntry(
+            id=row["id"],
+            article_id=row["article_id"],
+            article_title=_excerpt(row["article_title"], 0)[0],
+            start_block=row["start_block"],
+            quote=quote,
+            quote_is_cut=quote_is_cut,
+            note=note,
+            note_is_cut=note_is_cut,
+            color=row["color"],
+            tags=tuple(json.loads(row["tag_names"])),
+            orphaned=bool(row["orphaned"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
 
     def count_annotation_entries(self, *, tag: str | None = None, text: str | None = None) -> int:
         """How many annotations `list_annotation_entries` gives with these filters (no paging).
@@ -1551,6 +1559,15 @@ class AnnotationStore:
             self._write_tags(annotation.id, annotation.tags)
             self._drop_unused_tags()
             return "updated"
+
+
+def _excerpt(data: bytes | None, size: int | None) -> tuple[str, bool]:
+    """The first `ENTRY_TEXT_CHARS` characters of UTF-8 text read as bytes, and whether
+    the text (`size` bytes in all) goes on past them."""
+    if not data:
+        return "", False
+    text = data.decode("utf-8", "ignore")[:ENTRY_TEXT_CHARS]
+    return text, len(text.encode("utf-8")) < (size or 0)
 
 
 def _storage_errors(method: Callable[..., Any]) -> Callable[..., Any]:

@@ -92,14 +92,14 @@ def test_an_entry_says_whether_its_passage_and_note_go_on(store: AnnotationStore
     article = add_article(store, "x" * more, "ab\x00cd")
     store.add_highlight(article, (0, 0), (0, ENTRY_TEXT_CHARS), note="n" * ENTRY_TEXT_CHARS)
     store.add_highlight(article, (0, 0), (0, more), note="n" * more)
-    store.add_highlight(article, (1, 0), (1, 5))  # SQLite's substr() stops at a NUL
+    store.add_highlight(article, (1, 0), (1, 5))  # SQLite's text substr() stops at a NUL
 
     nul, longer, exact = store.list_annotation_entries()
 
     assert (exact.quote_is_cut, exact.note_is_cut) == (False, False)
     assert (longer.quote_is_cut, longer.note_is_cut) == (True, True)
     assert len(longer.quote) == len(longer.note) == ENTRY_TEXT_CHARS
-    assert (nul.quote, nul.quote_is_cut) == ("ab", True)
+    assert (nul.quote, nul.quote_is_cut) == ("ab\x00cd", False)
 
 
 def test_orders_newest_first_or_by_title_then_position(
