@@ -116,12 +116,20 @@ def run(
     isolate(workdir)
     tallies = {name: Tally() for name in KINDS if weights.get(name)}
     started = time.monotonic()
-    forks = ForkServer() if {"import", "restore"} & tallies.keys() else None
     workers: dict[str, Any] = {}
+    forks: list[ForkServer] = []
+
+    def fork_server() -> ForkServer:
+        if not forks:
+            forks.append(ForkServer())
+        return forks[0]
+
     makers: dict[str, Callable[[], Any]] = {
         "bursts": lambda: BurstKills(workdir, random.Random(rng.random())),
-        "import": lambda: ImportKills(workdir, random.Random(rng.random()), forks),
-        "restore": lambda: RestoreKills(workdir, random.Random(rng.random()), forks, small=small),
+        "import": lambda: ImportKills(workdir, random.Random(rng.random()), fork_server()),
+        "restore": lambda: RestoreKills(
+            workdir, random.Random(rng.random()), fork_server(), small=small
+        ),
         "export": lambda: ExportKills(workdir, random.Random(rng.random()), small=small),
         "tui": lambda: TuiKills(workdir, random.Random(rng.random())),
     }
@@ -149,8 +157,8 @@ def run(
     finally:
         for worker in workers.values():
             worker.close()
-        if forks is not None:
-            forks.close()
+        for server in forks:
+            server.close()
     figures: dict[str, Any] = {
         "seed": seed,
         "kills": sum(t.kills for t in tallies.values()),

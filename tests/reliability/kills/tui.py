@@ -33,6 +33,8 @@ STATUS = re.compile(
 )
 State = tuple[str, tuple[str, ...], str]
 """A paragraph's highlight: colour, sorted tags, note."""
+Flight = tuple[int, State | None, State | None]
+"""An action sent but not yet shown saved: its paragraph, its states before and after."""
 
 
 @dataclass
@@ -79,6 +81,7 @@ class TuiKills:
         self.article = store.import_document(document).article.id
         store.close()
         self.model: dict[int, State] = {}
+        self.flight: Flight | None = None
         self.episodes = 0
         self.actions = 0
         self._moment = ""
@@ -193,7 +196,7 @@ class TuiKills:
         top = next((n for n, row in enumerate(rows) if "▊▔" in row), None)
         if top is None:
             return None
-        lines = []
+        lines: list[str] = []
         for row in rows[top + 1 :]:
             if "▊▁" in row:
                 text = "\n".join(lines).strip()
@@ -312,9 +315,7 @@ class TuiKills:
         text = self.screen.text()
         return all(word in text for word in shown) and not any(word in text for word in gone)
 
-    def _check(
-        self, tally: Tally, where: str, flight: tuple[int, State | None, State | None] | None
-    ) -> None:
+    def _check(self, tally: Tally, where: str, flight: Flight | None) -> None:
         """The library holds every action shown saved; the one in flight either way."""
         store = AnnotationStore(self.library)
         try:
