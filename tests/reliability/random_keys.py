@@ -17,9 +17,11 @@ What is reproducible: the key sequence, and the `@` writes, follow from the seed
 
 Checked: the app never dies of an exception (Textual keeps the first one in
 `App._exception`; worker errors that would not end the app are caught as the worker
-ends), no key leaves the screen unsettled for more than `HANG_SECONDS`, the library
-passes `PRAGMA integrity_check` (and the search index's own check) at the end, and the
-library's `-wal` file is never removed or replaced while the app has it open (polled).
+ends) nor is left on Textual's empty default screen, no key leaves the screen unsettled
+for `GIVE_UP_SECONDS` (keys slower than `HANG_SECONDS` are reported with their time),
+the library passes `PRAGMA integrity_check` (and the search index's own check) at the
+end, and the library file and its `-wal` stay the same files (never removed or
+replaced) while the app has them open (polled with `stat`).
 `q`, `ctrl+q` and the palette's Quit end the app: it is started again on the same
 library connection, and the restarts are counted.
 
@@ -70,9 +72,10 @@ SCRIPT = Path(__file__).resolve()
 REPO = SCRIPT.parents[2]
 
 HANG_SECONDS = 1.0
-"""A key whose screen has not settled after this long is a hang."""
+"""A key whose screen has not settled after this long is reported as a hang (slow); the
+test does not fail on it, as a loaded CI machine can take that long to push a screen."""
 GIVE_UP_SECONDS = 20.0
-"""A key whose screen has not settled after this long ends the app (it is stuck)."""
+"""A key whose screen has not settled after this long is a crash (the app is stuck)."""
 RECENT = 40
 """How many steps before a crash are kept to show it."""
 SIZE = (100, 30)
@@ -87,7 +90,7 @@ SINGLE_KEYS: dict[str, int] = {
     "pagedown": 3, "pageup": 3, "space": 1, "b": 1, "enter": 10, "escape": 9,
     "v": 3, "h": 4, "c": 3, "t": 3, "n": 3, "s": 2, "y": 1, "d": 2, "e": 2, "o": 2,
     "f": 2, "a": 3, "i": 2, "q": 1, "left_square_bracket": 2, "right_square_bracket": 3,
-    "slash": 3, "number_sign": 2, "question_mark": 2, "ctrl+p": 3, "ctrl+s": 2,
+    "slash": 3, "number_sign": 2, "question_mark": 2, "ctrl+p": 1, "ctrl+s": 2,
     "tab": 2, "backspace": 2, "delete": 1, "colon": 1, "w": 1, "x": 1, "u": 1, "E": 1,
     "R": 1, "ctrl+q": 1, "ctrl+c": 1, "left": 1, "right": 1,
 }  # fmt: skip
@@ -248,8 +251,8 @@ def _gestures() -> dict[str, tuple[int, float, Gesture]]:
         "jump": (4, 0.3, jump),
         "search": (4, 0.3, search),
         "annotations": (5, 0.3, annotations),
-        "palette": (6, 0.5, palette),
-        "rename": (2, 0.3, rename),
+        "palette": (3, 0.5, palette),
+        "rename": (1, 0.3, rename),
         "import": (2, 0.2, import_),
         "export": (3, 0.3, export),
         "help": (2, 0.2, help_),
@@ -574,8 +577,10 @@ def churn(
                 else:
                     getattr(writes, name)(focus)
                 done[name] += 1
-            except NotFoundError:
-                done["raced"] += 1  # the app (or a restore) changed it first: fine
+            except (NotFoundError, ValueError):
+                # The app, a restore or a re-import changed it first (a passage may now be
+                # outside the article's new text): the store refused it, as it should.
+                done["raced"] += 1
             except Exception as error:  # reported, for the test to show
                 errors.append(f"{name}: {type(error).__name__}: {error}")
             time.sleep(pace * rng.uniform(0.005, 0.04))
@@ -724,11 +729,15 @@ class RunReport:
     """`@` writes by the driver's second connection."""
     restarts: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    """CPU time of this process (the app, the driver): on a busy machine, what the keys
+    cost apart from waiting for a processor."""
     crashes: list[Crash] = field(default_factory=list)
     worker_errors: list[str] = field(default_factory=list)
     screens: Counter[str] = field(default_factory=Counter)
     slowest: list[KeyTime] = field(default_factory=list)
-    hangs: list[KeyTime] = field(default_factory=list)
+    slow: list[KeyTime] = field(default_factory=list)
+    """Keys (or bursts) that took longer than `HANG_SECONDS` to settle."""
     write_errors: list[str] = field(default_factory=list)
     other: dict[str, Any] = field(default_factory=dict)
     file_problems: list[str] = field(default_factory=list)
@@ -752,7 +761,7 @@ class RunReport:
             for (kind, where, ui), crashes in self.distinct_crashes().items()
         ]
         lines += [f"worker failed: {line}" for line in self.worker_errors]
-        lines += [f"hang: {t.seconds:.2f}s after {t.key!r} on {t.screen}" for t in self.hangs]
+        lines += [f"write between keys refused: {line}" for line in self.write_errors]
         lines += self.file_problems
         if self.integrity != "ok":
             lines.append(f"integrity_check: {self.integrity}")
@@ -770,13 +779,15 @@ class RunReport:
         return "\n".join(
             [
                 f"seed {self.seed}: {self.keys} keys + {self.writes} writes in "
-                f"{self.seconds:.1f} s ({self.keys_per_second:.0f} keys/s), "
+                f"{self.seconds:.1f} s ({self.keys_per_second:.0f} keys/s; "
+                f"{self.keys / max(self.cpu_seconds, 0.001):.0f} keys per CPU second), "
                 f"{self.restarts} restarts, {len(self.crashes)} crashes "
-                f"({len(self.distinct_crashes())} distinct), {len(self.hangs)} keys over "
+                f"({len(self.distinct_crashes())} distinct), {len(self.slow)} keys over "
                 f"{HANG_SECONDS:.0f} s, slowest {slowest}",
                 f"  screens: {dict(self.screens.most_common())}",
                 f"  other process: {sum(done.values())} writes {done}, "
-                f"{self.other.get('error_count', 0)} errors",
+                f"{self.other.get('error_count', 0)} errors {self.other.get('errors', [])[:3]}",
+                f"  writes between keys: {self.writes}, refused: {self.write_errors[:3]}",
                 f"  integrity_check: {self.integrity}; wal watch: "
                 f"{'; '.join(self.file_problems) or 'same file throughout'}",
             ]
@@ -970,21 +981,23 @@ class Driver:
                 self.writes.rename_tag()
             elif step == "@restore":
                 self.writes.restore()
-        except NotFoundError:
-            pass
-        except Exception as error:  # a write refused is a finding of its own
+        except (NotFoundError, ValueError):
+            pass  # the app changed it first (or moved its text): refused, as it should be
+        except Exception as error:  # a write refused otherwise is a finding of its own
             self.report.write_errors.append(f"{step}: {type(error).__name__}: {error}")
 
     async def run(self, steps: Sequence[str]) -> None:
         """Press every step, restarting the app as needed."""
         index = 0
         started = time.perf_counter()
+        cpu = time.process_time()
         while index < len(steps):
             app = self._new_app()
             index = await self._run_app(app, steps, index)
             if index < len(steps):
                 self.report.restarts += 1
         self.report.seconds = time.perf_counter() - started
+        self.report.cpu_seconds = time.process_time() - cpu
         self.times.sort(key=lambda t: -t.seconds)
         self.report.slowest = self.times[:10]
 
@@ -1074,7 +1087,6 @@ class Driver:
             await settle(app, GIVE_UP_SECONDS)
         except TimeoutError:
             took = time.perf_counter() - began
-            self.report.hangs.append(KeyTime(took, label, self.last_screen, self.seed, step))
             return Crash(
                 kind="Hang",
                 message=f"the screen did not settle within {GIVE_UP_SECONDS:.0f} s",
@@ -1095,7 +1107,7 @@ class Driver:
             self.times.sort(key=lambda t: -t.seconds)
             del self.times[10:]
         if took > HANG_SECONDS:
-            self.report.hangs.append(timing)
+            self.report.slow.append(timing)
         return None
 
     def _note_screen(self, app: Any) -> None:
@@ -1302,6 +1314,22 @@ ANSI = re.compile(
 )
 
 
+FRAME = re.compile(r"(\S+\.py):(\d+) in (\w+)")
+ERROR_LINE = re.compile(r"^([A-Z]\w+): (.+)$")
+
+
+def last_error(screen: str) -> str:
+    """The exception and its innermost frame, from a traceback Textual printed."""
+    lines = [line.strip(" │") for line in screen.splitlines()[-300:]]
+    errors = [line for line in lines if ERROR_LINE.match(line)]
+    frames = [match for line in lines for match in FRAME.finditer(line)]
+    where = ""
+    if frames:
+        path, line, function = frames[-1].groups()
+        where = f" at {path.split('site-packages/')[-1]}:{line} in {function}"
+    return (errors[-1] if errors else "no exception shown") + where
+
+
 def key_bytes(key: str) -> bytes:
     """The bytes a terminal sends for a key name or a character."""
     if key in KEY_BYTES:
@@ -1321,8 +1349,9 @@ class PtyReport:
     seconds: float = 0.0
     crashes: list[str] = field(default_factory=list)
     slowest: list[tuple[float, str]] = field(default_factory=list)
-    hangs: list[tuple[float, str]] = field(default_factory=list)
+    slow: list[tuple[float, str]] = field(default_factory=list)
     other: dict[str, Any] = field(default_factory=dict)
+    file_problems: list[str] = field(default_factory=list)
     integrity: str = ""
 
     def summary(self) -> str:
@@ -1330,10 +1359,11 @@ class PtyReport:
         done = self.other.get("done", {})
         return (
             f"pty seed {self.seed}: {self.keys} keys in {self.seconds:.1f} s, "
-            f"{self.restarts} restarts, {len(self.crashes)} crashes, {len(self.hangs)} keys "
+            f"{self.restarts} restarts, {len(self.crashes)} crashes, {len(self.slow)} keys "
             f"not settled within {HANG_SECONDS:.0f} s, slowest {slow[0] * 1000:.0f} ms "
             f"({slow[1]!r}); other process {sum(done.values())} writes, "
-            f"{self.other.get('error_count', 0)} errors; integrity_check: {self.integrity}"
+            f"{self.other.get('error_count', 0)} errors; integrity_check: {self.integrity}; "
+            f"wal watch: {'; '.join(self.file_problems) or 'same file throughout'}"
         )
 
 
@@ -1430,6 +1460,11 @@ def run_pty(workdir: Path, seed: int, keys: int, *, other_process: bool = True) 
     began = time.monotonic()
     terminal = Terminal(library, env, SIZE)
     terminal.settle(0.3, 10)
+    watching = contextlib.ExitStack()
+    if other is not None:
+        # The other process keeps the library open throughout, so its WAL must stay the
+        # same file across the app's restarts too.
+        watch = watching.enter_context(FileWatch(library))
     try:
         for number, step in enumerate(steps):
             key = step.lstrip(BURST)
@@ -1443,15 +1478,16 @@ def run_pty(workdir: Path, seed: int, keys: int, *, other_process: bool = True) 
             took = terminal.settle(0.06 if key == "escape" else 0.03, GIVE_UP_SECONDS)
             times.append((took, step))
             if took > HANG_SECONDS:
-                report.hangs.append((took, step))
+                report.slow.append((took, step))
             code = terminal.process.poll()
             if code is None:
                 continue
             terminal.read(0.2)
             screen = terminal.text()
             if code != 0 or TRACEBACK.search(screen.encode()):
-                tail = "\n".join(screen.strip().splitlines()[-25:])
-                report.crashes.append(f"exit {code} after: {' '.join(recent)}\n{tail}")
+                report.crashes.append(
+                    f"exit {code}: {last_error(screen)}; after {' '.join(recent)}"
+                )
             report.restarts += 1
             terminal.close()
             terminal = Terminal(library, env, SIZE)
@@ -1460,7 +1496,9 @@ def run_pty(workdir: Path, seed: int, keys: int, *, other_process: bool = True) 
         terminal.send(KEY_BYTES["ctrl+q"])
         terminal.settle(0.3, 5)
         terminal.close()
+        watching.close()
         if other is not None:
+            report.file_problems = watch.problems
             report.other = other.stop()
     report.seconds = time.monotonic() - began
     report.slowest = sorted(times, reverse=True)[:10]
@@ -1518,7 +1556,7 @@ def _print_totals(reports: Sequence[RunReport]) -> None:
         f"\nTOTAL pilot: {keys} keys over seeds {[r.seed for r in reports]} in {seconds:.0f} s "
         f"({keys / seconds if seconds else 0:.0f} keys/s); crashes {len(crashes)} "
         f"({len(distinct)} distinct); restarts {sum(r.restarts for r in reports)}; "
-        f"keys over {HANG_SECONDS:.0f} s: {sum(len(r.hangs) for r in reports)}; "
+        f"keys over {HANG_SECONDS:.0f} s: {sum(len(r.slow) for r in reports)}; "
         f"integrity {sorted({r.integrity for r in reports})}; "
         f"wal problems {sum(len(r.file_problems) for r in reports)}"
     )
@@ -1597,7 +1635,8 @@ def main(argv: Sequence[str]) -> int:
             print(report.summary())
             for crash in report.crashes:
                 print("  crash:", crash)
-            failed = failed or bool(report.crashes) or report.integrity != "ok"
+            failed = failed or bool(report.crashes or report.file_problems)
+            failed = failed or report.integrity != "ok"
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
