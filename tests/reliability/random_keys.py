@@ -11,9 +11,11 @@ shows (the annotation under the cursor, the article open), at a moment fixed by 
 seed, so that the races they provoke can be replayed.
 
 What is reproducible: the key sequence, and the `@` writes, follow from the seed alone
-(`key_sequence`). What is not: the other process's timing, and the app's own timers
-(debounced search and filter). So a crash found with the other process may need the
-`@` steps to be reproduced; `reduce` tries without it.
+(`key_sequence`). What is not: the other process's timing, the app's own timers
+(debounced search and filter, the command palette's search) and so how far a screen
+got when the next key of a burst arrives. A crash that depends on them shows up in
+some runs of a seed and not in others; `reduce` shrinks a crash without the other
+process, and says so when it cannot.
 
 Checked: the app never dies of an exception (Textual keeps the first one in
 `App._exception`; worker errors that would not end the app are caught as the worker
@@ -62,7 +64,12 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from annotations.models import Annotation
+    from annotations.store import AnnotationStore
+    from reader.app import ReaderApp
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -95,7 +102,8 @@ SINGLE_KEYS: dict[str, int] = {
     "R": 1, "ctrl+q": 1, "ctrl+c": 1, "left": 1, "right": 1,
 }  # fmt: skip
 """Keys pressed on their own, with their weights: every key of every screen, a few
-keys the SPEC names that may not exist yet, and the app-wide quit and copy keys."""
+keys the SPEC names that may not exist yet, and Textual's own ctrl+q (quit) and ctrl+c
+(says how to quit)."""
 TYPED_WORDS = (
     "river", "lamp", "brug", "Kaffee", "war and peace", "écluse", "中文", "alpha",
     "#tag", "a,b,,c", "  ", "\"quoted\"", "NEAR(a b)", "x*", "50%", ":3", "ß", "🎉",
@@ -299,7 +307,7 @@ def key_sequence(seed: int, keys: int) -> list[str]:
 
 
 def write_inbox(folder: Path, seed: int) -> None:
-    """Small files to import: plain text, Markdown, and one that changes as it is re-imported."""
+    """Small files to import (plain text and Markdown), typed into the import dialog."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     words = ("river", "lamp", "stone", "écluse", "風", "ledger", "quiet", "harbour", "ink")
@@ -394,7 +402,7 @@ class Writes:
         rng: Seeds the choices.
     """
 
-    def __init__(self, store: Any, workdir: Path, rng: random.Random) -> None:
+    def __init__(self, store: AnnotationStore, workdir: Path, rng: random.Random) -> None:
         self.store = store
         self.workdir = workdir
         self.rng = rng
@@ -411,7 +419,7 @@ class Writes:
         articles = self.store.list_articles()
         return self.rng.choice(articles).id if articles else None
 
-    def _annotations(self, article_id: str | None) -> list[Any]:
+    def _annotations(self, article_id: str | None) -> list[Annotation]:
         article = self._article(article_id)
         return self.store.list_annotations(article) if article else []
 
@@ -869,7 +877,7 @@ def _key_event(key: str) -> Any:
     return events.Key(key, char)
 
 
-async def settle(app: Any, timeout: float) -> None:
+async def settle(app: ReaderApp, timeout: float) -> None:
     """Wait until the app and every widget of its screen have no message left to handle.
 
     Pilot's `press` also waits for the process to be idle (at least two 20 ms sleeps a
@@ -895,7 +903,7 @@ async def settle(app: Any, timeout: float) -> None:
             return
 
 
-def shown_article(app: Any) -> tuple[str | None, list[str]]:
+def shown_article(app: ReaderApp) -> tuple[str | None, list[str]]:
     """The article the app shows (the topmost one on the stack) and the annotations under
     its cursor."""
     from reader.screens.article import ArticleScreen
@@ -945,7 +953,7 @@ class Driver:
         self.other.close()
         self.store.close()
 
-    def _new_app(self) -> Any:
+    def _new_app(self) -> ReaderApp:
         from reader.app import ReaderApp
 
         app = ReaderApp(self.store, export_folder=self.workdir / "exports")
@@ -961,7 +969,7 @@ class Driver:
         manager._remove_worker = removed
         return app
 
-    def _write(self, step: str, app: Any) -> None:
+    def _write(self, step: str, app: ReaderApp) -> None:
         """One `@` write through the second connection, aimed at what the app shows."""
         from annotations.errors import NotFoundError
 
@@ -1001,7 +1009,7 @@ class Driver:
         self.times.sort(key=lambda t: -t.seconds)
         self.report.slowest = self.times[:10]
 
-    async def _run_app(self, app: Any, steps: Sequence[str], index: int) -> int:
+    async def _run_app(self, app: ReaderApp, steps: Sequence[str], index: int) -> int:
         """Run one app until the steps end, it quits, or it crashes; the next step's index."""
         crashed: Crash | None = None
         try:
@@ -1044,7 +1052,7 @@ class Driver:
     last_screen = "LibraryScreen"
     """The screen shown after the last key settled."""
 
-    def _blank(self, app: Any, step: int) -> Crash | None:
+    def _blank(self, app: ReaderApp, step: int) -> Crash | None:
         """A crash if the app is left on Textual's empty default screen (the library was
         popped): nothing is shown and no key but ctrl+q and ctrl+p does anything."""
         from textual.screen import Screen
@@ -1066,7 +1074,7 @@ class Driver:
             screen=self.last_screen,
         )
 
-    async def _press(self, app: Any, burst: Sequence[str], step: int) -> Crash | None:
+    async def _press(self, app: ReaderApp, burst: Sequence[str], step: int) -> Crash | None:
         """Press keys (one, or a burst), wait until the screen settles; a hang is a crash."""
         inbox = str(self.workdir / "inbox")
         keys = [
@@ -1110,7 +1118,7 @@ class Driver:
             self.report.slow.append(timing)
         return None
 
-    def _note_screen(self, app: Any) -> None:
+    def _note_screen(self, app: ReaderApp) -> None:
         try:
             name = type(app.screen).__name__
         except Exception:  # no screen while the app closes
