@@ -48,6 +48,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import json
 import os
 import random
@@ -954,9 +955,14 @@ class Driver:
         self.store.close()
 
     def _new_app(self) -> ReaderApp:
+        from rich.console import Console
+
         from reader.app import ReaderApp
 
         app = ReaderApp(self.store, export_folder=self.workdir / "exports")
+        # Textual prints the tracebacks of a crash as the app closes (and of the errors
+        # the keys still queued then cause); the report shows the first one, shortly.
+        app.error_console = Console(file=io.StringIO(), stderr=False)
         manager = app.workers
         remove = manager._remove_worker
 
@@ -1035,8 +1041,6 @@ class Driver:
                     if crashed is not None:
                         break
                     self._note_screen(app)
-                # Textual prints the traceback as the app closes; the report shows it.
-                app._exit_renderables.clear()
                 if crashed is not None:
                     app.exit(return_code=2)
         except Exception as error:  # run_test re-raises the app's first exception
