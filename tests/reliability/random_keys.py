@@ -905,17 +905,27 @@ async def settle(app: ReaderApp, timeout: float) -> None:
 
 
 def shown_article(app: ReaderApp) -> tuple[str | None, list[str]]:
-    """The article the app shows (the topmost one on the stack) and the annotations under
-    its cursor."""
-    from reader.screens.article import ArticleScreen
+    """What the app shows, for the `@` writes to aim at: an article (open, or under the
+    library's cursor) and the annotations under the cursor (of the article, or of the
+    annotations list)."""
+    from textual.screen import ModalScreen
 
-    for screen in reversed(app.screen_stack):
+    from reader.screens.annotations import AnnotationsScreen
+    from reader.screens.article import ArticleScreen
+    from reader.screens.library import LibraryScreen
+
+    screen = next((s for s in reversed(app.screen_stack) if not isinstance(s, ModalScreen)), None)
+    try:
         if isinstance(screen, ArticleScreen):
-            try:
-                here = [a.id for a in screen.view.annotations_at_cursor()]
-            except Exception:  # the view is being replaced
-                here = []
-            return screen.article_id, here
+            return screen.article_id, [a.id for a in screen.view.annotations_at_cursor()]
+        if isinstance(screen, LibraryScreen):
+            return screen.table.selected_id, []
+        if isinstance(screen, AnnotationsScreen):
+            entry = screen.listing.selected
+            if entry is not None:
+                return entry.annotation.article_id, [entry.annotation.id]
+    except Exception:  # the screen is being built or replaced: aim anywhere
+        pass
     return None, []
 
 
