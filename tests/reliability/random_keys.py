@@ -1028,6 +1028,7 @@ class Driver:
     async def _run_app(self, app: ReaderApp, steps: Sequence[str], index: int) -> int:
         """Run one app until the steps end, it quits, or it crashes; the next step's index."""
         crashed: Crash | None = None
+        self.last_screen = "LibraryScreen"
         try:
             async with app.run_test(size=SIZE):
                 await settle(app, GIVE_UP_SECONDS)
@@ -1133,6 +1134,8 @@ class Driver:
         return None
 
     def _note_screen(self, app: ReaderApp) -> None:
+        if not app.is_running:
+            return  # closing (quit): its screens are being taken down
         try:
             name = type(app.screen).__name__
         except Exception:  # no screen while the app closes
