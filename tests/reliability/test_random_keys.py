@@ -29,7 +29,7 @@ SCREENS = {
     "AnnotationsScreen",
     "SearchScreen",
     "HelpScreen",
-    "CommandPalette",
+    "ReaderPalette",
     "PathDialog",
     "TagDialog",
     "NoteDialog",
