@@ -219,13 +219,40 @@ class BurstServer:
 
     def close(self) -> None:
         """End the server (it exits when its input closes)."""
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            kill(self.process)
-            self.process.wait()
+        end_server(self.process)
+
+    def kill_midway(self, ledger: Ledger, rng: random.Random, seed: int, most: int) -> int:
+        """Fork a burst and SIGKILL it at a random moment: while it opens the library, or
+        after up to `most` writes it reported done; its lines go to the ledger.
+
+        Returns:
+            The burst's wait status.
+        """
+        pid = self.start(seed=seed, operations=100_000, prefix="k")
+        if rng.random() < 0.3:
+            time.sleep(rng.uniform(0, 0.06))  # opening the library, or its first writes
+        else:
+            wanted = rng.randint(0, most)
+            while wanted:
+                line = self.next()
+                ledger.apply(line)
+                wanted -= line["t"] == "done"
+            time.sleep(rng.uniform(0, 0.004))
+        kill(pid)
+        while (line := self.next())["t"] != "exit":
+            ledger.apply(line)
+        return int(line["status"])
+
+
+def end_server(process: subprocess.Popen[bytes]) -> None:
+    """End a server that exits when its input closes; killed if it does not."""
+    assert process.stdin is not None
+    process.stdin.close()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        kill(process)
+        process.wait()
 
 
 @pytest.fixture
@@ -254,20 +281,7 @@ def test_killed_bursts_lose_no_change_reported_saved(
     killed = reported = lost = 0
     failures: list[str] = []
     for run in range(BURST_KILLS):
-        pid = server.start(seed=run, operations=100_000, prefix="k")
-        if rng.random() < 0.3:
-            time.sleep(rng.uniform(0, 0.06))
-        else:
-            wanted = rng.randint(0, 80)
-            while wanted:
-                line = server.next()
-                ledger.apply(line)
-                wanted -= line["t"] == "done"
-            time.sleep(rng.uniform(0, 0.004))
-        kill(pid)
-        while (line := server.next())["t"] != "exit":
-            ledger.apply(line)
-        status = line["status"]
+        status = server.kill_midway(ledger, rng, seed=run, most=80)
         killed += os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
         problems = library_problems(library, verified)
         store = AnnotationStore(library)

@@ -148,19 +148,24 @@ async def test_a_dialog_answered_then_the_palette_at_once(
         alive(app)
 
 
-def delete_elsewhere(library: Path, annotation_id: str) -> None:
-    """Delete an annotation from another process, as a second window would."""
-    code = (
+def run_elsewhere(library: Path, code: str, *args: str) -> None:
+    """Run store calls in another process (`store` is the library there)."""
+    script = (
         "import sys\n"
         "from annotations.store import AnnotationStore\n"
-        "AnnotationStore(sys.argv[1]).delete_annotation(sys.argv[2])\n"
+        "store = AnnotationStore(sys.argv[1])\n" + code
     )
     subprocess.run(
-        [sys.executable, "-c", code, str(library), annotation_id],
+        [sys.executable, "-c", script, str(library), *args],
         check=True,
         env=os.environ.copy(),
         timeout=60,
     )
+
+
+def delete_elsewhere(library: Path, annotation_id: str) -> None:
+    """Delete an annotation from another process, as a second window would."""
+    run_elsewhere(library, "store.delete_annotation(sys.argv[2])\n", annotation_id)
 
 
 async def test_an_annotation_deleted_elsewhere_then_coloured_tagged_and_noted(
@@ -199,21 +204,6 @@ async def test_an_annotation_deleted_elsewhere_then_coloured_tagged_and_noted(
             assert isinstance(app.screen, LibraryScreen | ArticleScreen)
             if isinstance(app.screen, LibraryScreen):
                 await pilot.press("enter")
-
-
-def run_elsewhere(library: Path, code: str, *args: str) -> None:
-    """Run store calls in another process (`store` is the library there)."""
-    script = (
-        "import sys\n"
-        "from annotations.store import AnnotationStore\n"
-        "store = AnnotationStore(sys.argv[1])\n" + code
-    )
-    subprocess.run(
-        [sys.executable, "-c", script, str(library), *args],
-        check=True,
-        env=os.environ.copy(),
-        timeout=60,
-    )
 
 
 async def test_an_article_deleted_elsewhere_under_every_screen(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 from annotations.store import AnnotationStore
 from tests.reliability.burst import Ledger, library_articles, library_states, unexpected
 from tests.reliability.kills.shared import Tally, exit_code, signalled
-from tests.reliability.test_crashes import BurstServer, kill, library_problems
+from tests.reliability.test_crashes import BurstServer, library_problems
 
 
 class BurstKills:
@@ -44,30 +43,18 @@ class BurstKills:
         where = f"bursts library {self.libraries}"
         done_before = ledger.writes_done
         try:
-            pid = server.start(seed=rng.randrange(1 << 30), operations=100_000, prefix="k")
-            if rng.random() < 0.3:
-                time.sleep(rng.uniform(0, 0.06))  # opening the library, or its first writes
-            else:
-                wanted = rng.randint(0, 60)
-                while wanted:
-                    line = server.next()
-                    ledger.apply(line)
-                    wanted -= line["t"] == "done"
-                time.sleep(rng.uniform(0, 0.004))
-            kill(pid)
-            while (line := server.next())["t"] != "exit":
-                ledger.apply(line)
+            status = server.kill_midway(ledger, rng, seed=rng.randrange(1 << 30), most=60)
         except AssertionError as error:  # a burst reported an error, or the server stopped
             tally.add("other", [str(error)], where)
             self._new_library()
             return
-        if signalled(line["status"]):
+        if signalled(status):
             tally.kills += 1
             self.kills += 1
         else:
             tally.finished += 1
-            if exit_code(line["status"]) != 0:
-                tally.add("other", [f"burst exited {exit_code(line['status'])}"], where)
+            if exit_code(status) != 0:
+                tally.add("other", [f"burst exited {exit_code(status)}"], where)
         tally.acknowledged += ledger.writes_done - done_before
         tally.add_library(library_problems(self.library, self.verified), where)
         store = AnnotationStore(self.library)

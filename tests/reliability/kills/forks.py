@@ -19,7 +19,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from annotations.store import AnnotationStore
-from tests.reliability.test_crashes import kill
+from tests.reliability.test_crashes import end_server, kill
 
 FORKS = Path(__file__).resolve()
 """This script, run as the fork server."""
@@ -119,13 +119,7 @@ class ForkServer:
 
     def close(self) -> None:
         """End the server (it exits when its input closes)."""
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            kill(self.process)
-            self.process.wait()
+        end_server(self.process)
 
 
 if __name__ == "__main__":
