@@ -565,8 +565,13 @@ def main() -> None:
 
     Usage errors are one line on stderr with exit code 2, like every other error.
     """
+    from annotations.errors import ReaderError
+
     try:
         code = cli.main(prog_name="reader", standalone_mode=False)
+    except ReaderError as error:
+        # The commands say which file or record; anything they did not catch is one line too.
+        fail(str(error))
     except click.UsageError as error:
         command = error.ctx.command_path if error.ctx else "reader"
         fail(f"{error.format_message()} (see '{command} --help')", code=2)
