@@ -192,6 +192,8 @@ class BurstServer:
             env=os.environ.copy(),
         )
         self.lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.early: list[dict[str, Any]] = []
+        """Lines of the burst just started that came before its pid."""
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
@@ -203,6 +205,8 @@ class BurstServer:
 
     def next(self) -> dict[str, Any]:
         """The next line; fails the test if the server stopped or nothing comes."""
+        if self.early:
+            return self.early.pop(0)
         line = self.lines.get(timeout=30)
         assert line is not None, "the burst server stopped"
         assert line["t"] != "error", line["message"]
@@ -213,8 +217,12 @@ class BurstServer:
         assert self.process.stdin is not None
         self.process.stdin.write(f"{seed} {operations} {prefix}\n".encode())
         self.process.stdin.flush()
-        line = self.next()
-        assert line["t"] == "pid", line
+        early = []
+        # The burst is forked before the server reports its pid: its first lines may
+        # come first.
+        while (line := self.next())["t"] != "pid":
+            early.append(line)
+        self.early = early
         return int(line["pid"])
 
     def close(self) -> None:
