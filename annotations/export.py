@@ -636,13 +636,16 @@ class _BatchWriter:
         self._pending: list[tuple[str, Path]] = []
         self._size = 0
         self._sync_each = not hasattr(os, "sync")
+        self._refused = guard.names_in(folder)
+        """Names in the folder that are the open library's own files."""
 
     def __enter__(self) -> _BatchWriter:
         return self
 
     def write(self, path: Path, text: str, *, replacing: bool = False) -> None:
         """Write a file (a batch at a time); `replacing` keeps the permissions of the file."""
-        refuse_library(path)
+        if path.name in self._refused:
+            raise BadInputError(f"{path} is the library file; choose another folder to write")
         data = text.encode("utf-8")
         handle, temporary = self._temporary(path)
         try:

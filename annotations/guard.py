@@ -69,6 +69,25 @@ def in_use(path: Path) -> bool:
         return key is not None and key in _open
 
 
+def names_in(folder: Path) -> set[str]:
+    """The names of the open libraries' files (and side files) that lie in a folder.
+
+    For writing many files into one folder: one look at the folder instead of one per file.
+    """
+    with OPENING:
+        libraries = list(_names.values())
+    try:
+        where = folder.expanduser().resolve()
+    except (OSError, RuntimeError, ValueError):
+        return set()
+    return {
+        library.name + suffix
+        for library in libraries
+        if library.parent.resolve() == where
+        for suffix in ("", *SIDE_FILES)
+    }
+
+
 def is_open_library(path: Path) -> bool:
     """Whether a path is a library file this process has open, or one of its side files
     (also before SQLite has made them). Only `stat` is used, never `open()`."""

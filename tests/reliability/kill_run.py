@@ -65,6 +65,10 @@ DEFAULT_WEIGHTS = {"bursts": 40, "import": 18, "restore": 12, "export": 18, "tui
 """How often each kind of work is the next one killed."""
 
 
+COUNTS = ("kills", "finished", "acknowledged", "lost", "integrity", "partial", "truncated", "other")
+"""What each kind of kill counts, in the order the figures show them."""
+
+
 def parse_weights(text: str | None) -> dict[str, int]:
     """`bursts=40,tui=12` into weights (kinds not named get 0 when any is named)."""
     if not text:
@@ -168,19 +172,7 @@ def run(
     for key in ("finished", "acknowledged", "lost", "integrity", "partial", "truncated", "other"):
         figures[key] = sum(getattr(t, key) for t in tallies.values())
     for name, tally in tallies.items():
-        figures["kinds"][name] = {
-            key: getattr(tally, key)
-            for key in (
-                "kills",
-                "finished",
-                "acknowledged",
-                "lost",
-                "integrity",
-                "partial",
-                "truncated",
-                "other",
-            )
-        } | {
+        figures["kinds"][name] = {key: getattr(tally, key) for key in COUNTS} | {
             "seconds": round(tally.seconds, 1),
             "outcomes": dict(tally.outcomes.most_common()),
             "problems": tally.problems[:20],
@@ -190,17 +182,7 @@ def run(
 
 def print_figures(figures: dict[str, Any]) -> None:
     """The figures as a table, then the first problems of each kind."""
-    columns = (
-        "kills",
-        "finished",
-        "acknowledged",
-        "lost",
-        "integrity",
-        "partial",
-        "truncated",
-        "other",
-        "seconds",
-    )
+    columns = (*COUNTS, "seconds")
     print(f"seed {figures['seed']}: {figures['kills']} kills in {figures['seconds']} s")
     print(f"{'kind':8}" + "".join(f"{c:>13}" for c in columns))
     for name, kind in figures["kinds"].items():

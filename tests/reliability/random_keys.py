@@ -1077,9 +1077,15 @@ class Driver:
         stack = app.screen_stack
         if len(stack) != 1 or type(stack[0]) is not Screen:
             return None
+        return self._no_traceback(
+            "BlankScreen", "the library screen was popped: the app shows an empty screen", step
+        )
+
+    def _no_traceback(self, kind: str, message: str, step: int) -> Crash:
+        """A failure seen on the screen, not raised: where the app was, what came before."""
         return Crash(
-            kind="BlankScreen",
-            message="the library screen was popped: the app shows an empty screen",
+            kind=kind,
+            message=message,
             where=self.last_screen,
             reader_frame="-",
             traceback="",
@@ -1109,17 +1115,8 @@ class Driver:
                 await app._post_message(event)
             await settle(app, GIVE_UP_SECONDS)
         except TimeoutError:
-            took = time.perf_counter() - began
-            return Crash(
-                kind="Hang",
-                message=f"the screen did not settle within {GIVE_UP_SECONDS:.0f} s",
-                where=self.last_screen,
-                reader_frame="-",
-                traceback="",
-                recent=list(self.recent),
-                seed=self.seed,
-                step=step,
-                screen=self.last_screen,
+            return self._no_traceback(
+                "Hang", f"the screen did not settle within {GIVE_UP_SECONDS:.0f} s", step
             )
         if app._exception is not None:
             return None  # Textual's rendering of the crash took the time, not the key
