@@ -444,6 +444,16 @@ class AnnotationStore:
         shutil.copymode(self.path, target)
         return target
 
+    def version(self) -> tuple[int, int]:
+        """A mark that changes whenever the library changes, through this store or any
+        other connection or process; equal marks mean nothing changed in between.
+
+        Cheap enough to ask before every read a screen would otherwise repeat.
+        """
+        conn = self.db.conn
+        (data_version,) = conn.execute("PRAGMA data_version").fetchone()
+        return data_version, conn.total_changes
+
     @contextmanager
     def transaction(self) -> Iterator[AnnotationStore]:
         """One transaction around several calls of this store: all of them or nothing.
@@ -836,34 +846,36 @@ class AnnotationStore:
     ) AS tag_names"""
     """Select column of an annotation `n`'s tag names as a JSON list."""
 
-    @staticmethod
-    def _annotation(row: dict[str, Any]) -> Annotation:
-        return Annotation(
-            id=row["id"],
-            article_id=row["article_id"],
-            anchor=Anchor(
-                row["start_block"],
-                row["start_offset"],
-                row["end_block"],
-                row["end_offset"],
-                row["exact"],
-                row["prefix"],
-                row["suffix"],
-            ),
-            color=row["color"],
-            note=row["note"],
-            tags=tuple(json.loads(row["tag_names"])),
-            orphaned=bool(row["orphaned"]),
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
+    _ANNOTATION_COLUMNS = (
+        "n.id, n.article_id, n.start_block, n.start_offset, n.end_block, n.end_offset, "
+        "n.exact, n.prefix, n.suffix, n.color, n.note, n.orphaned, n.created_at, n.updated_at"
+    )
 
     def _annotations(self, where: str, params: Sequence[Any], order: str) -> list[Annotation]:
-        rows = self.db.query(
-            f"SELECT n.*, {self._TAG_NAMES} FROM annotations n WHERE {where} ORDER BY {order}",
+        # Read as tuples, not sqlite-utils' dicts: an article may have thousands, and
+        # screens read them again whenever the library changed.
+        cursor = self.db.conn.execute(
+            f"SELECT {self._ANNOTATION_COLUMNS}, {self._TAG_NAMES} FROM annotations n "
+            f"WHERE {where} ORDER BY {order}",
             params,
         )
-        return [self._annotation(row) for row in rows]
+        return [
+            Annotation(
+                id=id_,
+                article_id=article_id,
+                anchor=Anchor(start_block, start_offset, end_block, end_offset, exact, prefix, suffix),
+                color=color,
+                note=note,
+                tags=_tag_names(tag_names),
+                orphaned=bool(orphaned),
+                created_at=created_at,
+                updated_at=updated_at,
+            )
+            for (
+                id_, article_id, start_block, start_offset, end_block, end_offset,
+                exact, prefix, suffix, color, note, orphaned, created_at, updated_at, tag_names,
+            ) in cursor
+        ]  # fmt: skip
 
     def list_annotations(self, article_id: str | None = None) -> list[Annotation]:
         """Annotations of one article (or all), in text order."""
@@ -1430,7 +1442,7 @@ class AnnotationStore:
             note=note,
             note_is_cut=note_is_cut,
             color=row["color"],
-            tags=tuple(json.loads(row["tag_names"])),
+            tags=_tag_names(row["tag_names"]),
             orphaned=bool(row["orphaned"]),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
@@ -1559,6 +1571,11 @@ class AnnotationStore:
             self._write_tags(annotation.id, annotation.tags)
             self._drop_unused_tags()
             return "updated"
+
+
+def _tag_names(names: str | None) -> tuple[str, ...]:
+    """Tag names selected as a JSON list (`_TAG_NAMES`)."""
+    return () if not names or names == "[]" else tuple(json.loads(names))
 
 
 def _excerpt(data: bytes | None, size: int | None) -> tuple[str, bool]:

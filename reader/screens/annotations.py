@@ -6,7 +6,7 @@ from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from annotations.models import AnnotationEntry
 from reader.debounce import Debounce
@@ -16,6 +16,7 @@ from reader.screens.base import ReaderScreen, refusals_noticed
 from reader.screens.confirm_dialog import ConfirmDialog
 from reader.screens.tag_filter_dialog import ALL_TAGS, TagFilterDialog
 from reader.widgets.annotation_list import AnnotationList
+from reader.widgets.key_bar import KeyBar
 from reader.words import plural
 
 FILTER_DELAY = 0.15
@@ -69,7 +70,7 @@ class AnnotationsScreen(ReaderScreen[None]):
         )
         yield AnnotationList(id="annotations")
         yield Static(id="annotations-empty")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         saved = self.app.store.get_setting(ORDER_SETTING)
@@ -78,6 +79,8 @@ class AnnotationsScreen(ReaderScreen[None]):
 
     def on_screen_resume(self) -> None:
         # On first show, and after an article or a dialog: anything may have changed.
+        if not self.library_changed():
+            return
         if self.tag and self.tag.casefold() not in self._tag_names():
             self.tag = None
         self.reload(keep_cursor=True)
@@ -94,6 +97,7 @@ class AnnotationsScreen(ReaderScreen[None]):
     @refusals_noticed
     def reload(self, keep_cursor: bool = False) -> None:
         """Read the count again and show the list from the first page (or where it was)."""
+        self.library_read()
         store = self.app.store
         tag, text, order = self.tag, self.text or None, self.order
         total = store.count_annotation_entries(tag=tag, text=text)

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from annotations.errors import NotFoundError, StorageError
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Article
@@ -21,6 +21,7 @@ from reader.screens.confirm_dialog import ConfirmDialog
 from reader.screens.export import export_article
 from reader.screens.note_dialog import NoteDialog
 from reader.screens.tag_dialog import TagDialog
+from reader.widgets.key_bar import KeyBar
 from reader.widgets.paragraph_view import ParagraphView
 from reader.widgets.status_line import StatusLine
 from reader.words import plural
@@ -105,6 +106,7 @@ class ArticleScreen(ReaderScreen[None]):
 
     def compose(self) -> ComposeResult:
         store = self.app.store
+        self.library_read()
         try:
             self.article = store.get_article(self.article_id)
             blocks = store.get_blocks(self.article_id)
@@ -119,7 +121,7 @@ class ArticleScreen(ReaderScreen[None]):
         yield self._view
         yield Input(placeholder="Find in this article", id="find")
         yield StatusLine(id="article-status")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def view(self) -> ParagraphView:
@@ -174,7 +176,7 @@ class ArticleScreen(ReaderScreen[None]):
 
     def on_screen_resume(self) -> None:
         # Tags may have been renamed or annotations deleted from another screen.
-        if self.article is not None and self.view.blocks:
+        if self.article is not None and self.view.blocks and self.library_changed():
             self._reload_annotations()
 
     # Reading position -------------------------------------------------------
@@ -193,8 +195,11 @@ class ArticleScreen(ReaderScreen[None]):
         """Write the reading position to the library, if it changed."""
         if self._position is not None and self._position != self._saved_position:
             position = self._position
+            shown_is_current = not self.library_changed()
             if self.app.save(lambda: self.app.store.set_position(self.article_id, position)):
                 self._saved_position = position
+                if shown_is_current:
+                    self.library_read()  # the position is not something the screen shows
 
     def on_unmount(self) -> None:
         self._leaving = True
@@ -241,6 +246,7 @@ class ArticleScreen(ReaderScreen[None]):
 
     @refusals_noticed
     def _reload_annotations(self) -> None:
+        self.library_read()
         self.view.set_annotations(self.app.store.list_annotations(self.article_id))
         self._update_status()
 

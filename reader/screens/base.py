@@ -45,6 +45,30 @@ class DismissOnce:
 class ReaderScreen(DismissOnce, Screen[ResultType]):
     """A full screen of reader."""
 
+    _read_at: tuple[int, int] | None = None
+    """The library's version when the screen last read it."""
+
+    def library_read(self) -> None:
+        """Note that the screen is about to read the library (call before reading)."""
+        try:
+            self._read_at = self.app.store.version()
+        except ReaderError:
+            self._read_at = None
+
+    def library_changed(self) -> bool:
+        """Whether the library may have changed since the screen last read it.
+
+        Screens ask it when they come back to the top: a dialog or a screen above may
+        have changed what they show, or another process may have; reading thousands of
+        rows again when nothing did would make every closed dialog slow.
+        """
+        if self._read_at is None:
+            return True
+        try:
+            return self.app.store.version() != self._read_at
+        except ReaderError:
+            return True
+
     def reload_from_library(self) -> None:
         """Show the library as it is now: another process or window changed it.
 

@@ -11,7 +11,7 @@ from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from annotations.errors import LibraryError
 from annotations.models import Article
@@ -24,6 +24,7 @@ from reader.screens.export import export_article
 from reader.screens.path_dialog import PathDialog
 from reader.widgets.article_table import ArticleTable
 from reader.widgets.import_progress import ImportProgress
+from reader.widgets.key_bar import KeyBar
 from reader.words import plural
 
 PROGRESS_INTERVAL = 0.1
@@ -119,7 +120,7 @@ class LibraryScreen(ReaderScreen[None]):
         yield ArticleTable(id="articles")
         yield Static(id="library-empty")
         yield ImportProgress()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         saved = self.app.store.get_setting(ORDER_SETTING)
@@ -127,7 +128,8 @@ class LibraryScreen(ReaderScreen[None]):
         self.reload()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        if self.library_changed():
+            self.reload()
         self.table.focus()
 
     # The list ---------------------------------------------------------------
@@ -145,6 +147,7 @@ class LibraryScreen(ReaderScreen[None]):
         Args:
             select: Put the cursor on this article instead (if the list holds it).
         """
+        self.library_read()
         store = self.app.store
         order, text = self.order, self.text or None
         select = select or self.table.selected_id

@@ -6,7 +6,7 @@ from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotations.models import SearchHit
@@ -16,6 +16,7 @@ from reader.safe import safe_text
 from reader.screens.article import ArticleScreen
 from reader.screens.base import ReaderScreen, refusals_noticed
 from reader.widgets.annotation_list import fit
+from reader.widgets.key_bar import KeyBar
 from reader.widgets.paging import page_options
 from reader.widgets.status_line import StatusLine
 from reader.words import plural
@@ -84,11 +85,12 @@ class SearchScreen(ReaderScreen[None]):
         yield StatusLine(id="search-status")
         yield OptionList(id="search-results")
         yield Static(id="search-empty")
-        yield Footer()
+        yield KeyBar()
 
     def on_screen_resume(self) -> None:
         # On first show, and after an article: notes and tags may have changed there.
-        self.run_search(force=True)
+        if self.library_changed():
+            self.run_search(force=True)
 
     # Searching ----------------------------------------------------------
 
@@ -108,6 +110,7 @@ class SearchScreen(ReaderScreen[None]):
         if query == self._searched and not force:
             return
         keep = self.results.highlighted if query == self._searched else None
+        self.library_read()
         self._searched = query
         self.hits = self.app.store.search(query, limit=RESULT_LIMIT) if query else []
         options: list[Option | None] = []
