@@ -83,6 +83,11 @@ _CJK_CHARACTER = re.compile(f"[{_CJK}]")
 _CJK_WORD = re.compile(f"[{_CJK}]|[^\\s{_CJK}]+")
 
 
+def sqlite_version() -> str:
+    """The version of the SQLite library the store runs on."""
+    return sqlite3.sqlite_version
+
+
 def count_words(text: str) -> int:
     """Words in a text: runs of non-space characters, and each Chinese or Japanese
     character (those scripts do not put spaces between words)."""
@@ -863,7 +868,9 @@ class AnnotationStore:
             Annotation(
                 id=id_,
                 article_id=article_id,
-                anchor=Anchor(start_block, start_offset, end_block, end_offset, exact, prefix, suffix),
+                anchor=Anchor(
+                    start_block, start_offset, end_block, end_offset, exact, prefix, suffix
+                ),
                 color=color,
                 note=note,
                 tags=_tag_names(tag_names),

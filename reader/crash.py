@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import platform
-import sqlite3
 import time
 import traceback
 from collections import deque
@@ -32,6 +31,7 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from annotations.export import write_text_atomic
+from annotations.store import sqlite_version
 from reader.about import installed_version
 from reader.safe import safe_text
 
@@ -123,7 +123,7 @@ def versions() -> dict[str, str]:
         "Python": f"{platform.python_version()} ({platform.python_implementation()})",
         "platform": platform.platform(),
         "Textual": _version_of("textual"),
-        "SQLite": sqlite3.sqlite_version,
+        "SQLite": sqlite_version(),
         "sqlite-utils": _version_of("sqlite-utils"),
     }
 
