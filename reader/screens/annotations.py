@@ -187,7 +187,7 @@ class AnnotationsScreen(ReaderScreen[None]):
                 "This passage could not be found after a re-import; showing where it was",
                 severity="warning",
             )
-        self.app.push_screen(
+        self.open_screen(
             ArticleScreen(entry.article_id, block=entry.start_block, annotation_id=entry.id)
         )
 

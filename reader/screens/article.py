@@ -175,8 +175,11 @@ class ArticleScreen(ReaderScreen[None]):
         self.status.text = "  ·  ".join(parts)
 
     def on_screen_resume(self) -> None:
+        if self.article is None or not self.view.blocks:
+            self.dismiss()  # no text to show (it could not close while another screen was on top)
+            return
         # Tags may have been renamed or annotations deleted from another screen.
-        if self.article is not None and self.view.blocks and self.library_changed():
+        if self.library_changed():
             self._reload_annotations()
 
     # Reading position -------------------------------------------------------

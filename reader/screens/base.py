@@ -55,6 +55,15 @@ class ReaderScreen(DismissOnce, Screen[ResultType]):
         except ReaderError:
             self._read_at = None
 
+    def open_screen(self, screen: Screen[Any]) -> None:
+        """Show a screen over this one, if this one is still on top.
+
+        Keys typed fast (enter, enter, enter on a list) each send a message asking for
+        the screen; once the first has opened it, the others come too late.
+        """
+        if self.is_active and not self._dismissed:
+            self.app.push_screen(screen)
+
     def library_changed(self) -> bool:
         """Whether the library may have changed since the screen last read it.
 

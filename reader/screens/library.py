@@ -238,7 +238,7 @@ class LibraryScreen(ReaderScreen[None]):
     def _open(self, article_id: str) -> None:
         from reader.screens.article import ArticleScreen
 
-        self.app.push_screen(ArticleScreen(article_id))
+        self.open_screen(ArticleScreen(article_id))
 
     @on(ArticleTable.Selected)
     def _row_selected(self, event: ArticleTable.Selected) -> None:

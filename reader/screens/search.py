@@ -180,7 +180,7 @@ class SearchScreen(ReaderScreen[None]):
         """Open the article of a result at the paragraph found."""
         if 0 <= index < len(self.hits):
             hit = self.hits[index]
-            self.app.push_screen(ArticleScreen(hit.article_id, block=hit.block))
+            self.open_screen(ArticleScreen(hit.article_id, block=hit.block))
 
     def action_back(self) -> None:
         """Leave the search."""

@@ -583,9 +583,11 @@ class ParagraphView(ScrollView, can_focus=True):
 
     def passage_text(self) -> str:
         """The text of the passage, paragraphs separated by a blank line."""
+        if not self.blocks:
+            return ""
         start_block, start, end_block, end = self.passage
         parts = []
-        for index in range(start_block, end_block + 1):
+        for index in range(start_block, min(end_block, len(self.blocks) - 1) + 1):
             text = self.blocks[index].text
             first = start if index == start_block else 0
             last = end if index == end_block else len(text)

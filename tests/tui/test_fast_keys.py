@@ -24,6 +24,7 @@ from reader.screens.note_dialog import NoteDialog
 from reader.screens.palette import ReaderPalette
 from reader.screens.path_dialog import PathDialog
 from reader.screens.tag_dialog import TagDialog
+from reader.widgets.paragraph_view import ParagraphView
 from tests.tui.conftest import AppFactory, article_id, fast_keys, toasts
 
 SIZE = (100, 30)
@@ -242,3 +243,40 @@ async def test_keys_queued_behind_q_do_nothing(
         await settle(pilot)
     assert app._exception is None
     assert app.return_code == 0
+
+
+async def test_enter_enter_enter_on_a_list_opens_one_article(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """Each enter on the library, the annotations list or the search results asks for the
+    article; only the first opens it (six stacked copies, one without text, ended the
+    app when `y` copied from it)."""
+    welcome = article_id(library, "Welcome")
+    library.add_highlight(welcome, (1, 0), (1, 5))
+    app = make_app(library)
+
+    def articles() -> int:
+        return sum(isinstance(screen, ArticleScreen) for screen in app.screen_stack)
+
+    async with app.run_test(size=SIZE) as pilot:
+        fast_keys(app, *["enter"] * 6)
+        await settle(pilot)
+        assert articles() == 1
+        await pilot.press("escape", "a")
+        assert isinstance(app.screen, AnnotationsScreen)
+        fast_keys(app, *["enter"] * 6)
+        await settle(pilot)
+        assert articles() == 1
+        await pilot.press("escape", "escape", "slash", *"lighthouse")
+        await settle(pilot)
+        fast_keys(app, "down", *["enter"] * 6)
+        await settle(pilot)
+        assert articles() == 1
+        await pilot.press("y", "escape")
+        alive(app)
+
+
+def test_an_article_view_without_text_has_no_passage() -> None:
+    """What `y`, `t` and `n` read on a screen whose article vanished: nothing, no error."""
+    view = ParagraphView([], [])
+    assert view.passage_text() == ""
