@@ -546,6 +546,8 @@ def churn(
 
     rng = random.Random(seed)
     store = AnnotationStore(library)
+    store.version()  # the library is open now, its -wal made
+    print("ready", flush=True)  # OtherProcess.wait_ready
     writes = Writes(store, workdir, rng)
     done: Counter[str] = Counter()
     errors: list[str] = []
@@ -611,6 +613,11 @@ class OtherProcess:
             text=True,
             env=os.environ.copy(),
         )
+
+    def wait_ready(self) -> None:
+        """Wait until it has the library open (or has ended)."""
+        assert self.process.stdout is not None
+        self.process.stdout.readline()
 
     def stop(self) -> dict[str, Any]:
         """Stop it; what it reported (or why it reported nothing)."""
@@ -1167,6 +1174,8 @@ async def run_pilot(
     report = RunReport(seed)
     driver = Driver(workdir, seed, report, on_crash)
     other = OtherProcess(library, workdir, seed, pace) if other_process else None
+    if other is not None:
+        other.wait_ready()
     try:
         # Paths typed into the import and export dialogs are relative to the working folder.
         with FileWatch(library) as watch, contextlib.chdir(workdir):
@@ -1485,7 +1494,8 @@ def run_pty(workdir: Path, seed: int, keys: int, *, other_process: bool = True) 
     watching = contextlib.ExitStack()
     if other is not None:
         # The other process keeps the library open throughout, so its WAL must stay the
-        # same file across the app's restarts too.
+        # same file across the app's restarts too (from when it has opened it).
+        other.wait_ready()
         watch = watching.enter_context(FileWatch(library))
     try:
         for number, step in enumerate(steps):
