@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from textual.actions import ActionParseResult
 from textual.app import SystemCommand
@@ -47,7 +47,7 @@ class ReaderApp(CrashReportingApp):
     CSS_PATH = "reader.tcss"
     TITLE = "reader"
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Keys", tooltip="Show every key", id="help"),
     ]
     """Keys that work on every screen."""

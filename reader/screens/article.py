@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.text import Text
 from textual import getters, on
@@ -39,7 +40,7 @@ class ArticleScreen(ReaderScreen[None]):
         annotation_id: An annotation to open at; h, c, t and n then act on it.
     """
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("h", "highlight", "Highlight", tooltip="Highlight or unhighlight", id="highlight"),
         Binding(
             "s",

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 from textual import getters, on, work
 from textual.app import ComposeResult
@@ -49,7 +50,7 @@ ORDER_SETTING = "library_order"
 class LibraryScreen(ReaderScreen[None]):
     """The list of articles, with import and export; sorted by `o`, filtered by `f`."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_article", "Open", tooltip="Read the selected article", id="open"),
         Binding(
             "slash",
