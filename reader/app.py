@@ -153,15 +153,16 @@ class ReaderApp(CrashReportingApp):
             finally:
                 self._reloading = False
 
-    def ask(self, dialog: Dialog[Answer], answered: Callable[[Answer], object]) -> None:
+    def ask(self, dialog: Dialog[Answer], answered: Callable[[Answer | None], object]) -> None:
         """Show a dialog; its answer goes to the screen that asked, if still there.
 
+        As for any Textual screen, the answer may be None (a dialog closed without one).
         The answer is dropped when the screen that asked has closed meanwhile (keys
         typed fast), and a refusal of the library while acting on it is a notice.
         """
         asker = self.screen
 
-        def answer(result: Answer) -> None:
+        def answer(result: Answer | None) -> None:
             if asker not in self.screen_stack:
                 return
             try:
@@ -294,6 +295,6 @@ class ReaderApp(CrashReportingApp):
 
         async def command() -> None:
             if self.screen is screen:
-                await node.run_action(action)
+                await self.run_action(action, node)
 
         return command
