@@ -435,9 +435,9 @@ def _kindle_book(title: str, author: str | None, clippings: list[_Clipping]) -> 
         else:
             attached.setdefault(target, []).append(note.text)
     for index, clip in enumerate(highlights):
-        note = "\n\n".join(attached.get(index, []))
+        notes_text = "\n\n".join(attached.get(index, []))
         entries.append(
-            (clip, Highlight(clip.text, note, (), None, clip.location, clip.page, clip.added))
+            (clip, Highlight(clip.text, notes_text, (), None, clip.location, clip.page, clip.added))
         )
     if not entries:
         return None

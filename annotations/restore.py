@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from annotations import guard
 from annotations.anchoring import TextMap, reanchor
@@ -290,15 +290,15 @@ class _Fields:
         def check(value: Any) -> bool:
             return type(value) is int and 0 <= value <= MAX_NUMBER
 
-        return self.get(name, check, f"a whole number from 0 to {MAX_NUMBER}")
+        return cast(int, self.get(name, check, f"a whole number from 0 to {MAX_NUMBER}"))
 
     def boolean(self, name: str) -> bool:
         """A true or false field."""
-        return self.get(name, lambda value: isinstance(value, bool), "true or false")
+        return cast(bool, self.get(name, lambda value: isinstance(value, bool), "true or false"))
 
     def list(self, name: str) -> list[Any]:
         """A list field (its items are checked by the caller)."""
-        return self.get(name, lambda value: isinstance(value, list), "a list")
+        return cast(list[Any], self.get(name, lambda value: isinstance(value, list), "a list"))
 
     def texts(self, name: str) -> tuple[str, ...]:
         """A list of texts."""

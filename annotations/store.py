@@ -12,7 +12,7 @@ import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -484,6 +484,11 @@ class AnnotationStore:
     def _now(self) -> str:
         return format_timestamp(self.clock())
 
+    def _count(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """The number a `SELECT count(*) ...` query gives."""
+        count: int = self.db.execute(sql, params).fetchone()[0]
+        return count
+
     # Articles -------------------------------------------------------------
 
     _ARTICLE_SELECT = """
@@ -566,13 +571,11 @@ class AnnotationStore:
                 `list_articles_page`).
         """
         where, params = self._article_filter(text)
-        return self.db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[
-            0
-        ]
+        return self._count(f"SELECT count(*) FROM articles a WHERE {where}", params)
 
     def count_annotations(self) -> int:
         """How many annotations the library holds (orphaned ones too)."""
-        return self.db.execute("SELECT count(*) FROM annotations").fetchone()[0]
+        return self._count("SELECT count(*) FROM annotations")
 
     def list_articles_page(
         self, offset: int, limit: int, *, order: str = "added", text: str | None = None
@@ -638,14 +641,14 @@ class AnnotationStore:
         if found is None:
             return None
         compare, keys = self._ARTICLE_KEYS[order]
-        return self.db.execute(
+        return self._count(
             f"""
             SELECT count(*) FROM articles a, articles x
             WHERE x.id = ? AND {where}
                 AND ({keys.format(t="a")}) {compare} ({keys.format(t="x")})
             """,
             [article_id, *params],
-        ).fetchone()[0]
+        )
 
     def get_article(self, article_id: str) -> Article:
         """One article by its id.
@@ -775,7 +778,7 @@ class AnnotationStore:
         now = self._now()
         row = self._article_row(document, digest)
         row.update(id=article_id, position=0, created_at=now, updated_at=now)
-        self.db["articles"].insert(row)
+        self.db.table("articles").insert(row)
         self._insert_blocks(article_id, document.blocks)
 
     def _replace_article(self, article: Article, document: Document, digest: str) -> int:
@@ -807,12 +810,12 @@ class AnnotationStore:
             values: dict[str, Any] = {**self._anchor_row(placed), "orphaned": 0}
             if annotation.orphaned or placed.exact != anchor.exact:
                 values["updated_at"] = now
-            self.db["annotations"].update(annotation.id, values)
+            self.db.table("annotations").update(annotation.id, values)
         self.db.execute("DELETE FROM blocks WHERE article_id = ?", [article.id])
         self._insert_blocks(article.id, document.blocks)
         row = self._article_row(document, digest)
         row.update(updated_at=now, position=min(article.position, max(0, len(document.blocks) - 1)))
-        self.db["articles"].update(article.id, row)
+        self.db.table("articles").update(article.id, row)
         return orphaned
 
     def set_position(self, article_id: str, block: int) -> None:
@@ -1046,7 +1049,7 @@ class AnnotationStore:
             anchor = self._passage_anchor(article_id, start, end)
             annotation_id = str(uuid.uuid4())
             now = self._now()
-            self.db["annotations"].insert(
+            self.db.table("annotations").insert(
                 {
                     "id": annotation_id,
                     "article_id": article_id,
@@ -1469,9 +1472,7 @@ class AnnotationStore:
         if found is None:
             return 0
         where, params = found
-        return self.db.execute(
-            f"SELECT count(*) FROM annotations n WHERE {where}", params
-        ).fetchone()[0]
+        return self._count(f"SELECT count(*) FROM annotations n WHERE {where}", params)
 
     # Restore -------------------------------------------------------------------
 
@@ -1512,7 +1513,7 @@ class AnnotationStore:
         with self.db.atomic():
             if self.db.execute("SELECT 1 FROM articles WHERE id = ?", [article.id]).fetchone():
                 raise ValueError(f"article {article.id} already exists")
-            self.db["articles"].insert(row)
+            self.db.table("articles").insert(row)
             self._insert_blocks(article.id, blocks)
 
     def replace_restored_text(self, article: Article, document: Document, updated_at: str) -> int:
@@ -1566,14 +1567,14 @@ class AnnotationStore:
             ).fetchone()
             if found is None:
                 row.update(id=annotation.id, created_at=annotation.created_at)
-                self.db["annotations"].insert(row)
+                self.db.table("annotations").insert(row)
                 self._write_tags(annotation.id, annotation.tags)
                 return "added"
             if found[1] != annotation.article_id:
                 return "elsewhere"
             if annotation.updated_at <= found[0]:
                 return "unchanged"
-            self.db["annotations"].update(annotation.id, row)
+            self.db.table("annotations").update(annotation.id, row)
             self.db.execute("DELETE FROM annotation_tags WHERE annotation_id = ?", [annotation.id])
             self._write_tags(annotation.id, annotation.tags)
             self._drop_unused_tags()
@@ -1599,7 +1600,7 @@ def _storage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.isgeneratorfunction(method):
 
         @functools.wraps(method)
-        def generate(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        def generate(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
             try:
                 return (yield from method(*args, **kwargs))
             except sqlite3.Error as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from textual.actions import ActionParseResult
 from textual.app import SystemCommand
@@ -47,7 +47,7 @@ class ReaderApp(CrashReportingApp):
     CSS_PATH = "reader.tcss"
     TITLE = "reader"
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Keys", tooltip="Show every key", id="help"),
     ]
     """Keys that work on every screen."""
@@ -153,15 +153,16 @@ class ReaderApp(CrashReportingApp):
             finally:
                 self._reloading = False
 
-    def ask(self, dialog: Dialog[Answer], answered: Callable[[Answer], object]) -> None:
+    def ask(self, dialog: Dialog[Answer], answered: Callable[[Answer | None], object]) -> None:
         """Show a dialog; its answer goes to the screen that asked, if still there.
 
+        As for any Textual screen, the answer may be None (a dialog closed without one).
         The answer is dropped when the screen that asked has closed meanwhile (keys
         typed fast), and a refusal of the library while acting on it is a notice.
         """
         asker = self.screen
 
-        def answer(result: Answer) -> None:
+        def answer(result: Answer | None) -> None:
             if asker not in self.screen_stack:
                 return
             try:
@@ -294,6 +295,6 @@ class ReaderApp(CrashReportingApp):
 
         async def command() -> None:
             if self.screen is screen:
-                await node.run_action(action)
+                await self.run_action(action, node)
 
         return command

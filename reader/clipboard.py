@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+from typing import Any
 
 from textual.app import App
 
@@ -21,7 +22,7 @@ def osc52_sequence(text: str, *, tmux: bool = False) -> str:
     return sequence
 
 
-def copy_text(app: App[object], text: str) -> str:
+def copy_text(app: App[Any], text: str) -> str:
     """Copy text to the clipboard and say how it went.
 
     pyperclip is tried first; without a system clipboard (a server, SSH) the text is

@@ -36,6 +36,7 @@ _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
 _BYLINE = re.compile(r"^(?:by|door|von|par|por|di)\s+(\S.{0,78})$", re.IGNORECASE)
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
     from annotations.models import ImportResult
     from annotations.store import AnnotationStore
@@ -417,7 +418,7 @@ def split_front_matter(text: str) -> tuple[dict[str, str | list[str]], str]:
     return meta, "\n".join(lines[end + 1 :])
 
 
-def _inline_text(token) -> str:  # type: ignore[no-untyped-def]
+def _inline_text(token: Token) -> str:
     parts: list[str] = []
     for child in token.children or []:
         if child.type in ("text", "code_inline"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -39,7 +40,7 @@ class KeyEntry:
     """What it does, as a sentence."""
 
 
-def screen_keys(screen: Screen[object], app: App[object]) -> list[KeyEntry]:
+def screen_keys(screen: Screen[Any], app: App[Any]) -> list[KeyEntry]:
     """The actions available on a screen and their keys, in binding order."""
     entries: dict[tuple[int, str], KeyEntry] = {}
     for key, active in screen.active_bindings.items():

@@ -328,7 +328,9 @@ def _visible_blocks(html: str) -> list[Block]:
 
 
 def _same(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    if not a or not b:
+        return False
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def _clean_title(title: str | None, site: str | None, first_heading: str | None) -> str | None:

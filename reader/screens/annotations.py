@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -30,7 +32,7 @@ ORDER_SETTING = "annotations_order"
 class AnnotationsScreen(ReaderScreen[None]):
     """All annotations across the library, newest first or in text order."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "toggle_order", "Order", tooltip="Newest first or in text order", id="order"),
         Binding("slash", "focus_filter", "Filter", tooltip="Filter by text", id="filter-text"),
         Binding("number_sign,f", "pick_tag", "Tag", tooltip="Filter by tag", id="filter-tag"),

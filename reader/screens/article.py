@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import ClassVar
 
 from rich.text import Text
 from textual import getters, on
@@ -39,7 +40,7 @@ class ArticleScreen(ReaderScreen[None]):
         annotation_id: An annotation to open at; h, c, t and n then act on it.
     """
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("h", "highlight", "Highlight", tooltip="Highlight or unhighlight", id="highlight"),
         Binding(
             "s",
@@ -240,7 +241,8 @@ class ArticleScreen(ReaderScreen[None]):
             return None
         here = self.view.annotations_at_cursor()
         focused = [a for a in here if a.id == self._focused]
-        return (focused or here or [None])[0]
+        meant = focused or here
+        return meant[0] if meant else None
 
     def reload_from_library(self) -> None:
         """Show the article and its annotations as the library holds them now."""
@@ -261,14 +263,14 @@ class ArticleScreen(ReaderScreen[None]):
             return False
         return True
 
-    def _new_highlight(self, **values: object) -> Annotation | None:
+    def _new_highlight(self, *, tags: Iterable[str] = (), note: str = "") -> Annotation | None:
         """Highlight the passage (selection, sentence or paragraph) and end any selection."""
         if not self._has_passage():
             return None
         start_block, start, end_block, end = self.view.passage
         try:
             annotation = self.app.store.add_highlight(
-                self.article_id, (start_block, start), (end_block, end), **values
+                self.article_id, (start_block, start), (end_block, end), tags=tags, note=note
             )
         except (ValueError, NotFoundError) as error:
             self.notify(f"Could not highlight: {error}", severity="error", markup=False)

@@ -4,23 +4,29 @@ Textual's `Screen.dismiss` pops whatever screen is on top. Keys typed fast reach
 screen after it asked to close (enter, enter, enter in a dialog): a second dismiss
 would then pop the screen below it, call its caller again, or set an answer that was
 already given. Here a screen closes only while it is the one on top, and only once.
+
+For the type checker, `self.app` of a screen or dialog is reader's `ReaderApp`.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen, Screen
 
 from annotations.errors import ReaderError
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from reader.app import ReaderApp
+
 ResultType = TypeVar("ResultType")
 Params = ParamSpec("Params")
 Returned = TypeVar("Returned")
-Node = TypeVar("Node", bound=Screen[Any])
 
 
 class DismissOnce:
@@ -44,6 +50,12 @@ class DismissOnce:
 
 class ReaderScreen(DismissOnce, Screen[ResultType]):
     """A full screen of reader."""
+
+    if TYPE_CHECKING:
+        # `self.app` is reader's own app, typed with Textual's `getters.app`. For the
+        # type checker only: at run time `app` stays Textual's property, as reader.app
+        # imports the screens and cannot be imported here.
+        app = getters.app(ReaderApp)
 
     _read_at: tuple[int, int] | None = None
     """The library's version when the screen last read it."""
@@ -87,6 +99,12 @@ class ReaderScreen(DismissOnce, Screen[ResultType]):
 
 class Dialog(DismissOnce, ModalScreen[ResultType]):
     """A dialog of reader: a modal screen that answers its caller once."""
+
+    if TYPE_CHECKING:
+        app = getters.app(ReaderApp)  # as for `ReaderScreen`
+
+
+Node = TypeVar("Node", bound=ReaderScreen[Any])
 
 
 def refusals_noticed(

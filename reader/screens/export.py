@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-from textual.screen import Screen
+from typing import Any
 
 from annotations.errors import ReaderError
 from annotations.export import (
@@ -16,11 +15,12 @@ from annotations.export import (
     write_text_atomic,
 )
 from annotations.models import Article
+from reader.screens.base import ReaderScreen
 from reader.screens.path_dialog import PathDialog
 from reader.words import plural
 
 
-def export_article(screen: Screen[object], article: Article) -> None:
+def export_article(screen: ReaderScreen[Any], article: Article) -> None:
     """Ask where to write an article's annotations, then write them as Markdown.
 
     The file of an earlier export of the article in the export folder is offered, so

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import ClassVar, TypeVar
 
 from textual import getters, on, work
 from textual.app import ComposeResult
@@ -45,11 +46,13 @@ goes through them in this order."""
 ORDER_SETTING = "library_order"
 """The library setting that remembers the order between sessions."""
 
+Returned = TypeVar("Returned")
+
 
 class LibraryScreen(ReaderScreen[None]):
     """The list of articles, with import and export; sorted by `o`, filtered by `f`."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_article", "Open", tooltip="Read the selected article", id="open"),
         Binding(
             "slash",
@@ -317,7 +320,7 @@ class LibraryScreen(ReaderScreen[None]):
             finally:
                 self.import_thread_done.set()
 
-    def _call_ui(self, callback: Callable[..., object], *args: object) -> object:
+    def _call_ui(self, callback: Callable[..., Returned], *args: object) -> Returned | None:
         """Run on the UI thread from the import thread; nothing once the app is closing."""
         if not self.app.is_running or not self.is_attached:
             return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -20,7 +22,7 @@ class PathDialog(Dialog[str | None]):
         placeholder: A hint shown while the field is empty.
     """
 
-    BINDINGS: list[BindingType] = [Binding("escape", "cancel", "Cancel", id="cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="cancel")]
     """Escape closes the dialog without a path."""
 
     def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:

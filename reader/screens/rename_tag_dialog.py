@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from textual import getters, on
 from textual.app import ComposeResult
@@ -30,7 +31,7 @@ class RenameTagDialog(Dialog[tuple[str, str] | None]):
         tag: A tag to propose.
     """
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without renaming", id="cancel"),
         Binding("tab", "complete", "Complete", tooltip="Accept the suggested tag", id="complete"),
     ]

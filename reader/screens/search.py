@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -53,7 +55,7 @@ class SearchScreen(ReaderScreen[None]):
 
     AUTO_FOCUS = "#search-query"
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", tooltip="Back to where you were", id="back"),
         Binding("down,j", "move(1)", "Next", tooltip="Next result", show=False, id="result-next"),
         Binding(

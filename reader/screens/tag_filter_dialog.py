@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from textual import getters, on
 from textual.app import ComposeResult
@@ -32,7 +33,7 @@ class TagFilterDialog(Dialog[str | None]):
 
     AUTO_FOCUS = "#tag-filter-query"
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Keep the current filter", id="cancel"),
         Binding("down", "move(1)", "Next", tooltip="Next tag", show=False),
         Binding("up", "move(-1)", "Previous", tooltip="Previous tag", show=False),

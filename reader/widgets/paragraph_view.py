@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate, pairwise
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -104,7 +105,7 @@ class ParagraphView(ScrollView, can_focus=True):
     }
     """
 
-    BINDINGS: list[BindingType] = movement_bindings("paragraph")
+    BINDINGS: ClassVar[list[BindingType]] = movement_bindings("paragraph")
     """Moving the cursor: by paragraph, to the ends, by a screen."""
 
     cursor: reactive[int] = reactive(0, always_update=False, init=False)
