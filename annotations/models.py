@@ -203,11 +203,13 @@ class ImportResult:
         status: `imported`, `updated` or `unchanged`.
         article: The stored article.
         orphaned: Annotations that could not be re-anchored on an update.
+        warnings: The document's warnings (see `Document.warnings`), to tell the user.
     """
 
     status: str
     article: Article
     orphaned: int = 0
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

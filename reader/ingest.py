@@ -670,11 +670,19 @@ class ImportSummary:
     unchanged: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     article_ids: list[str] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    """Files imported with a part that could not be read, and what (one line each)."""
 
     @property
     def failed(self) -> int:
         """How many files failed."""
         return len(self.failures)
+
+    def add(self, item: Path | str, result: ImportResult) -> None:
+        """Count an article stored from an item (a file or URL), and keep its warnings."""
+        setattr(self, result.status, getattr(self, result.status) + 1)
+        self.article_ids.append(result.article.id)
+        self.warnings.extend((str(item), warning) for warning in result.warnings)
 
     def line(self) -> str:
         """The summary line: `imported N, updated N, unchanged N, failed N`."""
@@ -735,15 +743,15 @@ class _Pending:
     def __init__(self, store: AnnotationStore, summary: ImportSummary) -> None:
         self.store = store
         self.summary = summary
-        self.documents: list[Document] = []
+        self.documents: list[tuple[Path | str, Document]] = []
         self.characters = 0
         self.since = 0.0
 
-    def add(self, document: Document) -> None:
-        """Queue a document; store the queue when it is full."""
+    def add(self, item: Path | str, document: Document) -> None:
+        """Queue a document read from an item; store the queue when it is full."""
         if not self.documents:
             self.since = time.monotonic()
-        self.documents.append(document)
+        self.documents.append((item, document))
         self.characters += sum(len(block.text) for block in document.blocks)
         if (
             len(self.documents) >= BATCH_FILES
@@ -758,9 +766,9 @@ class _Pending:
             return
         documents, self.documents, self.characters = self.documents, [], 0
         with self.store.transaction():
-            results = [self.store.import_document(document) for document in documents]
-        for result in results:
-            _count(self.summary, result)
+            results = [(item, self.store.import_document(document)) for item, document in documents]
+        for item, result in results:
+            self.summary.add(item, result)
 
 
 def import_files(
@@ -791,9 +799,9 @@ def import_files(
                 if document is None:
                     pending.store_all()  # the library gets everything in the order given
                     for result in import_item(store, item):
-                        _count(summary, result)
+                        summary.add(item, result)
                 else:
-                    pending.add(document)
+                    pending.add(item, document)
             except ImportFailure as error:
                 summary.failures.append((str(item), str(error)))
             if on_file is not None:
@@ -818,8 +826,3 @@ def _plain_document(item: Path | str) -> Document | None:
     if highlights_kind(item) is not None:
         return None
     return load_document(item)
-
-
-def _count(summary: ImportSummary, result: ImportResult) -> None:
-    setattr(summary, result.status, getattr(summary, result.status) + 1)
-    summary.article_ids.append(result.article.id)
