@@ -55,6 +55,8 @@ class Document:
         author: The author, if known.
         tags: Tags given by the document itself (e.g. Markdown front matter).
         format: The format it was read from (`txt`, `md`, ...).
+        warnings: What could not be read but did not stop the import (e.g. front
+            matter that is not valid YAML, kept as text), one line each.
     """
 
     title: str
@@ -64,6 +66,7 @@ class Document:
     author: str | None = None
     tags: tuple[str, ...] = ()
     format: str = "txt"
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,11 +203,13 @@ class ImportResult:
         status: `imported`, `updated` or `unchanged`.
         article: The stored article.
         orphaned: Annotations that could not be re-anchored on an update.
+        warnings: The document's warnings (see `Document.warnings`), to tell the user.
     """
 
     status: str
     article: Article
     orphaned: int = 0
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

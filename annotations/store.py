@@ -715,22 +715,23 @@ class AnnotationStore:
             document: The parsed document.
 
         Returns:
-            What was done, and the stored article.
+            What was done, the stored article, and the document's warnings.
         """
         digest = content_hash(document)
         with self.db.atomic():
             same = list(
                 self.db.query("SELECT id FROM articles WHERE content_hash = ? LIMIT 1", [digest])
             )
+            warnings = document.warnings
             if same:
-                return ImportResult("unchanged", self.get_article(same[0]["id"]))
+                return ImportResult("unchanged", self.get_article(same[0]["id"]), 0, warnings)
             existing = self.find_article_by_source(document.source) if document.source else None
             if existing is None:
                 article_id = str(uuid.uuid4())
                 self._insert_article(article_id, document, digest)
-                return ImportResult("imported", self.get_article(article_id))
+                return ImportResult("imported", self.get_article(article_id), 0, warnings)
             orphaned = self._replace_article(existing, document, digest)
-            return ImportResult("updated", self.get_article(existing.id), orphaned)
+            return ImportResult("updated", self.get_article(existing.id), orphaned, warnings)
 
     def _article_row(self, document: Document, digest: str) -> dict[str, Any]:
         return {

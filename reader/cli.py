@@ -175,6 +175,8 @@ def open_command(obj: Context, target: str) -> None:
                 fail(f"{target}: {error}")
             if not results:
                 fail(f"{target}: nothing to open in it")
+            for warning in results[0].warnings:
+                click.echo(f"reader: {safe_text(target)}: {safe_text(warning)}", err=True)
             article_id = results[0].article.id
         else:
             try:
@@ -234,7 +236,9 @@ def fit_cells(text: str, room: int) -> str:
 def import_command(obj: Context, paths: Sequence[str]) -> None:
     """Import files, folders (recursively) and web pages (http/https URLs).
 
-    Prints `imported N, updated N, unchanged N, failed N`; exits 1 if any failed.
+    Prints `imported N, updated N, unchanged N, failed N`; exits 1 if any failed. A file
+    imported with a part that could not be read (front matter that is not valid YAML,
+    kept as text) gets a line on stderr, and does not count as failed.
     """
     from reader.ingest import ImportSummary, import_files, is_url, iter_files
 
@@ -262,7 +266,7 @@ def import_command(obj: Context, paths: Sequence[str]) -> None:
         else:
             done = import_files(store, files)
     done.failures[:0] = summary.failures
-    for path_text, reason in done.failures:
+    for path_text, reason in done.warnings + done.failures:
         # File names may hold escape sequences: shown, never obeyed by the terminal.
         click.echo(f"reader: {safe_text(path_text)}: {safe_text(reason)}", err=True)
     click.echo(done.line())

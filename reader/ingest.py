@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import datetime
 import functools
-import json
 import os
 import re
 import time
@@ -20,6 +19,7 @@ from annotations import guard
 from annotations.errors import BadInputError
 from annotations.highlights import decode_utf8
 from annotations.models import Block, BlockKind, Document
+from reader.front_matter import Meta, split_front_matter
 from reader.sentences import first_sentence
 
 TEXT_SUFFIXES = {".txt", ".text"}
@@ -369,55 +369,6 @@ def parse_text(text: str, source: str = "") -> Document:
 # Markdown -------------------------------------------------------------------------
 
 
-def _front_matter_value(raw: str) -> str | list[str]:
-    raw = raw.strip()
-    if raw.startswith("[") and raw.endswith("]"):
-        return [_unquote(item) for item in raw[1:-1].split(",") if item.strip()]
-    return _unquote(raw)
-
-
-def _unquote(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        try:
-            # JSON strings are YAML double-quoted scalars, escapes included.
-            return str(json.loads(value))
-        except ValueError:
-            return value[1:-1]
-    if len(value) >= 2 and value[0] == value[-1] == "'":
-        return value[1:-1].replace("''", "'")
-    return value
-
-
-def split_front_matter(text: str) -> tuple[dict[str, str | list[str]], str]:
-    """Split YAML front matter (a simple `key: value` subset) from a Markdown text."""
-    if not text.startswith("---"):
-        return {}, text
-    lines = text.split("\n")
-    if lines[0].strip() != "---":
-        return {}, text
-    for end in range(1, len(lines)):
-        if lines[end].strip() in ("---", "..."):
-            break
-    else:
-        return {}, text
-    meta: dict[str, str | list[str]] = {}
-    key = None
-    for line in lines[1:end]:
-        item = re.match(r"^\s+-\s+(.*)$", line) or re.match(r"^-\s+(.*)$", line)
-        if item and key is not None:
-            current = meta.get(key)
-            values = current if isinstance(current, list) else []
-            values.append(_unquote(item.group(1)))
-            meta[key] = values
-            continue
-        pair = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$", line)
-        if pair:
-            key = pair.group(1).lower()
-            meta[key] = _front_matter_value(pair.group(2)) if pair.group(2).strip() else []
-    return meta, "\n".join(lines[end + 1 :])
-
-
 def _inline_text(token: Token) -> str:
     parts: list[str] = []
     for child in token.children or []:
@@ -430,14 +381,14 @@ def _inline_text(token: Token) -> str:
     return " ".join("".join(parts).split())
 
 
-def _meta_text(meta: dict[str, str | list[str]], key: str) -> str | None:
+def _meta_text(meta: Meta, key: str) -> str | None:
     value = meta.get(key)
     if isinstance(value, list):
         value = ", ".join(value)
     return value.strip() or None if value else None
 
 
-def _meta_date(meta: dict[str, str | list[str]]) -> str | None:
+def _meta_date(meta: Meta) -> str | None:
     value = _meta_text(meta, "date")
     match = re.match(r"^(\d{4}-\d{2}(?:-\d{2})?)", value or "")
     return match.group(1) if match and valid_date(match.group(1)) else None
@@ -454,7 +405,8 @@ def _markdown_parser() -> MarkdownIt:
 def parse_markdown(text: str, source: str = "") -> Document:
     """Parse Markdown into a document with blocks of their kind.
 
-    Front matter (`title`, `date`, `tags`, `author`, `source`) is honoured.
+    Front matter (`title`, `date`, `tags`, `author`, `source`) is honoured; front matter
+    that cannot be read is the first block, as code, and the document's warning.
     Headings, paragraphs, list items, quotes, code blocks and tables become blocks;
     code keeps its line breaks, a table is one line per row. Without a front matter
     title, a leading `# Heading` is the title, else the first sentence.
@@ -462,7 +414,8 @@ def parse_markdown(text: str, source: str = "") -> Document:
     Raises:
         ImportFailure: If there is no text.
     """
-    meta, body = split_front_matter(normalize_newlines(text).lstrip("\ufeff"))
+    front, body = split_front_matter(normalize_newlines(text).lstrip("\ufeff"))
+    meta = front.meta
     tokens = _markdown_parser().parse(body)
     blocks: list[Block] = []
     quote_depth = 0
@@ -531,21 +484,28 @@ def parse_markdown(text: str, source: str = "") -> Document:
     if leading_h1 and title in (None, blocks[0].text):
         title = blocks[0].text
         blocks = blocks[1:]
+    if front.text:
+        # Unreadable front matter is shown as written rather than lost; the title still
+        # comes from the text after it, if there is any.
+        if title is None and blocks:
+            title = title_from_text(blocks[0].text)
+        blocks.insert(0, Block(BlockKind.CODE, front.text))
     if not blocks:
         raise ImportFailure("empty file, no text to read")
     if title is None:
         title = title_from_text(blocks[0].text)
     tags = meta.get("tags", [])
     if isinstance(tags, str):
-        tags = [tag for tag in re.split(r"[,\s]+", tags) if tag]
+        tags = re.split(r"[,\s]+", tags)
     return Document(
         title=shorten(title, 300),
         blocks=tuple(blocks),
         source=_meta_text(meta, "source") or source,
         date=_meta_date(meta),
-        author=_meta_text(meta, "author"),
-        tags=tuple(tags),
+        author=" ".join(author.split()) if (author := _meta_text(meta, "author")) else None,
+        tags=tuple(tag for tag in (tag.strip() for tag in tags) if tag),
         format="md",
+        warnings=(front.problem,) if front.problem else (),
     )
 
 
@@ -711,11 +671,19 @@ class ImportSummary:
     unchanged: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     article_ids: list[str] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    """Files imported with a part that could not be read, and what (one line each)."""
 
     @property
     def failed(self) -> int:
         """How many files failed."""
         return len(self.failures)
+
+    def add(self, item: Path | str, result: ImportResult) -> None:
+        """Count an article stored from an item (a file or URL), and keep its warnings."""
+        setattr(self, result.status, getattr(self, result.status) + 1)
+        self.article_ids.append(result.article.id)
+        self.warnings.extend((str(item), warning) for warning in result.warnings)
 
     def line(self) -> str:
         """The summary line: `imported N, updated N, unchanged N, failed N`."""
@@ -776,15 +744,15 @@ class _Pending:
     def __init__(self, store: AnnotationStore, summary: ImportSummary) -> None:
         self.store = store
         self.summary = summary
-        self.documents: list[Document] = []
+        self.documents: list[tuple[Path | str, Document]] = []
         self.characters = 0
         self.since = 0.0
 
-    def add(self, document: Document) -> None:
-        """Queue a document; store the queue when it is full."""
+    def add(self, item: Path | str, document: Document) -> None:
+        """Queue a document read from an item; store the queue when it is full."""
         if not self.documents:
             self.since = time.monotonic()
-        self.documents.append(document)
+        self.documents.append((item, document))
         self.characters += sum(len(block.text) for block in document.blocks)
         if (
             len(self.documents) >= BATCH_FILES
@@ -799,9 +767,9 @@ class _Pending:
             return
         documents, self.documents, self.characters = self.documents, [], 0
         with self.store.transaction():
-            results = [self.store.import_document(document) for document in documents]
-        for result in results:
-            _count(self.summary, result)
+            results = [(item, self.store.import_document(document)) for item, document in documents]
+        for item, result in results:
+            self.summary.add(item, result)
 
 
 def import_files(
@@ -832,9 +800,9 @@ def import_files(
                 if document is None:
                     pending.store_all()  # the library gets everything in the order given
                     for result in import_item(store, item):
-                        _count(summary, result)
+                        summary.add(item, result)
                 else:
-                    pending.add(document)
+                    pending.add(item, document)
             except ImportFailure as error:
                 summary.failures.append((str(item), str(error)))
             if on_file is not None:
@@ -859,8 +827,3 @@ def _plain_document(item: Path | str) -> Document | None:
     if highlights_kind(item) is not None:
         return None
     return load_document(item)
-
-
-def _count(summary: ImportSummary, result: ImportResult) -> None:
-    setattr(summary, result.status, getattr(summary, result.status) + 1)
-    summary.article_ids.append(result.article.id)

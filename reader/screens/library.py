@@ -31,7 +31,7 @@ from reader.words import plural
 PROGRESS_INTERVAL = 0.1
 """Seconds between two updates of the import progress line."""
 FAILURES_SHOWN = 5
-"""How many failed items an import's report names."""
+"""How many failed items, and how many warnings, an import's report names."""
 FILTER_DELAY = 0.1
 """Seconds after the last keystroke in the filter before the list is read again."""
 ORDERS = {
@@ -386,8 +386,7 @@ class LibraryScreen(ReaderScreen[None]):
             summary.failures.append((str(item), str(error)))
             return
         for result in results or []:
-            setattr(summary, result.status, getattr(summary, result.status) + 1)
-            summary.article_ids.append(result.article.id)
+            summary.add(item, result)
 
     def _import_finished(self, summary: ImportSummary, stopped: bool) -> None:
         """Back on the UI thread: hide the progress, reload the list, report."""
@@ -395,16 +394,17 @@ class LibraryScreen(ReaderScreen[None]):
         self.import_progress.finish()
         self.refresh_bindings()
         self.reload(summary.article_ids[-1] if summary.article_ids else None)
-        if summary.failures:
-            lines = [
-                f"{Path(item).name if not is_url(item) else item}: {reason}"
-                for item, reason in summary.failures[:FAILURES_SHOWN]
-            ]
-            more = summary.failed - len(lines)
-            if more:
-                lines.append(f"… and {more} more")
+        if summary.warnings:
             self.notify(
-                "\n".join(lines),
+                _problem_lines(summary.warnings),
+                title=f"Imported with {plural(len(summary.warnings), 'warning')}",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+        if summary.failures:
+            self.notify(
+                _problem_lines(summary.failures),
                 title=f"{summary.failed} could not be imported",
                 severity="warning",
                 markup=False,
@@ -425,3 +425,15 @@ class LibraryScreen(ReaderScreen[None]):
             return
         article = self.app.store.get_article(article_id)
         export_article(self, article)
+
+
+def _problem_lines(problems: Sequence[tuple[str, str]]) -> str:
+    """The first few `(item, problem)` of an import as lines, each named by its file name."""
+    lines = [
+        f"{Path(item).name if not is_url(item) else item}: {problem}"
+        for item, problem in problems[:FAILURES_SHOWN]
+    ]
+    more = len(problems) - len(lines)
+    if more:
+        lines.append(f"… and {more} more")
+    return "\n".join(lines)

@@ -126,6 +126,34 @@ def test_import_of_a_changed_file_is_updated(db: Path, tmp_path: Path) -> None:
     assert sources.count(str(path.resolve())) == 1
 
 
+def test_import_of_unreadable_front_matter_warns_in_one_line(db: Path, tmp_path: Path) -> None:
+    """A Markdown file whose front matter is not valid YAML still imports, exit 0, with
+    one stderr line; its front matter is the article's first block."""
+    path = tmp_path / "broken.md"
+    path.write_text(
+        "---\ntitle: Broken\ntags: [a, b\nauthor: Someone\n---\n\nThe text itself.\n",
+        encoding="utf-8",
+    )
+
+    result = run("--db", db, "import", path)
+
+    assert (result.exit_code, summary(result)) == (0, (1, 0, 0, 0))
+    assert result.stderr == (
+        f"reader: {path}: front matter is not valid YAML "
+        "(line 4: expected ',' or ']', but got ':'); kept as text\n"
+    )
+    [article] = [
+        article
+        for article in json.loads(run("--db", db, "list", "--json").stdout)
+        if article["source"] == str(path.resolve())
+    ]
+    assert (article["title"], article["author"], article["tags"]) == ("The text itself.", None, [])
+    store = AnnotationStore(db)
+    first = store.get_blocks(article["id"])[0].text
+    store.close()
+    assert first == "---\ntitle: Broken\ntags: [a, b\nauthor: Someone\n---"
+
+
 def test_import_of_a_missing_path_fails(db: Path, tmp_path: Path) -> None:
     """A path that does not exist counts as failed, with one stderr line, and exits 1."""
     missing = tmp_path / "nowhere.txt"

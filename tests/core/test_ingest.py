@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import textwrap
+import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
-from annotations.models import Block, BlockKind
+from annotations import export
+from annotations.models import Block, BlockKind, Document
+from annotations.store import AnnotationStore
 from reader.ingest import ImportFailure, iter_files, load_document
 from tests.conftest import SAMPLES
 
@@ -278,6 +282,213 @@ def test_markdown_blocks_keep_their_kind_level_and_code_layout(tmp_path: Path) -
         Block(BlockKind.HEADING, "Small heading", 3),
         Block(BlockKind.PARAGRAPH, "Closing words."),
     ]
+
+
+# Front matter -------------------------------------------------------------------------------
+
+BODY = "# The Heading\n\nThe first paragraph of the text.\n\n---\n\nAfter a rule.\n"
+"""A Markdown body with a `---` rule of its own."""
+BODY_TEXTS = ["The first paragraph of the text.", "After a rule."]
+
+
+def read_markdown(tmp_path: Path, front: str, body: str = BODY) -> Document:
+    """Import a Markdown file of a front matter (its lines between the `---`) and a body."""
+    text = "---\n" + (f"{front}\n" if front else "") + "---\n" + body
+    return load_document(write(tmp_path, "doc.md", text))
+
+
+@pytest.mark.parametrize(
+    ("front", "field", "expected"),
+    [
+        ('tags: [essay, "cities, bridges"]', "tags", ("essay", "cities, bridges")),
+        ("title: Bridges # a comment, not the title", "title", "Bridges"),
+        ("author: >\n  Jane\n  Doe", "author", "Jane Doe"),
+        ("author: |\n  Jane\n  Doe", "author", "Jane Doe"),
+        ("title: >-\n  A folded\n  title", "title", "A folded title"),
+        ("title: 'It''s: \"quoted\", with commas'", "title", 'It\'s: "quoted", with commas'),
+        ('title: "Caf\\u00e9 #1: \\"best\\""', "title", 'Café #1: "best"'),
+        ("title: 1984", "title", "1984"),
+        ("title: 3.10", "title", "3.10"),
+        ("title: On", "title", "On"),
+        ("title: ~", "title", "The Heading"),
+        ("title:", "title", "The Heading"),
+        ("Title: A capital key", "title", "A capital key"),
+        ("date: 2023-05-01", "date", "2023-05-01"),
+        ("date: 2023-05-01 22:30:00 -05:00", "date", "2023-05-01"),
+        ("date: 2025-09-14T08:30:00Z", "date", "2025-09-14"),
+        ("date: '2023-05-01'", "date", "2023-05-01"),
+        ("date: 2023-05", "date", "2023-05"),
+        ("date: 2023-02-30", "date", None),
+        ("date: 2023", "date", None),
+        ("tags: essay, cities", "tags", ("essay", "cities")),
+        ("tags: essay cities", "tags", ("essay", "cities")),
+        ("tags:\n  - essay\n  - cities, bridges", "tags", ("essay", "cities, bridges")),
+        (
+            "tags: [essay, 2024, ~, [nested], {a: b}, ' spaced ']",
+            "tags",
+            ("essay", "2024", "spaced"),
+        ),
+        ("tags: ~", "tags", ()),
+        ("source: https://example.org/a#part", "source", "https://example.org/a#part"),
+        ("extra: {deep: [1, {x: [2]}]}\nlist: [a, [b]]\ntitle: Kept", "title", "Kept"),
+    ],
+)
+def test_front_matter_is_read_as_yaml(
+    tmp_path: Path, front: str, field: str, expected: object
+) -> None:
+    """Front matter is YAML: quotes, comments, folded and literal text, dates, lists.
+
+    Numbers and booleans are the text they were written as; null is no value; dates are
+    ISO dates, and only real days count; other keys, however nested, are left alone.
+    """
+    document = read_markdown(tmp_path, front)
+    assert getattr(document, field) == expected
+    assert document.warnings == ()
+    # The heading stays in the text when the front matter's title is another one.
+    assert [block.text for block in document.blocks if block.level != 1] == BODY_TEXTS
+
+
+ALIAS_BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "\n".join(
+    f"{name}: &{name} [{', '.join([f'*{before}'] * 9)}]" for before, name in pairwise("abcdefghij")
+)
+"""Ten lines that stand for 9**10 (3.5 billion) values, if aliases are followed."""
+INVALID = "title: Broken\ntags: [a, b\nauthor: Someone"
+
+
+@pytest.mark.parametrize(
+    ("front", "problem"),
+    [
+        (INVALID, "is not valid YAML (line 4: expected ',' or ']', but got ':')"),
+        ("title: a: b", "is not valid YAML (line 2: mapping values are not allowed here)"),
+        ("title: \x1b[2J", "is not valid YAML (character U+001B is not allowed)"),
+        (
+            "x: !!python/object/apply:os.system [ls]",
+            "is not valid YAML (line 2: could not determine a constructor for the tag "
+            "'tag:yaml.org,2002:python/object/apply:os.system')",
+        ),
+        ("- a list\n- of items", "is a list, not `key: value` lines"),
+        ("Just a sentence.", "is a single value, not `key: value` lines"),
+        (ALIAS_BOMB, "is not read (line 3: aliases (*name) are not read)"),
+        ("x: " + "[" * 40 + "]" * 40, "is not read (line 2: nested more than 32 deep)"),
+        ("x: [" + "1, " * 6000 + "]", "is not read (line 2: more than 5,000 values)"),
+        ("x: " + "y" * 100_000, "is not read (more than 100,000 characters)"),
+    ],
+    ids=[
+        "invalid",
+        "colon",
+        "control",
+        "python-tag",
+        "list",
+        "scalar",
+        "alias-bomb",
+        "deep",
+        "many",
+        "long",
+    ],
+)
+def test_unreadable_front_matter_is_kept_as_text_with_a_warning(
+    tmp_path: Path, front: str, problem: str
+) -> None:
+    """Front matter that cannot be read is the first block, as written, and a one-line
+    warning; the rest of the document imports as usual."""
+    document = read_markdown(tmp_path, front)
+    assert document.warnings == (f"front matter {problem}; kept as text",)
+    assert document.blocks[0] == Block(BlockKind.CODE, f"---\n{front}\n---")
+    assert [block.text for block in document.blocks[1:]] == BODY_TEXTS
+    assert document.title == "The Heading"
+    assert (document.author, document.date, document.tags) == (None, None, ())
+
+
+def test_an_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    """Billion-laughs front matter costs no time or memory: its first alias stops it."""
+    started = time.perf_counter()
+    document = read_markdown(tmp_path, ALIAS_BOMB)
+    assert time.perf_counter() - started < 2
+    assert document.warnings and document.blocks[0].kind == BlockKind.CODE
+
+
+def test_unreadable_front_matter_alone_is_the_text(tmp_path: Path) -> None:
+    """A file of nothing but unreadable front matter imports as that text."""
+    document = read_markdown(tmp_path, INVALID, body="")
+    assert document.blocks == (Block(BlockKind.CODE, f"---\n{INVALID}\n---"),)
+    assert document.title == "--- title: Broken tags: [a, b author: Someone ---"
+
+
+@pytest.mark.parametrize(
+    "front", ["", "   ", "# only a comment"], ids=["empty", "blank", "comment"]
+)
+def test_empty_front_matter_is_no_front_matter(tmp_path: Path, front: str) -> None:
+    """Front matter with nothing in it is taken away without a warning."""
+    document = read_markdown(tmp_path, front)
+    assert document.warnings == ()
+    assert document.title == "The Heading"
+    assert [block.text for block in document.blocks] == BODY_TEXTS
+
+
+def test_a_rule_further_on_is_not_front_matter(tmp_path: Path) -> None:
+    """Only a `---` on the very first line opens front matter; later ones are rules."""
+    text = "Intro: the first line.\n\n---\n\ntitle: not metadata\n\n---\n\nEnd.\n"
+    document = load_document(write(tmp_path, "rules.md", text))
+    assert [block.text for block in document.blocks] == [
+        "Intro: the first line.",
+        "title: not metadata",
+        "End.",
+    ]
+    assert (document.title, document.warnings) == ("Intro: the first line.", ())
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
+def test_front_matter_with_crlf_lines_and_a_bom(tmp_path: Path, encoding: str) -> None:
+    """Windows line ends and a byte order mark do not hide the front matter."""
+    text = (
+        "---\r\ntitle: 'Windows: a file' # comment\r\ntags: [a, \"b, c\"]\r\n---\r\n\r\nText.\r\n"
+    )
+    document = load_document(write(tmp_path, "windows.md", text.encode(encoding)))
+    assert (document.title, document.tags) == ("Windows: a file", ("a", "b, c"))
+    assert [block.text for block in document.blocks] == ["Text."]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        'He said: "no" -- and left: #1',
+        "> not a quote",
+        "- not a list item",
+        "? [x]: {y} & *z | !tag %",
+        "'single' and \"double\" quotes \\ backslash",
+        "null",
+        "2023-05-01",
+        "yes",
+        "Città, 東京, Ελλάδα and 🌉",
+        "C1 \x9b and NEL \x85 and LS \u2028 and \ufeff end",
+    ],
+)
+def test_exported_front_matter_reads_back_the_same(
+    tmp_path: Path, store: AnnotationStore, title: str
+) -> None:
+    """A notes file reader exported imports again with its title, source, date, author and tags."""
+    document = Document(
+        title,
+        (Block(BlockKind.PARAGRAPH, "Some text."),),
+        source="/notes/a: b #c.md",
+        date="2023-05",
+        author='O\'Brien, "Ann": #1',
+        tags=("cities, bridges",),
+    )
+    article = store.import_document(document).article
+    store.add_highlight(article.id, (0, 0), (0, 4), tags=["b tag"])
+    markdown = export.article_markdown(store, store.get_article(article.id))
+
+    again = load_document(write(tmp_path, "notes.md", markdown))
+
+    assert again.title == " ".join(title.split())
+    assert (again.source, again.date, again.author) == (
+        document.source,
+        document.date,
+        document.author,
+    )
+    assert again.tags == ("b-tag", "cities-bridges")  # the spelling of the note's #tags
+    assert again.warnings == ()
 
 
 # Folders ------------------------------------------------------------------------------------

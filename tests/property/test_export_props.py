@@ -4,7 +4,9 @@
   have left it as it is;
 - a folder export, which reads the library in batches and only the blocks annotations
   cover, writes for each article exactly what `article_markdown` (all of its blocks,
-  one article at a time) renders.
+  one article at a time) renders;
+- the front matter an export writes reads back through the Markdown importer as PyYAML
+  reads it, whatever the title, author, source and tags hold.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from __future__ import annotations
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotations import export
+from annotations.models import Article
+from reader.ingest import parse_markdown
 from tests.property.test_roundtrip import ArticleSpec, build, libraries
 
 SETTINGS = settings(
@@ -70,3 +75,39 @@ def test_folder_export_writes_what_each_article_renders(
 
     assert written == expected
     assert leftovers == []
+
+
+ANY_TEXT = st.text(
+    st.one_of(
+        st.sampled_from(list(":#'\"-?>|&*!%@`,[]{}\\ \t\n\x85\u2028\ufeff")),
+        st.characters(exclude_categories=("Cs",)),
+    ),
+    max_size=40,
+)
+"""Text rich in what YAML cares about: indicators, quotes, escapes, every kind of line end."""
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    ANY_TEXT.filter(str.strip),
+    st.one_of(st.none(), ANY_TEXT),
+    ANY_TEXT,
+    st.one_of(st.none(), st.sampled_from(["2023-05", "2023-05-01"])),
+    st.lists(ANY_TEXT, max_size=4),
+)
+def test_exported_front_matter_imports_as_yaml_reads_it(
+    title: str, author: str | None, source: str, date: str | None, tags: list[str]
+) -> None:
+    """What an export writes in its front matter, the Markdown importer reads back."""
+    article = Article("a1", title, source, date, author, tuple(tags), "md", 1, 1, 0, 0, "", "", "")
+    markdown = export.render_article_markdown(article, {}, [], "2026-01-31T09:00:00Z")
+    front = yaml.safe_load(markdown.split("\n---\n", 1)[0].removeprefix("---\n"))
+
+    document = parse_markdown(markdown)
+
+    assert document.warnings == ()
+    assert document.title == front["title"] == " ".join(title.split())
+    assert document.author == (" ".join(front.get("author", "").split()) or None)
+    assert document.source == front["source"].strip()
+    assert document.date == front["date"] == date
+    assert list(document.tags) == front["tags"]

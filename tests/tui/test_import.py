@@ -111,6 +111,26 @@ async def test_missing_path_is_reported(
     assert titles(library) == before
 
 
+async def test_a_warning_of_an_imported_file_is_shown(
+    library: AnnotationStore, make_app: AppFactory, tmp_path: Path
+) -> None:
+    """A file imported with front matter that is not valid YAML is named with its warning."""
+    path = tmp_path / "broken.md"
+    path.write_text("---\ntitle: [unclosed\n---\n\nThe text itself.\n", encoding="utf-8")
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_path(app, pilot, path)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        notes = messages(app)
+    assert (
+        "Imported with 1 warning: broken.md: front matter is not valid YAML "
+        "(line 2: expected ',' or ']', but got '<stream end>'); kept as text"
+    ) in notes
+    assert "Import: imported 1, updated 0, unchanged 0, failed 0" in notes
+    assert "The text itself." in titles(library)
+
+
 class SlowPage:
     """A local web server whose page is sent only once the test releases it."""
 
