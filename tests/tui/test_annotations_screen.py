@@ -17,11 +17,9 @@ from reader.screens.tag_filter_dialog import TagFilterDialog
 from reader.widgets.annotation_list import AnnotationList
 from reader.widgets.paging import PAGE_SIZE
 from reader.widgets.paragraph_view import ParagraphView
-from tests.tui.conftest import AppFactory, screen_text
+from tests.tui.conftest import AppFactory, screen_text, typed
 
 SIZE = (100, 30)
-TYPING_PAUSE = 0.4
-"""Long enough for the filter to apply after the last keystroke."""
 
 
 def document(title: str, texts: list[str], source: str) -> Document:
@@ -124,8 +122,7 @@ async def test_text_filter(store: AnnotationStore, make_app: AppFactory) -> None
         await pilot.press("a")
         await pilot.pause()
         await pilot.press("slash")
-        await pilot.press(*"tomatoes")
-        await pilot.pause(TYPING_PAUSE)
+        await typed(pilot, *"tomatoes")
         assert [p[:8] for p in shown_passages(app)] == ["Tomatoes"]
         assert "“tomatoes”" in screen_text(app)
         await pilot.press("enter")
