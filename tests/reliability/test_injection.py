@@ -782,7 +782,7 @@ def test_markdown_export_keeps_one_quote_per_annotation(
     tokens = MarkdownIt("commonmark").enable("table").parse(body)
     parsed = top_level(tokens)
     quotes = [inner for kind, inner in parsed if kind == "blockquote"]
-    assert len(quotes) == len(annotations)
+    assert len(quotes) == len(annotations) == len(items)
     assert [kind for kind, _ in parsed].count("heading") == 1
     for annotation, quote in zip(annotations, quotes, strict=True):
         assert plain(inline_text(quote)) == plain(annotation.anchor.exact)
