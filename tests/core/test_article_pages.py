@@ -123,7 +123,9 @@ def test_orders_put_what_is_missing_last(library: AnnotationStore) -> None:
 def test_pages_carry_the_figures_of_list_articles(library: AnnotationStore) -> None:
     """A page's articles are the same records `list_articles` gives (counts included)."""
     listed = {a.id: a for a in library.list_articles()}
-    for article in library.list_articles_page(0, 4, order="annotations"):
+    page = library.list_articles_page(0, 4, order="annotations")
+    assert len(page) == 4
+    for article in page:
         assert article == listed[article.id]
 
 
@@ -171,7 +173,9 @@ def test_position_of_is_the_index_in_the_order(
     library: AnnotationStore, order: str, text: str | None
 ) -> None:
     """Every article's position is its index in the pages of that order and filter."""
-    for index, article in enumerate(all_pages(library, order, text=text)):
+    articles = all_pages(library, order, text=text)
+    assert len(articles) == library.count_articles(text) > 1
+    for index, article in enumerate(articles):
         assert library.position_of(article.id, order, text) == index
 
 

@@ -219,7 +219,9 @@ def test_newer_text_in_the_file_replaces_the_article_and_reanchors() -> None:
     moved = laptop.get_annotation(laptops_own.id)
     assert (moved.anchor.start_block, moved.anchor.exact, moved.orphaned) == (3, "trust", False)
     assert summary.articles_updated == 1
-    for annotation in home.list_annotations(ids["river"]):
+    homes = home.list_annotations(ids["river"])
+    assert len(homes) == 3
+    for annotation in homes:
         assert laptop.get_annotation(annotation.id).anchor == annotation.anchor
     assert laptop.search("first sentence")[0].article_id == ids["river"]
 

@@ -16,8 +16,9 @@ lines knows every change the burst was told was saved, and the one write in flig
         `pid` and, once it has ended, `exit` with its wait status. Forking from a
         process that has imported the store already makes a burst start in
         milliseconds, so many can be killed at random moments cheaply.
-    python tests/reliability/burst.py hold LIBRARY SECONDS
-        Hold the library's write lock for that long (as a long import does).
+    python tests/reliability/burst.py hold LIBRARY SECONDS|released
+        Hold the library's write lock for that long (as a long import does), or, with
+        `released`, until a line (or the end of input) comes on stdin.
     python tests/reliability/burst.py open COUNT LIBRARY...
         For each library in turn, fork COUNT processes that open it at the same instant
         (as when the app and a command start on a new library together); report how
@@ -448,13 +449,22 @@ def serve(library: str) -> int:
     return 0
 
 
-def hold(library: str, seconds: float) -> int:
-    """Hold the write lock of a library for a while, as a long import would."""
+def hold(library: str, seconds: float | None) -> int:
+    """Hold the write lock of a library for a while, as a long import would.
+
+    An open write transaction, `EXCLUSIVE`: in WAL mode readers still read (as with
+    `IMMEDIATE`), and in a rollback journal it would keep them out too. With `seconds`
+    None it is held until a line, or the end of input, comes on stdin.
+    """
     conn = sqlite3.connect(library, isolation_level=None)
-    conn.execute("BEGIN IMMEDIATE")
-    conn.execute("INSERT OR REPLACE INTO settings (name, value) VALUES ('held', ?)", [seconds])
+    conn.execute("BEGIN EXCLUSIVE")
+    held = "until released" if seconds is None else seconds
+    conn.execute("INSERT OR REPLACE INTO settings (name, value) VALUES ('held', ?)", [held])
     _write_line({"t": "holding"})
-    time.sleep(seconds)
+    if seconds is None:
+        sys.stdin.readline()
+    else:
+        time.sleep(seconds)
     conn.execute("COMMIT")
     conn.close()
     _write_line({"t": "released"})
@@ -495,7 +505,7 @@ def main(argv: list[str]) -> int:
     if command == "serve":
         return serve(library)
     if command == "hold":
-        return hold(library, float(rest[0]))
+        return hold(library, None if rest[0] == "released" else float(rest[0]))
     raise SystemExit(f"unknown command {command}")
 
 

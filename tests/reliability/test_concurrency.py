@@ -7,19 +7,21 @@ wait for it up to the busy timeout); readers never wait in WAL mode.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from annotations.errors import StorageError
 from annotations.models import Block, BlockKind, Document
-from annotations.store import BUSY_TIMEOUT_MS, AnnotationStore
+from annotations.store import AnnotationStore
 from reader.app import ReaderApp
 from reader.screens.article import ArticleScreen
 from reader.widgets.paragraph_view import ParagraphView
@@ -39,11 +41,15 @@ FIRST_STARTS = 10
 """Rounds of three processes opening one new library at the same instant."""
 
 
-def start(*command: str) -> subprocess.Popen[str]:
+SAFETY_SECONDS = 120
+"""How long a process of ours may take before the test fails as hung (never a measure)."""
+
+
+def start(*command: str, stdin: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
     """A process of ours, its output read as text."""
     return subprocess.Popen(
         list(command),
-        stdin=subprocess.DEVNULL,
+        stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -59,17 +65,71 @@ def burst(library: Path, seed: int, prefix: str, delay: float = 0.0) -> subproce
     )  # fmt: skip
 
 
-def hold(library: Path, seconds: float) -> subprocess.Popen[str]:
-    """A process holding the library's write lock; returns once it holds it."""
-    process = start(sys.executable, str(BURST), "hold", str(library), str(seconds))
+def hold(library: Path, seconds: float | None = None) -> subprocess.Popen[str]:
+    """A process holding the library's write lock (an open write transaction).
+
+    Returns once it holds it. It lets go after `seconds`, or, with None, once
+    `release` (or `finish`) tells it to.
+    """
+    if seconds is None:
+        command = (sys.executable, str(BURST), "hold", str(library), "released")
+        process = start(*command, stdin=subprocess.PIPE)
+    else:
+        process = start(sys.executable, str(BURST), "hold", str(library), str(seconds))
     assert process.stdout is not None
     assert json.loads(process.stdout.readline()) == {"t": "holding"}
     return process
 
 
+def release(holding: subprocess.Popen[str]) -> None:
+    """Tell a process holding the write lock until released to commit and let go.
+
+    Nothing to do once its input is closed (`finish` closes it, which also releases).
+    """
+    assert holding.stdin is not None
+    with contextlib.suppress(ValueError, BrokenPipeError):  # closed already
+        holding.stdin.write("release\n")
+        holding.stdin.flush()
+
+
+LOCK_KEPT_SECONDS = 0.2
+"""How long the lock stays held once a transaction began on the watched connection.
+
+That transaction asks for the lock within microseconds, so it finds the lock held and
+must wait. No check depends on this time: a longer wait only lets a write that does not
+wait at all be caught even on a machine that stalls a thread for longer."""
+
+
+def release_after_a_transaction_begins(
+    conn: sqlite3.Connection, holding: subprocess.Popen[str]
+) -> list[str]:
+    """Release the held lock `LOCK_KEPT_SECONDS` after a transaction begins on `conn`.
+
+    So that transaction has begun while the lock was held, and asked for it while the
+    other process still held it. Returns the list that will hold the statement that
+    began it.
+    """
+    begun: list[str] = []
+
+    def traced(statement: str) -> None:
+        if statement.startswith("BEGIN") and not begun:
+            begun.append(statement)
+            timer = threading.Timer(LOCK_KEPT_SECONDS, release, [holding])
+            timer.daemon = True
+            timer.start()
+
+    conn.set_trace_callback(traced)
+    return begun
+
+
 def finish(process: subprocess.Popen[str]) -> tuple[list[dict[str, Any]], str]:
-    """Wait for a process; its report lines and its stderr."""
-    out, err = process.communicate(timeout=120)
+    """Wait for a process (its input closed); its report lines and its stderr."""
+    try:
+        out, err = process.communicate(timeout=SAFETY_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"{process.args} still running after {SAFETY_SECONDS} s: hung")
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")], err
 
 
@@ -96,7 +156,7 @@ def test_writers_and_a_long_import_at_once_lose_nothing(tmp_path: Path) -> None:
         ledgers.append(ledger)
         failures += [line["message"] for line in lines if line["t"] == "error"]
         assert process.returncode == 0 and lines[-1] == {"t": "finished"}, (failures, err)
-    _, err = importing.communicate(timeout=120)
+    _, err = finish(importing)
     assert importing.returncode == 0, err
     assert finish(holding)[0] == [{"t": "released"}]
     stored, articles = library_states(watcher), library_articles(watcher)
@@ -115,7 +175,9 @@ def test_a_transaction_that_reads_first_waits_for_another_writer(tmp_path: Path)
     """A write transaction that starts by reading is not failed by a write made meanwhile.
 
     One connection moves an annotation (it reads the article, then writes) while
-    another connection's rename commits in the middle: both changes are saved.
+    another connection renames a tag: the transaction holds the write lock from its
+    start, although it has only read (another writer that does not wait is refused),
+    so the rename begun meanwhile waits for it, and both changes are saved.
     """
     library = tmp_path / "library.db"
     first = AnnotationStore(library)
@@ -123,53 +185,75 @@ def test_a_transaction_that_reads_first_waits_for_another_writer(tmp_path: Path)
         Document("Turns", (Block(BlockKind.PARAGRAPH, "Writers take turns, and none fails."),))
     ).article
     annotation = first.add_highlight(article.id, (0, 0), (0, 7), tags=["turns"])
-    renamed = threading.Event()
+    begun = threading.Event()
     errors: list[BaseException] = []
 
     def rename() -> None:
         second = AnnotationStore(library)
+        second.db.conn.set_trace_callback(
+            lambda statement: begun.set() if statement.startswith("BEGIN") else None
+        )
         try:
             second.rename_tag("turns", "taking turns")
         except BaseException as error:
             errors.append(error)
         finally:
             second.close()
-        renamed.set()
 
+    impatient = sqlite3.connect(library, timeout=0, isolation_level=None)
     with first.db.atomic():
         first.get_article(article.id)
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            impatient.execute("BEGIN IMMEDIATE")
         thread = threading.Thread(target=rename)
         thread.start()
-        waited = not renamed.wait(0.5)
+        assert begun.wait(SAFETY_SECONDS), "the rename never began its transaction"
         first.set_note(annotation.id, "moved")
-    thread.join(timeout=BUSY_TIMEOUT_MS / 1000)
+    impatient.close()
+    thread.join(timeout=SAFETY_SECONDS)
+    assert not thread.is_alive(), f"the rename still runs after {SAFETY_SECONDS} s: hung"
     assert errors == []
-    assert waited and renamed.is_set()
     saved = AnnotationStore(library).get_annotation(annotation.id)
     assert (saved.note, saved.tags) == ("moved", ("taking turns",))
     first.close()
 
 
 def test_readers_do_not_wait_and_writers_wait_for_a_long_write(tmp_path: Path) -> None:
-    """While another process holds the write lock, reading is immediate; a write waits."""
+    """While another process holds the write lock, reading never waits for it; a write waits.
+
+    With no busy timeout at all, anything that had to wait for a lock would fail at
+    once: reads succeed, a write is refused. With the library's busy timeout, a write
+    begun while the lock is held is saved once the other process lets go.
+    """
     library = tmp_path / "library.db"
     store = AnnotationStore(library)
     article = store.import_document(
         Document("Waiting", (Block(BlockKind.PARAGRAPH, "Readers read while one writes."),))
     ).article
-    holding = hold(library, 1.5)
-    started = time.monotonic()
-    store.list_articles()
-    store.list_annotations()
-    store.search("readers")
-    read = time.monotonic() - started
-    annotation = store.add_highlight(article.id, (0, 0), (0, 7), note="after the wait")
-    written = time.monotonic() - started
-    assert finish(holding)[0] == [{"t": "released"}]
-    assert read < 0.75
-    assert 0.75 < written < BUSY_TIMEOUT_MS / 1000
+    highlight = store.add_highlight(article.id, (0, 0), (0, 7), note="before the wait")
+    conn = store.db.conn
+    configured = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    holding = hold(library)
+    try:
+        conn.execute("PRAGMA busy_timeout = 0")
+        assert [a.title for a in store.list_articles()] == ["Waiting"]
+        assert [a.id for a in store.list_annotations()] == [highlight.id]
+        assert [hit.article_id for hit in store.search("readers")] == [article.id]
+        with pytest.raises(StorageError, match="database is locked"):
+            store.add_highlight(article.id, (0, 8), (0, 12), note="refused")
+        conn.execute(f"PRAGMA busy_timeout = {configured}")  # the library's own
+        begun = release_after_a_transaction_begins(conn, holding)
+        annotation = store.add_highlight(article.id, (0, 8), (0, 12), note="after the wait")
+    finally:
+        conn.set_trace_callback(None)
+        lines, _ = finish(holding)
+    assert begun == ["BEGIN IMMEDIATE"]
+    assert lines == [{"t": "released"}]
     store.close()
-    assert AnnotationStore(library).get_annotation(annotation.id).note == "after the wait"
+    saved = AnnotationStore(library)
+    assert sorted(a.note for a in saved.list_annotations()) == ["after the wait", "before the wait"]
+    assert saved.get_annotation(annotation.id).note == "after the wait"
+    saved.close()
 
 
 def test_processes_starting_on_a_new_library_together_all_open_it(tmp_path: Path) -> None:
@@ -194,8 +278,8 @@ async def test_the_app_sees_another_process_and_writes_while_it_writes(tmp_path:
     """The TUI and another process on one library.
 
     An annotation another process adds shows once the article is opened again; a
-    highlight made in the app while the other process holds the write lock for a
-    second is saved, with no error shown.
+    highlight made in the app while the other process holds the write lock (let go
+    only once the app's write has begun) is saved, with no error shown.
     """
     library = tmp_path / "library.db"
     store = AnnotationStore(library)
@@ -226,9 +310,14 @@ async def test_the_app_sees_another_process_and_writes_while_it_writes(tmp_path:
         view = app.screen.query_one(ParagraphView)
         assert [a.id for a in view.annotations_at(2)] == [theirs]
 
-        holding = await asyncio.to_thread(hold, library, 1.0)
-        await pilot.press("j", "h")
-        lines, _ = await asyncio.to_thread(finish, holding)
+        holding = await asyncio.to_thread(hold, library)
+        begun = release_after_a_transaction_begins(store.db.conn, holding)
+        try:
+            await pilot.press("j", "h")
+        finally:
+            store.db.conn.set_trace_callback(None)
+            lines, _ = await asyncio.to_thread(finish, holding)
+        assert begun == ["BEGIN IMMEDIATE"]
         assert lines == [{"t": "released"}]
         mine = [a for a in store.list_annotations(article.id) if a.id != theirs]
         assert [(a.anchor.start_block, a.note) for a in mine] == [(1, "")]

@@ -48,6 +48,9 @@ BURST_KILLS = 50
 IMPORT_KILLS = 4
 EXPORT_KILLS = 4
 """Kill points per kind of work (the export ones for the Markdown folder and for JSON each)."""
+HUNG_SECONDS = 120
+"""A process still going after this long, or silent for this long, is hung: the test
+fails then instead of blocking. It is no measure of speed."""
 TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 """The name of an atomic write's temporary file (hidden, never the target's name)."""
 
@@ -115,7 +118,12 @@ def run_cli(library: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def kill_when(command: list[str], ready: Callable[[], bool]) -> int | None:
-    """Start a command, SIGKILL it as soon as `ready()` is true; its exit code."""
+    """Start a command, SIGKILL it as soon as `ready()` is true; its exit code.
+
+    `ready` looks at what the process has done so far (its files, the time since it
+    started), which nothing announces: it is looked at every half millisecond, the
+    finest grain of a kill moment.
+    """
     process = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
@@ -123,13 +131,17 @@ def kill_when(command: list[str], ready: Callable[[], bool]) -> int | None:
         stderr=subprocess.DEVNULL,
         env=os.environ.copy(),
     )
-    deadline = time.monotonic() + 60
-    while process.poll() is None and time.monotonic() < deadline:
+    deadline = time.monotonic() + HUNG_SECONDS
+    while process.poll() is None:
         if ready():
             kill(process)
             break
+        if time.monotonic() > deadline:
+            kill(process)
+            process.wait()
+            pytest.fail(f"{command} still running after {HUNG_SECONDS} s: hung")
         time.sleep(0.0005)
-    return process.wait(timeout=30)
+    return process.wait()
 
 
 def elapsed(seconds: float) -> Callable[[], bool]:
@@ -207,7 +219,10 @@ class BurstServer:
         """The next line; fails the test if the server stopped or nothing comes."""
         if self.early:
             return self.early.pop(0)
-        line = self.lines.get(timeout=30)
+        try:
+            line = self.lines.get(timeout=HUNG_SECONDS)
+        except queue.Empty:
+            pytest.fail(f"the burst server said nothing for {HUNG_SECONDS} s: hung")
         assert line is not None, "the burst server stopped"
         assert line["t"] != "error", line["message"]
         return line

@@ -294,7 +294,7 @@ async def test_annotations_search_and_tag_dialogs_show_hostile_text_literally(
         await pilot.press("n")
         app.pop_screen()
         app.push_screen(SearchScreen("end"))
-        await pilot.pause(0.3)
+        await pilot.pause()
         assert injected(app) == []
         text = "\n".join(screen_lines(app))
         for number, value in enumerate(values):
@@ -330,9 +330,8 @@ async def test_toasts_and_progress_show_hostile_file_names_literally(
             assert injected(app) == []
         progress.finish()
         screen.start_import(inbox)
+        await app.workers.wait_for_complete()
         await pilot.pause()
-        screen.import_thread_done.wait(10)
-        await pilot.pause(0.3)
         assert any(n.title.startswith("11 could not") for n in app._notifications)
         assert injected(app) == []
         app.clear_notifications()
@@ -783,7 +782,7 @@ def test_markdown_export_keeps_one_quote_per_annotation(
     tokens = MarkdownIt("commonmark").enable("table").parse(body)
     parsed = top_level(tokens)
     quotes = [inner for kind, inner in parsed if kind == "blockquote"]
-    assert len(quotes) == len(annotations)
+    assert len(quotes) == len(annotations) == len(items)
     assert [kind for kind, _ in parsed].count("heading") == 1
     for annotation, quote in zip(annotations, quotes, strict=True):
         assert plain(inline_text(quote)) == plain(annotation.anchor.exact)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual import events
+from textual.pilot import Pilot
 
 from annotations.store import AnnotationStore
 from reader.app import ReaderApp
+from reader.debounce import Debounce
 from reader.library import open_library
 from tests.conftest import FixedClock
 
@@ -73,3 +77,26 @@ def fast_keys(app: ReaderApp, *keys: str) -> None:
 def toasts(app: ReaderApp) -> list[str]:
     """Every notice the app has shown, oldest first."""
     return [str(note.message) for note in app._notifications]
+
+
+HUNG_SECONDS = 60
+"""Waiting longer than this for the app is a hang: the test fails then. No measure."""
+
+
+async def typed(pilot: Pilot[Any], *keys: str) -> None:
+    """Type keys into the screen's filter or search field, then wait until it has run.
+
+    The screen runs its filter or search a moment after the last key (a `Debounce`
+    timer). This waits for that timer to have fired and the screen to have drawn the
+    result, not for a length of time, so a slow machine cannot check too early.
+    """
+    await pilot.press(*keys)
+    typing = getattr(pilot.app.screen, "_typing", None)
+    assert isinstance(typing, Debounce), f"{pilot.app.screen} has no debounced typing"
+    timer = typing._timer
+    if timer is not None and timer._task is not None:
+        try:
+            await asyncio.wait_for(asyncio.shield(timer._task), HUNG_SECONDS)
+        except TimeoutError:
+            pytest.fail(f"the typing on {pilot.app.screen} never ran in {HUNG_SECONDS} s")
+    await pilot.pause()

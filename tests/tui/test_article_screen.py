@@ -445,9 +445,10 @@ async def test_command_palette_runs_article_actions(
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"highlight")
-        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()  # the palette's search for commands
+        await pilot.pause()
         await pilot.press("enter")
-        await pilot.pause(0.3)
+        await pilot.pause()
     assert len(library.list_annotations(welcome)) == 1
 
 

@@ -30,6 +30,8 @@ from reader.screens.library import LibraryScreen
 from tests.tui.conftest import AppFactory
 
 INJECTED = "injected by the test"
+HUNG_SECONDS = 60
+"""A run on the terminal still going after this long is hung: the test fails then."""
 
 
 def fail(_screen: LibraryScreen) -> None:
@@ -164,24 +166,29 @@ def run_in_terminal(args: list[str], keys: bytes, ready: bytes) -> tuple[int, by
     os.close(slave)
     shown = b""
     typed = False
-    deadline = time.monotonic() + 60  # a hang fails the test instead of blocking the run
+    deadline = time.monotonic() + HUNG_SECONDS
     try:
-        while time.monotonic() < deadline:
-            readable, _, _ = select.select([master], [], [], 0.1)
-            if readable:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # the terminal's other end closed: the process is gone
-                    break
-                if not chunk:
-                    break
-                shown += chunk
-            elif process.poll() is not None:
+        # Read until the terminal's other end closes (the process ended): reading the
+        # master then fails.
+        while True:
+            left = deadline - time.monotonic()
+            readable, _, _ = select.select([master], [], [], max(left, 0))
+            if not readable:
+                pytest.fail(
+                    f"reader on the terminal still running after {HUNG_SECONDS} s"
+                    f" (keys typed: {typed}); it showed last: {shown[-300:]!r}"
+                )
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
                 break
+            if not chunk:
+                break
+            shown += chunk
             if not typed and ready in shown:
                 os.write(master, keys)
                 typed = True
-        return process.wait(timeout=max(deadline - time.monotonic(), 1)), shown
+        return process.wait(timeout=HUNG_SECONDS), shown
     finally:
         os.close(master)
         if process.poll() is None:

@@ -18,7 +18,7 @@ from reader.screens.library import LibraryScreen
 from reader.screens.path_dialog import PathDialog
 from reader.widgets.article_table import ArticleTable
 from reader.widgets.import_progress import ImportProgress
-from tests.tui.conftest import AppFactory, screen_text
+from tests.tui.conftest import HUNG_SECONDS, AppFactory, screen_text
 
 SIZE = (110, 32)
 DATA = Path(__file__).resolve().parent.parent / "data" / "highlights"
@@ -162,11 +162,8 @@ class SlowPage:
 
     async def wait_for_request(self) -> None:
         """Let the app run until the page has been asked for."""
-        for _ in range(500):
-            if self.requested.is_set():
-                return
-            await asyncio.sleep(0.02)
-        raise AssertionError("the page was never requested")
+        if not await asyncio.to_thread(self.requested.wait, HUNG_SECONDS):
+            pytest.fail(f"the page was not requested in {HUNG_SECONDS} s")
 
 
 @pytest.fixture
@@ -274,17 +271,18 @@ async def test_quitting_during_an_import_stops_it(
         screen.start_import(slow_page.url, second)
         await slow_page.wait_for_request()
         await pilot.press("q")
-        for _ in range(500):
-            if not app.is_running:
-                break
-            await asyncio.sleep(0.02)
-        slow_page.release.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(app._task), HUNG_SECONDS)
+        except TimeoutError:
+            pytest.fail(f"q did not end the app in {HUNG_SECONDS} s")
+    # The app has ended and closed its screens while the import still waits for the
+    # page: quitting did not wait for it.
+    ended_first = not screen.import_thread_done.is_set()
+    slow_page.release.set()
     assert not app.is_running
-    for _ in range(500):
-        if screen.import_thread_done.is_set():
-            break
-        await asyncio.sleep(0.02)
-    assert screen.import_thread_done.is_set()
+    assert ended_first, "quitting waited for the item being imported"
+    done = await asyncio.to_thread(screen.import_thread_done.wait, HUNG_SECONDS)
+    assert done, f"the import thread still runs {HUNG_SECONDS} s after the page was sent"
     assert "Never reached" not in titles(library)
 
 

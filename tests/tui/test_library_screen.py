@@ -17,13 +17,11 @@ from reader.screens.library import ORDER_SETTING, ORDERS, LibraryScreen
 from reader.screens.path_dialog import PathDialog
 from reader.widgets.article_table import ArticleTable, progress_label
 from tests.conftest import FixedClock
-from tests.tui.conftest import AppFactory, article_id, screen_text
+from tests.tui.conftest import AppFactory, article_id, screen_text, typed
 
 SIZE = (100, 30)
 MANY = 2_000
 """Articles in the big library: twenty pages of the table."""
-FILTER_WAIT = 0.3
-"""Seconds to wait after typing in the filter (it waits for a pause in the typing)."""
 
 
 def row_text(app: ReaderApp, title: str) -> str:
@@ -237,8 +235,7 @@ async def test_f_filters_as_you_type_and_escape_clears(
         assert not box.display
         await pilot.press("f")
         assert box.display and box.has_focus
-        await pilot.press(*"PLAIN")
-        await pilot.pause(FILTER_WAIT)
+        await typed(pilot, *"PLAIN")
         assert table.row_count == 1 and table.selected_id == plain
         assert f"1 of {total} articles · “PLAIN”" in screen_text(app)
         await pilot.press("enter")
@@ -248,8 +245,8 @@ async def test_f_filters_as_you_type_and_escape_clears(
         assert not box.display and table.has_focus
         assert table.row_count == total
         assert table.selected_id == plain  # still on the article it was on
-        await pilot.press("f", *"no such words")
-        await pilot.pause(FILTER_WAIT)
+        await pilot.press("f")
+        await typed(pilot, *"no such words")
         assert table.row_count == 0
         assert "No article's title or author contains that" in screen_text(app)
         await pilot.press("escape")

@@ -41,7 +41,8 @@ async def run_command(pilot: object, title: str) -> None:
     await pilot.press("ctrl+p")  # type: ignore[attr-defined]
     await pilot.pause()  # type: ignore[attr-defined]
     await pilot.press(*title)  # type: ignore[attr-defined]
-    await pilot.pause(0.5)  # type: ignore[attr-defined]
+    await pilot.app.workers.wait_for_complete()  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
     await pilot.press("enter")  # type: ignore[attr-defined]
     await pilot.pause()  # type: ignore[attr-defined]
 
@@ -87,7 +88,7 @@ async def test_rename_tag(store: AnnotationStore, make_app: AppFactory) -> None:
         await pilot.pause()
         assert isinstance(app.screen, LibraryScreen)
         assert tag_counts(store) == {"insight": 2, "todo": 2}
-        await pilot.pause(0.2)
+        await pilot.pause()
         assert "Renamed #idea to #insight (2 annotations)" in screen_text(app)
 
 
@@ -111,7 +112,7 @@ async def test_merge_tag_into_existing(store: AnnotationStore, make_app: AppFact
         await pilot.pause()
         assert isinstance(app.screen, AnnotationsScreen)
         assert tag_counts(store) == {"todo": 3}
-        await pilot.pause(0.2)
+        await pilot.pause()
         assert "Merged #idea into #todo" in screen_text(app)
         assert app.screen.tag == "todo"
         assert "3 annotations · #todo" in screen_text(app)

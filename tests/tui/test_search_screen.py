@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from annotations.models import Block, BlockKind, Document
@@ -10,11 +13,9 @@ from reader.screens.article import ArticleScreen
 from reader.screens.library import LibraryScreen
 from reader.screens.search import MARK_STYLE, SearchScreen
 from reader.widgets.paragraph_view import ParagraphView
-from tests.tui.conftest import AppFactory, screen_text
+from tests.tui.conftest import AppFactory, screen_text, typed
 
 SIZE = (100, 30)
-TYPING_PAUSE = 0.4
-"""Long enough for the search to run after the last keystroke."""
 
 
 def harbour_store(store: AnnotationStore) -> AnnotationStore:
@@ -45,10 +46,9 @@ def harbour_store(store: AnnotationStore) -> AnnotationStore:
     return store
 
 
-async def type_query(pilot: object, text: str) -> None:
+async def type_query(pilot: Pilot[Any], text: str) -> None:
     """Type into the search field and wait for the results."""
-    await pilot.press(*text)  # type: ignore[attr-defined]
-    await pilot.pause(TYPING_PAUSE)  # type: ignore[attr-defined]
+    await typed(pilot, *text)
 
 
 async def test_slash_searches_and_enter_opens_paragraph(

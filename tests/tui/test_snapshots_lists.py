@@ -7,7 +7,7 @@ from typing import Any
 from annotations.models import Document
 from annotations.store import AnnotationStore
 from reader.app import ReaderApp
-from tests.tui.conftest import article_id
+from tests.tui.conftest import article_id, typed
 from tests.tui.test_snapshots import sample_store
 
 SIZE = (100, 32)
@@ -44,8 +44,8 @@ class TestSearchScreen:
         app = ReaderApp(annotated_samples(), export_folder=tmp_path)
 
         async def run_before(pilot: Any) -> None:
-            await pilot.press("slash", *"light keeper")
-            await pilot.pause(0.4)
+            await pilot.press("slash")
+            await typed(pilot, *"light keeper")
             await pilot.press("down")
 
         assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
