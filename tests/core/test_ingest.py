@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-import time
 from itertools import pairwise
 from pathlib import Path
 
@@ -400,11 +399,12 @@ def test_unreadable_front_matter_is_kept_as_text_with_a_warning(
 
 
 def test_an_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
-    """Billion-laughs front matter costs no time or memory: its first alias stops it."""
-    started = time.perf_counter()
+    """Billion-laughs front matter costs no time or memory: its first alias stops it
+    (expanding it would take minutes and gigabytes)."""
     document = read_markdown(tmp_path, ALIAS_BOMB)
-    assert time.perf_counter() - started < 2
-    assert document.warnings and document.blocks[0].kind == BlockKind.CODE
+    [warning] = document.warnings
+    assert "aliases (*name) are not read" in warning
+    assert document.blocks[0].kind == BlockKind.CODE
 
 
 def test_unreadable_front_matter_alone_is_the_text(tmp_path: Path) -> None:
