@@ -69,6 +69,28 @@ def test_file_library_uses_wal_foreign_keys_and_busy_timeout(file_store: Annotat
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
 
 
+def test_version_changes_with_every_change_from_here_or_elsewhere(
+    file_store: AnnotationStore,
+) -> None:
+    """Screens skip reading the library again when its version is the same."""
+    article = add_article(file_store)
+    before = file_store.version()
+    file_store.list_annotations(article)
+    file_store.get_article(article)
+    assert file_store.version() == before  # reading changes nothing
+    file_store.add_highlight(article, (0, 0), (0, 3))
+    mine = file_store.version()
+    assert mine != before
+    assert file_store.path is not None
+    other = AnnotationStore(file_store.path)
+    try:
+        other.add_highlight(article, (1, 0), (1, 3))
+    finally:
+        other.close()
+    assert file_store.version() != mine
+    assert len(file_store.list_annotations(article)) == 2
+
+
 def test_deleting_an_article_cascades_to_blocks_annotations_and_tags(
     store: AnnotationStore,
 ) -> None:
