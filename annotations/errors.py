@@ -16,8 +16,6 @@ No `sqlite3` exception leaves the store: it is wrapped in a `StorageError` whose
 
 from __future__ import annotations
 
-import sqlite3
-
 
 class ReaderError(Exception):
     """Something reader cannot do; `str()` is one line for the user."""
@@ -35,18 +33,6 @@ class BadInputError(ReaderError, ValueError):
     """Input that reader cannot use: a file, a backup, a web page or a value typed."""
 
 
-STORAGE_REASONS = {
-    sqlite3.SQLITE_FULL: "the disk is full",
-    sqlite3.SQLITE_READONLY: "the library is read-only",
-    sqlite3.SQLITE_CORRUPT: "the library file is damaged",
-    sqlite3.SQLITE_NOTADB: "the library file is damaged",
-    sqlite3.SQLITE_BUSY: "another program kept the library busy",
-    sqlite3.SQLITE_LOCKED: "another program kept the library busy",
-    sqlite3.SQLITE_IOERR: "the disk could not be read or written",
-}
-"""What each of SQLite's primary result codes means to the reader of a message."""
-
-
 class StorageError(ReaderError):
     """SQLite refused an operation; SQLite rolled it back, so nothing of it was saved.
 
@@ -58,20 +44,10 @@ class StorageError(ReaderError):
         super().__init__(message)
         self.code = code
 
-    @classmethod
-    def from_sqlite(cls, error: sqlite3.Error) -> StorageError:
-        """The error for a driver's exception, saying why in one line."""
-        code = getattr(error, "sqlite_errorcode", 0) & 0xFF
-        detail = " ".join(str(error).split()) or type(error).__name__
-        reason = STORAGE_REASONS.get(code)
-        return cls(f"{reason} ({detail})" if reason else detail, code)
 
-
-def storage_problem(error: sqlite3.Error | StorageError) -> str:
+def storage_problem(error: StorageError) -> str:
     """Why the library refused an operation (disk full, read-only, damaged, busy), one line.
 
     Whatever the operation was, SQLite has rolled it back: nothing of it was saved.
     """
-    if isinstance(error, StorageError):
-        return str(error)
-    return str(StorageError.from_sqlite(error))
+    return str(error)

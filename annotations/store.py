@@ -57,6 +57,25 @@ QUOTE_BLOCKS = 16
 
 Clock = Callable[[], datetime]
 
+STORAGE_REASONS = {
+    sqlite3.SQLITE_FULL: "the disk is full",
+    sqlite3.SQLITE_READONLY: "the library is read-only",
+    sqlite3.SQLITE_CORRUPT: "the library file is damaged",
+    sqlite3.SQLITE_NOTADB: "the library file is damaged",
+    sqlite3.SQLITE_BUSY: "another program kept the library busy",
+    sqlite3.SQLITE_LOCKED: "another program kept the library busy",
+    sqlite3.SQLITE_IOERR: "the disk could not be read or written",
+}
+"""What each of SQLite's primary result codes means to the reader of a message."""
+
+
+def storage_error(error: sqlite3.Error) -> StorageError:
+    """The `StorageError` for a driver's exception, saying why in one line."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    detail = " ".join(str(error).split()) or type(error).__name__
+    reason = STORAGE_REASONS.get(code)
+    return StorageError(f"{reason} ({detail})" if reason else detail, code)
+
 
 def utc_now() -> datetime:
     """The current time in UTC."""
@@ -470,7 +489,7 @@ class AnnotationStore:
             with self.db.atomic():
                 yield self
         except sqlite3.Error as error:
-            raise StorageError.from_sqlite(error) from error
+            raise storage_error(error) from error
 
     def close(self, *, remember: bool = True) -> None:
         """Close the connection (and remember the file as checked: see `checked_unchanged`)."""
@@ -1605,7 +1624,7 @@ def _storage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 return (yield from method(*args, **kwargs))
             except sqlite3.Error as error:
-                raise StorageError.from_sqlite(error) from error
+                raise storage_error(error) from error
 
         return generate
 
@@ -1614,7 +1633,7 @@ def _storage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return method(*args, **kwargs)
         except sqlite3.Error as error:
-            raise StorageError.from_sqlite(error) from error
+            raise storage_error(error) from error
 
     return call
 
