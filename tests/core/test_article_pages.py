@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from annotations.migrations import migrations
 from annotations.models import Article, Block, BlockKind, Document
 from annotations.store import AnnotationStore
+from annotations.store.migrations import migrations
 from tests.conftest import FixedClock
 
 ORDERS = ("added", "opened", "title", "date", "annotations")

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from annotations.migrations import migrations
 from annotations.models import Block, BlockKind, Document, SearchHit
 from annotations.search import (
     SNIPPET_CHARS,
@@ -19,6 +18,7 @@ from annotations.search import (
     match_expression,
 )
 from annotations.store import AnnotationStore
+from annotations.store.migrations import migrations
 from reader.ingest import load_document
 from tests.conftest import SAMPLES, FixedClock
 

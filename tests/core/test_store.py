@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from annotations.errors import LibraryError, NotFoundError, ReaderError, StorageError
-from annotations.migrations import migrations
 from annotations.models import Anchor, Block, BlockKind, Document, TagCount
 from annotations.store import AnnotationStore
+from annotations.store.migrations import migrations
 from tests.conftest import FixedClock
 
 TEXTS = (

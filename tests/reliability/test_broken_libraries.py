@@ -32,9 +32,9 @@ from sqlite_utils import Database
 from textual.widgets import Input, Label
 
 from annotations.interchange import iter_json
-from annotations.migrations import migrations
 from annotations.models import Block, BlockKind, Document
 from annotations.store import AnnotationStore
+from annotations.store.migrations import migrations
 from reader.app import ReaderApp
 from reader.library import open_library
 from reader.screens.article import ArticleScreen

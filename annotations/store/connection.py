@@ -1,0 +1,255 @@
+"""The connection to a library: setup, WAL, migrations and backups, transactions, errors."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from sqlite_utils import Database
+
+from annotations import guard
+from annotations.errors import LibraryError, StorageError
+from annotations.store.migrations import migrations
+from annotations.store.vetting import check_library_file, disk_full_hint, remember_checked
+
+BUSY_TIMEOUT_MS = 10_000
+
+Clock = Callable[[], datetime]
+
+STORAGE_REASONS = {
+    sqlite3.SQLITE_FULL: "the disk is full",
+    sqlite3.SQLITE_READONLY: "the library is read-only",
+    sqlite3.SQLITE_CORRUPT: "the library file is damaged",
+    sqlite3.SQLITE_NOTADB: "the library file is damaged",
+    sqlite3.SQLITE_BUSY: "another program kept the library busy",
+    sqlite3.SQLITE_LOCKED: "another program kept the library busy",
+    sqlite3.SQLITE_IOERR: "the disk could not be read or written",
+}
+"""What each of SQLite's primary result codes means to the reader of a message."""
+
+
+def storage_error(error: sqlite3.Error) -> StorageError:
+    """The `StorageError` for a driver's exception, saying why in one line."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    detail = " ".join(str(error).split()) or type(error).__name__
+    reason = STORAGE_REASONS.get(code)
+    return StorageError(f"{reason} ({detail})" if reason else detail, code)
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """A moment as an ISO 8601 UTC timestamp with milliseconds, e.g. `2026-01-31T09:00:00.000Z`."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def sqlite_version() -> str:
+    """The version of the SQLite library the store runs on."""
+    return sqlite3.sqlite_version
+
+
+class LibraryDatabase(Database):
+    """A `Database` whose transactions take the library's write lock as they begin.
+
+    A plain `BEGIN` starts as a reader and asks for the write lock at its first write;
+    if another process wrote in between, SQLite fails at once with "database is
+    locked", as waiting would not help a transaction that read older data. `BEGIN
+    IMMEDIATE` waits for the lock first (up to the busy timeout), so concurrent writers
+    take turns. Readers never wait for writers in WAL mode.
+    """
+
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """A transaction holding the write lock (a savepoint when nested)."""
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+
+class StoreBase:
+    """The connection to one library, which every part of the store works through.
+
+    Opening vets the file (unless this process has it open already), sets up WAL and
+    applies pending migrations (after a backup). Tests pass `Database(memory=True)`.
+    """
+
+    def __init__(self, db: Database | str | Path, clock: Clock = utc_now) -> None:
+        self._guard_key: tuple[int, int] | None = None
+        if isinstance(db, Database):
+            self.path: Path | None = None
+            self.db = db
+        else:
+            self.path = Path(db).expanduser()
+            with guard.OPENING:
+                # A file this process has open was vetted when first opened; reading it
+                # again with open() would drop the locks of the connections it has.
+                if not guard.in_use(self.path):
+                    check_library_file(self.path)
+                try:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    self.db = LibraryDatabase(self.path, execute_plugins=False)
+                except (OSError, sqlite3.Error) as error:
+                    raise LibraryError(
+                        f"cannot open library {self.path}: {error}{disk_full_hint(self.path)}"
+                    ) from None
+                self._guard_key = guard.register(self.path)
+        self.clock = clock
+        try:
+            self._configure()
+            self._migrate()
+        except LibraryError:
+            # Closing lets SQLite remove the journal files it made next to the library.
+            self.close(remember=False)
+            raise
+
+    def _configure(self) -> None:
+        conn = self.db.conn
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if self.path is not None:
+            try:
+                self._use_wal()
+                conn.execute("PRAGMA synchronous = NORMAL")
+            except sqlite3.OperationalError as error:
+                raise LibraryError(
+                    f"cannot open library {self.path}: {error}{disk_full_hint(self.path)}"
+                ) from None
+
+    def _use_wal(self) -> None:
+        """Put the library in WAL mode, waiting while another process is using it.
+
+        Switching a new library to WAL needs it to itself for a moment, and SQLite does
+        not wait for that (no busy timeout): so this tries again, up to the timeout.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self.db.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                busy = getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+
+    def _migrate(self) -> None:
+        try:
+            if not migrations.pending(self.db):
+                return
+            # Another process may be preparing the same library (two first starts at
+            # once): one at a time, and what is pending is read again under the lock.
+            with self.db.atomic():
+                pending = migrations.pending(self.db)
+                if not pending:
+                    return
+                if self.path is not None and migrations.applied(self.db):
+                    self._backup(f"before-{pending[0].name}")
+                migrations.apply(self.db)
+        except sqlite3.Error as error:
+            where = self.path or "memory"
+            raise LibraryError(f"cannot prepare library {where}: {error}") from None
+
+    def _backup(self, label: str) -> Path:
+        """Copy the library next to itself before changing its schema.
+
+        The copy is read through a connection of its own: by now the library's
+        connection holds the write lock, and SQLite's backup cannot read through a
+        connection that is writing (it would wait for itself forever).
+        """
+        assert self.path is not None
+        target = self.path.with_name(f"{self.path.name}.{label}.bak")
+        source = sqlite3.connect(self.path)
+        backup = sqlite3.connect(target)
+        try:
+            source.backup(backup)
+        finally:
+            backup.close()
+            source.close()
+        shutil.copymode(self.path, target)
+        return target
+
+    def version(self) -> tuple[int, int]:
+        """A mark that changes whenever the library changes, through this store or any
+        other connection or process; equal marks mean nothing changed in between.
+
+        Cheap enough to ask before every read a screen would otherwise repeat.
+        """
+        conn = self.db.conn
+        (data_version,) = conn.execute("PRAGMA data_version").fetchone()
+        return data_version, conn.total_changes
+
+    @contextmanager
+    def transaction(self) -> Iterator[Self]:
+        """One transaction around several calls of this store: all of them or nothing.
+
+        Raises:
+            StorageError: If SQLite refused any of it (then nothing of it was saved).
+        """
+        try:
+            with self.db.atomic():
+                yield self
+        except sqlite3.Error as error:
+            raise storage_error(error) from error
+
+    def close(self, *, remember: bool = True) -> None:
+        """Close the connection (and remember the file as checked: see `checked_unchanged`)."""
+        with guard.OPENING:
+            self.db.close()
+            guard.release(self._guard_key)
+            self._guard_key = None
+        if remember and self.path is not None and self.path.exists():
+            remember_checked(self.path)
+
+    def _now(self) -> str:
+        return format_timestamp(self.clock())
+
+    def _count(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """The number a `SELECT count(*) ...` query gives."""
+        count: int = self.db.execute(sql, params).fetchone()[0]
+        return count
+
+
+def storage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A store method whose `sqlite3` errors come out as `StorageError`s."""
+    if inspect.isgeneratorfunction(method):
+
+        @functools.wraps(method)
+        def generate(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+            try:
+                return (yield from method(*args, **kwargs))
+            except sqlite3.Error as error:
+                raise storage_error(error) from error
+
+        return generate
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as error:
+            raise storage_error(error) from error
+
+    return call
