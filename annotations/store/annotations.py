@@ -10,7 +10,7 @@ from typing import Any
 from annotations.anchoring import TextMap
 from annotations.errors import NotFoundError
 from annotations.models import HIGHLIGHT_COLORS, Anchor, Annotation
-from annotations.store.articles import ArticlesMixin
+from annotations.store.articles import NO_BLOCK, ArticlesMixin
 from annotations.store.tags import TAG_NAMES, tag_names
 
 QUOTE_BLOCKS = 16
@@ -92,20 +92,24 @@ class AnnotationsMixin(ArticlesMixin):
     ) -> Anchor:
         """The anchor of a passage of an article, with its quote; call inside a transaction.
 
+        Only the blocks around the passage are read: enough for the quote's prefix and
+        suffix (every block adds at least 3 characters with its separator), so a
+        highlight costs the same in a note and in a book. The article itself is read
+        only when the passage is not in it, to tell a missing article from a bad range.
+
         Raises:
             NotFoundError: If the article does not exist.
             ValueError: If the range is empty or outside the article.
         """
-        count = self.get_article(article_id).block_count
         (start_block, start_offset), (end_block, end_offset) = start, end
-        if not 0 <= start_block <= end_block < count:
-            raise ValueError(f"passage {start}-{end} is outside the article")
-        # Only the blocks around the passage are read: enough for the quote's
-        # prefix and suffix (every block adds at least 3 characters with its
-        # separator), so a highlight costs the same in a note and in a book.
         first = max(0, start_block - QUOTE_BLOCKS)
-        last = min(count - 1, end_block + QUOTE_BLOCKS)
-        texts = self._block_texts(article_id, first, last)
+        ordered = 0 <= start_block <= end_block < NO_BLOCK
+        texts = self._block_texts(article_id, first, end_block + QUOTE_BLOCKS) if ordered else []
+        # An article's blocks are numbered from 0 without gaps, so the passage's last
+        # block exists if the blocks found from `first` on reach it.
+        if not ordered or end_block - first >= len(texts):
+            self.get_article(article_id)
+            raise ValueError(f"passage {start}-{end} is outside the article")
         start_text, end_text = texts[start_block - first], texts[end_block - first]
         valid = (
             0 <= start_offset <= len(start_text)

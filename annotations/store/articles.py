@@ -10,6 +10,9 @@ from annotations.errors import NotFoundError
 from annotations.models import Article, Block, BlockKind
 from annotations.store.tags import TagsMixin
 
+NO_BLOCK = 2**62
+"""A block index past any article's last block (and within SQLite's integers)."""
+
 
 def _glob_class(char: str) -> str:
     """A GLOB pattern matching one character in either case, or itself literally."""
@@ -227,7 +230,7 @@ class ArticlesMixin(TagsMixin):
         """The texts of an article's blocks, all or those from `first` to `last`."""
         cursor = self.db.execute(
             "SELECT text FROM blocks WHERE article_id = ? AND idx BETWEEN ? AND ? ORDER BY idx",
-            [article_id, first, last if last is not None else 2**62],
+            [article_id, first, last if last is not None else NO_BLOCK],
         )
         return [text for (text,) in cursor]
 
