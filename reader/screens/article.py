@@ -321,9 +321,12 @@ class ArticleScreen(ReaderScreen[None]):
             return
         existing = self._annotation_here()
         if existing is None:
-            if self._new_highlight() is not None:
+            annotation = self._new_highlight()
+            if annotation is not None:
                 self.notify("Highlighted")
-                self._reload_annotations()
+                # The store returned the highlight as saved: the others need no new read.
+                self.view.add_annotation(annotation)
+                self._update_status()
             return
 
         def remove(confirmed: bool | None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate, pairwise
@@ -195,6 +195,12 @@ class ParagraphView(ScrollView, can_focus=True):
         self._sync_heights()
         self._cache.clear()
         self.refresh()
+
+    def add_annotation(self, annotation: Annotation) -> None:
+        """Show one more annotation (one just made), in text order among the others."""
+        annotations = list(self._annotations)
+        insort(annotations, annotation, key=_text_order)
+        self.set_annotations(annotations)
 
     def annotations_at(self, block: int) -> list[Annotation]:
         """The annotations touching a block, in text order."""
@@ -768,6 +774,12 @@ def _number_width(text: str) -> int:
     """Width of the number that starts a numbered list item, or 0."""
     match = _NUMBERED.match(text)
     return match.end() if match else 0
+
+
+def _text_order(annotation: Annotation) -> tuple[int, int, int, int]:
+    """Where an annotation's passage starts and ends: the library's order of annotations."""
+    anchor = annotation.anchor
+    return anchor.start_block, anchor.start_offset, anchor.end_block, anchor.end_offset
 
 
 def _meta_key(annotations: Sequence[Annotation]) -> list[tuple[tuple[str, ...], str]]:

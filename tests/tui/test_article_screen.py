@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from textual import events
 
 from annotations.models import Block, BlockKind, Document
@@ -88,6 +91,37 @@ async def test_h_on_highlight_removes_it(library: AnnotationStore, make_app: App
         assert len(library.list_annotations(welcome)) == 1
         await pilot.press("h")
         assert library.list_annotations(welcome) == []
+
+
+async def test_h_shows_the_highlight_it_made_without_reading_them_all_again(
+    library: AnnotationStore, make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """h reads the article once (is the text shown still its text?) and shows the
+    highlight the library returned, in text order, without reading every annotation."""
+    welcome = article_id(library, "Welcome")
+    app = make_app(library, open_article=welcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "j", "h", "k")
+        reads: list[str] = []
+
+        def counted(name: str) -> Callable[..., Any]:
+            read = getattr(library, name)
+
+            def call(*args: Any, **kwargs: Any) -> Any:
+                reads.append(name)
+                return read(*args, **kwargs)
+
+            return call
+
+        for name in ("get_article", "get_blocks", "list_annotations"):
+            monkeypatch.setattr(library, name, counted(name))
+        await pilot.press("h")
+        assert reads == ["get_article"]
+        view = app.screen.query_one(ParagraphView)
+        monkeypatch.undo()
+        assert view.annotations == library.list_annotations(welcome)
+        assert [a.anchor.start_block for a in view.annotations] == [1, 2]
+        assert "2 annotations" in screen_text(app)
 
 
 async def test_c_cycles_colour(library: AnnotationStore, make_app: AppFactory) -> None:
