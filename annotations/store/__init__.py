@@ -8,7 +8,8 @@ Each concern of the store has a module here, and `AnnotationStore` is made of th
 - `articles`: articles and their blocks, in pages, orders and filters;
 - `annotations`: highlights, their colours and notes; `tags`: the tags on them;
 - `importing`: documents imported, and annotations re-anchored in new versions;
-- `search`: ranked full-text search, and annotations across the library;
+- `search`: ranked full-text search, and annotations across the library (the query
+  itself is parsed by `annotations.search`);
 - `bulk`: export's batched reads, and what a restore writes;
 - `settings`: settings kept in the library.
 """

@@ -1,4 +1,4 @@
-"""The store's side of search: ranked hits, and the library-wide list of annotations."""
+"""The SQL side of search (annotations.search parses the query): ranked hits, annotation lists."""
 
 from __future__ import annotations
 
