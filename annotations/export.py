@@ -25,6 +25,7 @@ from annotations import guard
 from annotations.errors import BadInputError
 from annotations.models import PLAIN_ID, Annotation, Article, Block, BlockKind
 from annotations.store import AnnotationStore, format_timestamp
+from annotations.text import normalize_newlines
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
@@ -44,11 +45,6 @@ _RESERVED_NAMES = (
 )
 """File names Windows reserves for devices, whatever their extension."""
 _NOT_BLOCK_ID = re.compile(r"[^A-Za-z0-9-]+")
-
-
-def _newlines(text: str) -> str:
-    """CRLF and CR as LF: Markdown ends a line at each of them, quote marker or not."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def escape_markdown(text: str) -> str:
@@ -75,7 +71,7 @@ def _opens_or_pads(line: str) -> bool:
 
 def _escape_markdown_fully(text: str) -> str:
     """`escape_markdown` without its quick test: every step, whatever the text."""
-    lines = _CONTROL.sub("", _newlines(text)).split("\n")
+    lines = _CONTROL.sub("", normalize_newlines(text)).split("\n")
     text = "\n".join(line.strip() for line in lines)
     if _MARKUP.search(text) is None:
         return text  # most prose: nothing to escape
@@ -158,7 +154,7 @@ def _passage_markdown(parts: Sequence[tuple[BlockKind, str]]) -> str:
             quoted.append("")
         if kind in _VERBATIM:
             # Control characters would reach a terminal showing the file: never useful code.
-            text = _CONTROL.sub("", _newlines(text))
+            text = _CONTROL.sub("", normalize_newlines(text))
             fence = _fence(text)
             quoted.extend([fence, *text.split("\n"), fence])
         else:
@@ -250,7 +246,7 @@ def _annotation_markdown(annotation: Annotation, blocks: Blocks) -> list[str]:
 
 def _note_markdown(note: str) -> str:
     """A note as Markdown paragraphs whose single line breaks are kept (hard breaks)."""
-    paragraphs = re.split(r"\n\s*\n", note.replace("\r\n", "\n").replace("\r", "\n").strip())
+    paragraphs = re.split(r"\n\s*\n", normalize_newlines(note).strip())
     rendered = []
     for paragraph in paragraphs:
         lines = [line for line in escape_markdown(paragraph).split("\n") if line]

@@ -43,6 +43,7 @@ from annotations.models import (
     Document,
     ImportResult,
 )
+from annotations.text import normalize_newlines
 
 if TYPE_CHECKING:
     from annotations.store import AnnotationStore
@@ -225,7 +226,7 @@ def _is_highlights_header(names: Sequence[str]) -> bool:
 
 
 def _looks_like_clippings(text: str) -> bool:
-    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    text = normalize_newlines(text.lstrip("\ufeff"), keep_lone_cr=True)
     first, _, _ = text.partition("==========")
     lines = first.strip("\n").split("\n")
     return (
@@ -351,7 +352,7 @@ def _title_and_author(line: str) -> tuple[str, str | None]:
 
 
 def _kindle_clippings(text: str) -> list[_Clipping]:
-    text = text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n")
+    text = normalize_newlines(text.replace("\ufeff", ""))
     clippings = []
     for order, chunk in enumerate(_SEPARATOR.split(text)):
         lines = chunk.strip("\n").split("\n")

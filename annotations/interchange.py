@@ -21,6 +21,7 @@ from annotations.anchoring import BLOCK_SEPARATOR, TextMap
 from annotations.export import tag_hashtag
 from annotations.models import Annotation, Article, Block
 from annotations.store import AnnotationStore, format_timestamp
+from annotations.text import normalize_newlines
 
 FORMAT_NAME = "reader-annotations"
 """The `format` field of a JSON export."""
@@ -170,7 +171,7 @@ def readwise_note(annotation: Annotation) -> str:
     symbols are spelled as in the Markdown export (`civic life` becomes `.civic-life`).
     """
     tags = " ".join("." + tag_hashtag(tag)[1:] for tag in annotation.tags)
-    note = annotation.note.replace("\r\n", "\n").replace("\r", "\n").strip()
+    note = normalize_newlines(annotation.note).strip()
     return "\n".join(part for part in (tags, note) if part)
 
 
