@@ -23,8 +23,8 @@ from slugify import slugify
 
 from annotations import guard
 from annotations.errors import BadInputError
-from annotations.models import PLAIN_ID, Annotation, Article, Block, BlockKind
-from annotations.store import AnnotationStore, format_timestamp
+from annotations.models import PLAIN_ID, Annotation, Article, Block, BlockKind, format_timestamp
+from annotations.store import AnnotationStore
 from annotations.text import normalize_newlines
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")

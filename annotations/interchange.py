@@ -19,8 +19,8 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from annotations.anchoring import BLOCK_SEPARATOR, TextMap
 from annotations.export import tag_hashtag
-from annotations.models import Annotation, Article, Block
-from annotations.store import AnnotationStore, format_timestamp
+from annotations.models import Annotation, Article, Block, anchor_record, format_timestamp
+from annotations.store import AnnotationStore
 from annotations.text import normalize_newlines
 
 FORMAT_NAME = "reader-annotations"
@@ -64,18 +64,9 @@ def _annotations_in_order(store: AnnotationStore, article_id: str) -> list[Annot
 
 def annotation_record(annotation: Annotation) -> dict[str, object]:
     """One annotation as a JSON object of the export."""
-    anchor = annotation.anchor
     return {
         "id": annotation.id,
-        "anchor": {
-            "start_block": anchor.start_block,
-            "start_offset": anchor.start_offset,
-            "end_block": anchor.end_block,
-            "end_offset": anchor.end_offset,
-            "exact": anchor.exact,
-            "prefix": anchor.prefix,
-            "suffix": anchor.suffix,
-        },
+        "anchor": anchor_record(annotation.anchor),
         "color": annotation.color,
         "note": annotation.note,
         "tags": list(annotation.tags),

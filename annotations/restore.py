@@ -23,6 +23,7 @@ from annotations.anchoring import TextMap, reanchor
 from annotations.errors import BadInputError
 from annotations.interchange import FORMAT_NAME, FORMAT_VERSION
 from annotations.models import (
+    ANCHOR_FIELDS,
     HIGHLIGHT_COLORS,
     PLAIN_ID,
     Anchor,
@@ -31,8 +32,10 @@ from annotations.models import (
     Block,
     BlockKind,
     Document,
+    content_hash,
+    format_timestamp,
 )
-from annotations.store import AnnotationStore, content_hash, format_timestamp
+from annotations.store import AnnotationStore
 
 
 class RestoreError(BadInputError):
@@ -410,6 +413,13 @@ def _parse_block(item: object, where: str) -> Block:
     return Block(_KINDS[kind], fields.text("text"), fields.integer("level"))
 
 
+def _parse_anchor(fields: _Fields) -> Anchor:
+    """An anchor's record: its first four fields whole numbers, the others texts."""
+    values: list[Any] = [fields.integer(name) for name in ANCHOR_FIELDS[:4]]
+    values += [fields.text(name) for name in ANCHOR_FIELDS[4:]]
+    return Anchor(*values)
+
+
 def _parse_annotation(item: object, article_id: str, where: str) -> Annotation:
     fields = _Fields(item, where)
     annotation_id = fields.identifier()
@@ -422,15 +432,7 @@ def _parse_annotation(item: object, article_id: str, where: str) -> Annotation:
     return Annotation(
         id=annotation_id,
         article_id=article_id,
-        anchor=Anchor(
-            anchor.integer("start_block"),
-            anchor.integer("start_offset"),
-            anchor.integer("end_block"),
-            anchor.integer("end_offset"),
-            anchor.text("exact"),
-            anchor.text("prefix"),
-            anchor.text("suffix"),
-        ),
+        anchor=_parse_anchor(anchor),
         color=color,
         note=fields.text("note"),
         tags=fields.texts("tags"),

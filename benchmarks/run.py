@@ -294,7 +294,8 @@ def case_baseline_write(source: str, target: str) -> dict[str, Any]:
 def case_export_phases(db: str, target: str) -> dict[str, Any]:
     """Where the time of a folder export goes: reading, rendering, writing (in this process)."""
     from annotations import export
-    from annotations.store import AnnotationStore, format_timestamp
+    from annotations.models import format_timestamp
+    from annotations.store import AnnotationStore
 
     started = perf_counter()
     store = AnnotationStore(db)  # as `reader` opens it (and closes it: see below)

@@ -30,9 +30,9 @@ from typing import Any
 from measure import words
 
 from annotations.migrations import migrations
-from annotations.models import Block, BlockKind, Document
+from annotations.models import Block, BlockKind, Document, format_timestamp
 from annotations.search import match_expression
-from annotations.store import AnnotationStore, format_timestamp
+from annotations.store import AnnotationStore
 
 SEED = 20260131
 """The same library on every run."""

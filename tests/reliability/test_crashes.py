@@ -32,8 +32,8 @@ from annotations.export import (
     remove_stale_temporaries,
     write_text_atomic,
 )
-from annotations.models import Block, BlockKind, Document
-from annotations.store import AnnotationStore, content_hash
+from annotations.models import Block, BlockKind, Document, content_hash
+from annotations.store import AnnotationStore
 from tests.reliability.burst import (
     BURST,
     Ledger,
