@@ -293,7 +293,7 @@ def case_baseline_write(source: str, target: str) -> dict[str, Any]:
 
 def case_export_phases(db: str, target: str) -> dict[str, Any]:
     """Where the time of a folder export goes: reading, rendering, writing (in this process)."""
-    from annotations import export
+    from annotations import export, files
     from annotations.models import format_timestamp
     from annotations.store import AnnotationStore
 
@@ -312,7 +312,7 @@ def case_export_phases(db: str, target: str) -> dict[str, Any]:
     rendered = perf_counter()
     folder = Path(target)
     folder.mkdir()
-    with export._BatchWriter(folder) as writer:  # what export_markdown_folder writes with
+    with files.BatchWriter(folder) as writer:  # what export_markdown_folder writes with
         for name, text in texts:
             writer.write(folder / name, text)
     written = perf_counter()

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from annotations.export import (
+from annotations.files import (
     STALE_TEMPORARY_SECONDS,
     remove_stale_temporaries,
     write_text_atomic,
