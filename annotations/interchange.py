@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
 from annotations.anchoring import BLOCK_SEPARATOR, TextMap
-from annotations.export import tag_hashtag
+from annotations.formats.markdown import tag_hashtag
 from annotations.models import Annotation, Article, Block, anchor_record, format_timestamp
 from annotations.store import AnnotationStore
 from annotations.text import normalize_newlines

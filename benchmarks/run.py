@@ -294,6 +294,7 @@ def case_baseline_write(source: str, target: str) -> dict[str, Any]:
 def case_export_phases(db: str, target: str) -> dict[str, Any]:
     """Where the time of a folder export goes: reading, rendering, writing (in this process)."""
     from annotations import export, files
+    from annotations.formats import markdown
     from annotations.models import format_timestamp
     from annotations.store import AnnotationStore
 
@@ -306,7 +307,7 @@ def case_export_phases(db: str, target: str) -> dict[str, Any]:
     loaded = perf_counter()
     stamp = format_timestamp(store.clock())
     texts = [
-        (names[article.id], export.render_article_markdown(article, blocks, annotations, stamp))
+        (names[article.id], markdown.render_article_markdown(article, blocks, annotations, stamp))
         for article, annotations, blocks in read
     ]
     rendered = perf_counter()

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from annotations import guard
 from annotations.errors import BadInputError
+from annotations.formats.front_matter import Meta, split_front_matter
 from annotations.highlights import decode_utf8
 from annotations.models import Block, BlockKind, Document
-from reader.front_matter import Meta, split_front_matter
 from reader.sentences import first_sentence
 
 TEXT_SUFFIXES = {".txt", ".text"}

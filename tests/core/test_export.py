@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from annotations import export, files
+from annotations.formats.markdown import block_id, without_export_time
 from annotations.models import Article, Block, BlockKind, Document
 from annotations.store import AnnotationStore
 from reader.cli import cli
@@ -422,8 +423,8 @@ def test_block_ids_are_stable_and_safe_for_obsidian(store: AnnotationStore) -> N
     annotation = store.list_annotations(article_id)[0]
     odd = replace_id(annotation, "a.b/c d_é")
 
-    assert export.block_id(annotation) == annotation.id
-    assert export.block_id(odd) == "a-b-c-d"
+    assert block_id(annotation) == annotation.id
+    assert block_id(odd) == "a-b-c-d"
     markdown = export.article_markdown(store, store.get_article(article_id))
     assert f"\n> Water\n\n^{annotation.id}\n\n#water · colour: yellow\n" in markdown
     again = export.article_markdown(store, store.get_article(article_id))
@@ -650,13 +651,13 @@ def test_a_folder_export_that_fails_midway_leaves_whole_files_and_no_temporaries
     changed = [name for name in after if after[name] != before[name]]
     assert len(changed) == 4  # the first batch of 3, and the rename before the refused one
     now = {
-        article.id: export._without_export_time(export.article_markdown(store, article))
+        article.id: without_export_time(export.article_markdown(store, article))
         for article in store.list_articles()
     }
     for name in changed:
         article_id = export.exported_reader_id(folder / name)
         assert article_id is not None
-        assert export._without_export_time(after[name]) == now[article_id]
+        assert without_export_time(after[name]) == now[article_id]
     again = export.export_markdown_folder(store, folder, store.list_articles())
     assert len(again.updated) == len(before) - 4
 
