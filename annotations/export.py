@@ -1,24 +1,33 @@
-"""Exports from the library to files: Markdown files and folders (names, earlier exports)."""
+"""Exports from the library: Markdown files and folders, and JSON, CSV and W3C streams."""
 
 from __future__ import annotations
 
 import hashlib
 import itertools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from slugify import slugify
 
 from annotations import guard
 from annotations.files import BatchWriter, remove_stale_temporaries_in
+from annotations.formats.interchange import (
+    Item,
+    csv_pieces,
+    export_order,
+    json_pieces,
+    text_order,
+    w3c_pieces,
+)
 from annotations.formats.markdown import (
     exported_id,
     render_article_markdown,
     without_export_time,
 )
-from annotations.models import PLAIN_ID, Article, format_timestamp
+from annotations.models import PLAIN_ID, Annotation, Article, format_timestamp
 from annotations.store import AnnotationStore
 
 _RESERVED_NAMES = (
@@ -235,3 +244,90 @@ def export_markdown_folder(
             done.updated.append(target)
     remove_stale_temporaries_in(folder, {path.name for path in done.new + done.updated})
     return done
+
+
+# JSON, CSV and W3C (see `annotations.formats.interchange`) -------------------------------------
+
+
+def _in_text_order(store: AnnotationStore, article_id: str) -> list[Annotation]:
+    """An article's annotations in text order (`text_order`)."""
+    return text_order(store.list_annotations(article_id))
+
+
+def iter_json(
+    store: AnnotationStore, articles: Sequence[Article], exported: datetime
+) -> Iterator[str]:
+    """The JSON export of articles, as pieces of text to write one after the other.
+
+    Only one article's text and annotations are in memory at a time.
+
+    Args:
+        store: The library.
+        articles: The articles to export (all of them for a full backup).
+        exported: The export time, written in the `exported` field.
+
+    Yields:
+        Consecutive pieces of one JSON document, indented like `json.dumps(indent=2)`.
+    """
+    items = (
+        (article, store.get_blocks(article.id), _in_text_order(store, article.id))
+        for article in export_order(articles)
+    )
+    yield from json_pieces(items, exported)
+
+
+def export_json(store: AnnotationStore, articles: Sequence[Article] | None = None) -> str:
+    """The JSON export of some articles (all if None) as one string; see `iter_json`."""
+    chosen = store.list_articles() if articles is None else articles
+    return "".join(iter_json(store, chosen, store.clock()))
+
+
+def iter_csv(
+    store: AnnotationStore, articles: Sequence[Article], *, neutralise: bool = True
+) -> Iterator[str]:
+    """The Readwise CSV of the articles' annotations, as pieces of text (see `csv_pieces`).
+
+    Args:
+        store: The library.
+        articles: The articles whose annotations to export.
+        neutralise: Put a `'` before each cell a spreadsheet would read as a formula
+            (see `neutralise_cell`); False writes every cell exactly as stored.
+    """
+    items = ((article, _in_text_order(store, article.id)) for article in export_order(articles))
+    yield from csv_pieces(items, neutralise=neutralise)
+
+
+def export_csv(
+    store: AnnotationStore, articles: Sequence[Article], *, neutralise: bool = True
+) -> str:
+    """The Readwise CSV as one string; see `iter_csv`."""
+    return "".join(iter_csv(store, articles, neutralise=neutralise))
+
+
+def iter_w3c(
+    store: AnnotationStore, articles: Sequence[Article], exported: datetime
+) -> Iterator[str]:
+    """The W3C export of the articles' annotations, as pieces of text (see `w3c_pieces`).
+
+    Each article's annotations are read in turn, and its text only if it has some.
+
+    Args:
+        store: The library.
+        articles: The articles whose annotations to export.
+        exported: The export time (the collection's `generated`).
+    """
+    ordered = export_order(articles)
+    total = sum(article.annotation_count for article in ordered)
+
+    def annotated() -> Iterator[Item]:
+        for article in ordered:
+            listed = _in_text_order(store, article.id)
+            if listed:
+                yield article, store.get_blocks(article.id), listed
+
+    yield from w3c_pieces(annotated(), total, exported)
+
+
+def export_w3c(store: AnnotationStore, articles: Sequence[Article]) -> str:
+    """The W3C export as one string; see `iter_w3c`."""
+    return "".join(iter_w3c(store, articles, store.clock()))

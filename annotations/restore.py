@@ -21,7 +21,7 @@ from typing import Any, BinaryIO, cast
 from annotations import guard
 from annotations.anchoring import TextMap, reanchor
 from annotations.errors import BadInputError
-from annotations.interchange import FORMAT_NAME, FORMAT_VERSION
+from annotations.formats.interchange import FORMAT_NAME, FORMAT_VERSION
 from annotations.models import (
     ANCHOR_FIELDS,
     HIGHLIGHT_COLORS,

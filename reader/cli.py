@@ -505,8 +505,8 @@ def _export_file(
     raw_csv: bool = False,
 ) -> None:
     """Write a JSON, CSV or W3C export to a file (atomically) or to stdout, piece by piece."""
+    from annotations.export import iter_csv, iter_json, iter_w3c
     from annotations.files import write_chunks_atomic
-    from annotations.interchange import iter_csv, iter_json, iter_w3c
 
     if fmt == "json":
         chunks = iter_json(store, articles, store.clock())

@@ -343,7 +343,7 @@ def prepare_library(workdir: Path, seed: int) -> Path:
     Returns:
         The library file (closed).
     """
-    from annotations.interchange import export_json
+    from annotations.export import export_json
     from annotations.models import HIGHLIGHT_COLORS
     from reader.library import open_library
 
