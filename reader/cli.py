@@ -547,7 +547,8 @@ def restore_command(obj: Context, file: Path, max_mb: int | None) -> None:
     updated N, unchanged N`.
     """
     from annotations.errors import StorageError
-    from annotations.restore import BackupTooLarge, RestoreError, read_backup, restore
+    from annotations.formats.backup import BackupTooLarge, RestoreError, read_backup
+    from annotations.restore import restore
 
     try:
         backup = read_backup(file.expanduser(), max_mb=max_mb)

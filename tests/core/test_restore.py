@@ -17,17 +17,17 @@ from click.testing import CliRunner, Result
 from sqlite_utils import Database
 
 from annotations import export
-from annotations import restore as restore_module
 from annotations.errors import StorageError
+from annotations.formats import backup as backup_module
 from annotations.formats import interchange
-from annotations.models import Block, BlockKind, Document
-from annotations.restore import (
+from annotations.formats.backup import (
     BackupTooLarge,
     RestoreError,
     parse_backup,
     read_backup,
-    restore,
 )
+from annotations.models import Block, BlockKind, Document
+from annotations.restore import restore
 from annotations.store import AnnotationStore
 from reader.cli import cli
 from tests.conftest import FixedClock
@@ -680,7 +680,7 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> N
     """A (sparse) file one byte over 256 MB is refused by its size, not read and parsed."""
     huge = tmp_path / "huge.json"
     with huge.open("wb") as file:
-        file.truncate(restore_module.MAX_BACKUP_MB * 1_000_000 + 1)
+        file.truncate(backup_module.MAX_BACKUP_MB * 1_000_000 + 1)
 
     with pytest.raises(BackupTooLarge) as caught:
         read_backup(huge)
@@ -700,7 +700,7 @@ def test_cli_size_limit_is_one_line_and_max_size_lifts_it(
     backup = tmp_path / "backup.json"
     assert run("--db", home, "export", "--format", "json", "-o", backup).exit_code == 0
     before = laptop.read_bytes()
-    monkeypatch.setattr(restore_module, "MAX_BACKUP_MB", 0)
+    monkeypatch.setattr(backup_module, "MAX_BACKUP_MB", 0)
 
     refused = run("--db", laptop, "restore", backup)
     unchanged = laptop.read_bytes()
@@ -731,7 +731,7 @@ def test_a_pipe_is_read_up_to_the_limit_only(
         with contextlib.suppress(BrokenPipeError), pipe.open("wb") as writer:
             writer.write(data)
 
-    monkeypatch.setattr(restore_module, "MAX_BACKUP_MB", 0)
+    monkeypatch.setattr(backup_module, "MAX_BACKUP_MB", 0)
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
     with pytest.raises(BackupTooLarge) as caught:

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from sqlite_utils import Database
 
 from annotations import export
+from annotations.formats.backup import parse_backup
 from annotations.models import HIGHLIGHT_COLORS, Block, BlockKind, Document
-from annotations.restore import parse_backup, restore
+from annotations.restore import restore
 from annotations.store import AnnotationStore
 from tests.conftest import FixedClock
 

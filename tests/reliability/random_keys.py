@@ -511,7 +511,8 @@ class Writes:
 
     def restore(self) -> None:
         """Merge the JSON snapshot back (articles deleted since come back)."""
-        from annotations.restore import read_backup, restore
+        from annotations.formats.backup import read_backup
+        from annotations.restore import restore
 
         restore(self.store, read_backup(self.workdir / "snapshot.json"))
 
