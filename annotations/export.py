@@ -1,261 +1,39 @@
-"""Markdown export of annotations, safe against any text, written atomically."""
+"""Exports from the library: Markdown files and folders, and JSON, CSV and W3C streams."""
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import functools
 import hashlib
 import itertools
-import json
 import os
-import re
-import stat
-import tempfile
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from json.encoder import encode_basestring
 from pathlib import Path
 
 from slugify import slugify
 
 from annotations import guard
-from annotations.errors import BadInputError
-from annotations.models import PLAIN_ID, Annotation, Article, Block, BlockKind
-from annotations.store import AnnotationStore, format_timestamp
+from annotations.files import BatchWriter, remove_stale_temporaries_in
+from annotations.formats.interchange import (
+    Item,
+    csv_pieces,
+    export_order,
+    json_pieces,
+    text_order,
+    w3c_pieces,
+)
+from annotations.formats.markdown import (
+    exported_id,
+    render_article_markdown,
+    without_export_time,
+)
+from annotations.models import PLAIN_ID, Annotation, Article, format_timestamp
+from annotations.store import AnnotationStore
 
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
-_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
-_LINE_START = re.compile(r"^([-+=:])|^(\d+)([.)])", re.MULTILINE)
-_UNSAFE_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f\\`*_\[\]<>#|~$&=%]")
-"""Characters `escape_markdown` may change: controls, line breaks and markup characters."""
-_NUMBERED = re.compile(r"\d+[.)]")
-_BLOCK_OPENERS = ("-", "+", ":")
-_MARKUP = re.compile(r"[\\`*_\[\]<>#|~$&=%]|^[-+:]|^\d+[.)]", re.MULTILINE)
-"""Anything the escaping steps of `escape_markdown` would escape."""
-_TAG_CHARS = re.compile(r"[^\w/-]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_NOT_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
-"""Characters YAML forbids raw, or reads as line breaks, in a double-quoted scalar."""
 _RESERVED_NAMES = (
     {"con", "prn", "aux", "nul"} | {f"com{n}" for n in range(10)} | {f"lpt{n}" for n in range(10)}
 )
 """File names Windows reserves for devices, whatever their extension."""
-_NOT_BLOCK_ID = re.compile(r"[^A-Za-z0-9-]+")
-
-
-def _newlines(text: str) -> str:
-    """CRLF and CR as LF: Markdown ends a line at each of them, quote marker or not."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def escape_markdown(text: str) -> str:
-    """Escape text so a Markdown parser reads it back as the same plain text.
-
-    Every character that could start markup (emphasis, code, links, HTML, headings,
-    quotes, lists, thematic breaks, tables, Obsidian tags and highlights) is
-    backslash-escaped; line breaks are kept, each line stripped.
-    """
-    if _UNSAFE_CHARACTER.search(text) is None and not _opens_or_pads(text):
-        return text  # most prose: one line, nothing to escape, nothing to strip
-    return _escape_markdown_fully(text)
-
-
-def _opens_or_pads(line: str) -> bool:
-    """Whether a line has white space at either end, or starts what could open a block."""
-    return bool(line) and (
-        line[0].isspace()
-        or line[-1].isspace()
-        or line.startswith(_BLOCK_OPENERS)
-        or (line[0].isdigit() and _NUMBERED.match(line) is not None)
-    )
-
-
-def _escape_markdown_fully(text: str) -> str:
-    """`escape_markdown` without its quick test: every step, whatever the text."""
-    lines = _CONTROL.sub("", _newlines(text)).split("\n")
-    text = "\n".join(line.strip() for line in lines)
-    if _MARKUP.search(text) is None:
-        return text  # most prose: nothing to escape
-    # Each step works within lines, so the whole text goes through it at once.
-    text = _INLINE_SPECIAL.sub(r"\\\1", text)
-    text = _ENTITY.sub(r"\\&", text)
-    text = text.replace("==", "=\\=").replace("%%", "%\\%")
-    return _LINE_START.sub(
-        lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", text
-    )
-
-
-@functools.lru_cache(maxsize=4096)
-def tag_hashtag(name: str) -> str:
-    """A tag as an Obsidian/Logseq `#tag` (spaces and symbols become dashes)."""
-    cleaned = _TAG_CHARS.sub("-", name).strip("-") or "tag"
-    if cleaned.isdigit():
-        cleaned = f"tag-{cleaned}"
-    return f"#{cleaned}"
-
-
-def _yaml(value: object) -> str:
-    """A YAML scalar or flow list; JSON strings are valid YAML double-quoted scalars.
-
-    Characters YAML does not allow raw (C1 controls, non-characters) or reads as line
-    breaks are written as `\\uXXXX` escapes, which YAML and JSON both understand.
-    """
-    if isinstance(value, str):
-        text = encode_basestring(value)
-    elif isinstance(value, list):
-        text = "[" + ", ".join(map(encode_basestring, value)) + "]"
-    else:
-        text = json.dumps(value, ensure_ascii=False)
-    return _NOT_YAML.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-
-
-def _quote(lines: Iterable[str]) -> str:
-    return "\n".join(f"> {line}" if line else ">" for line in lines)
-
-
-def _fence(text: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`+|~+", text)), default=0)
-    return "`" * max(3, longest + 1)
-
-
-_VERBATIM = (BlockKind.CODE, BlockKind.TABLE)
-"""Block kinds quoted as they are, in a fence."""
-Blocks = Sequence[Block] | Mapping[int, Block]
-"""An article's blocks by index: all of them, or at least those its annotations cover."""
-
-
-def passage_parts(annotation: Annotation, blocks: Blocks) -> list[tuple[BlockKind, str]]:
-    """The passage of an annotation, block by block, with each block's kind.
-
-    An orphaned annotation, or one whose blocks are missing, is its quote as one paragraph.
-    """
-    anchor = annotation.anchor
-    if annotation.orphaned:
-        return [(BlockKind.PARAGRAPH, anchor.exact)]
-    parts = []
-    for index in range(anchor.start_block, anchor.end_block + 1):
-        try:
-            block = blocks[index]
-        except (IndexError, KeyError):
-            return [(BlockKind.PARAGRAPH, anchor.exact)]
-        span = anchor.span_in(index, len(block.text))
-        if span is not None and span[0] < span[1]:
-            parts.append((block.kind, block.text[span[0] : span[1]]))
-    return parts or [(BlockKind.PARAGRAPH, anchor.exact)]
-
-
-def _passage_markdown(parts: Sequence[tuple[BlockKind, str]]) -> str:
-    if len(parts) == 1 and parts[0][0] not in _VERBATIM:
-        text = escape_markdown(parts[0][1])
-        if text and "\n" not in text:
-            return f"> {text}"  # most passages: part of one paragraph
-    quoted: list[str] = []
-    for kind, text in parts:
-        if quoted:
-            quoted.append("")
-        if kind in _VERBATIM:
-            # Control characters would reach a terminal showing the file: never useful code.
-            text = _CONTROL.sub("", _newlines(text))
-            fence = _fence(text)
-            quoted.extend([fence, *text.split("\n"), fence])
-        else:
-            quoted.extend(escape_markdown(text).split("\n"))
-    return _quote(quoted)
-
-
-def render_article_markdown(
-    article: Article,
-    blocks: Blocks,
-    annotations: Sequence[Annotation],
-    exported: datetime | str,
-) -> str:
-    """One article's annotations as a Markdown document.
-
-    Args:
-        article: The article.
-        blocks: Its blocks by index (for the kinds of the quoted passages); those the
-            annotations cover are enough.
-        annotations: Its annotations, in text order.
-        exported: The export time, written in the front matter (a `format_timestamp`
-            string is taken as it is, which saves formatting it for each article).
-
-    Returns:
-        The document: YAML front matter, `# Title`, then each annotation as a block
-        quote of its exact passage, its `#tags` and its note.
-    """
-    # The same spelling as the inline #tags, which Obsidian and Logseq require.
-    tags = sorted(
-        {
-            tag_hashtag(tag)[1:]
-            for tag in (*article.tags, *(t for annotation in annotations for t in annotation.tags))
-        },
-        key=str.casefold,
-    )
-    title = " ".join(article.title.split())
-    stamp = exported if isinstance(exported, str) else format_timestamp(exported)
-    front = [
-        "---",
-        f"title: {_yaml(title)}",
-        f"source: {_yaml(article.source)}",
-        f"date: {_yaml(article.date)}",
-    ]
-    if article.author:
-        front.append(f"author: {_yaml(article.author)}")
-    front += [
-        f"tags: {_yaml(tags)}",
-        f"exported: {_yaml(stamp)}",
-        f"reader_id: {_yaml(article.id)}",
-        "---",
-    ]
-    out = ["\n".join(front), f"# {escape_markdown(title)}"]
-    placed = [annotation for annotation in annotations if not annotation.orphaned]
-    orphaned = [annotation for annotation in annotations if annotation.orphaned]
-    if not annotations:
-        out.append("*No annotations yet.*")
-    for annotation in placed:
-        out.extend(_annotation_markdown(annotation, blocks))
-    if orphaned:
-        out.append("## Passages no longer found in the text")
-        for annotation in orphaned:
-            out.extend(_annotation_markdown(annotation, blocks))
-    return "\n\n".join(out) + "\n"
-
-
-def block_id(annotation: Annotation) -> str:
-    """The Obsidian block id of an annotation's quote, without its `^`: letters, digits, dashes.
-
-    It comes from the annotation's id, so it stays the same from one export to the next
-    and a note linking to `[[file#^id]]` keeps working.
-    """
-    found = annotation.id
-    if found.isascii() and found.replace("-", "").isalnum() and found.strip("-") == found:
-        return found  # a UUID, as every annotation made here has
-    return _NOT_BLOCK_ID.sub("-", found).strip("-") or "annotation"
-
-
-def _annotation_markdown(annotation: Annotation, blocks: Blocks) -> list[str]:
-    # The block id goes on its own line after the quote, which Obsidian ties to the quote.
-    parts = [_passage_markdown(passage_parts(annotation, blocks)), f"^{block_id(annotation)}"]
-    # The colour as a readable word, after the tags: `#idea #bridges · colour: green`.
-    marks = [tag_hashtag(tag) for tag in annotation.tags]
-    marks.append(f"colour: {annotation.color}")
-    parts.append(" · ".join([" ".join(marks[:-1]), marks[-1]] if annotation.tags else marks))
-    if annotation.note.strip():
-        parts.append(_note_markdown(annotation.note))
-    return parts
-
-
-def _note_markdown(note: str) -> str:
-    """A note as Markdown paragraphs whose single line breaks are kept (hard breaks)."""
-    paragraphs = re.split(r"\n\s*\n", note.replace("\r\n", "\n").replace("\r", "\n").strip())
-    rendered = []
-    for paragraph in paragraphs:
-        lines = [line for line in escape_markdown(paragraph).split("\n") if line]
-        rendered.append("\\\n".join(lines))
-    return "\n\n".join(part for part in rendered if part)
 
 
 def file_id(article_id: str) -> str:
@@ -292,115 +70,6 @@ def markdown_filenames(articles: Sequence[Article]) -> dict[str, str]:
             slug = f"{slug}-{file_id(article_id)[:8]}"
         names[article_id] = f"{slug}.md"
     return names
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a text file so that it is either fully written or not changed at all.
-
-    The file gets the permissions of the file it replaces, or the usual ones for a
-    new file (0o666 less the umask), not the private 0o600 of a temporary file.
-    """
-    write_chunks_atomic(path, [text])
-
-
-def write_chunks_atomic(path: Path, chunks: Iterable[str]) -> None:
-    """Write text given piece by piece, atomically, as `write_text_atomic` does.
-
-    The pieces go to a temporary file next to the target as they come, so a large
-    export is never held in memory as one string; the target appears only once all of
-    it is written.
-    """
-    _write_atomic(path, chunks, 0o666 & ~_umask())
-    remove_stale_temporaries(path)
-
-
-def refuse_library(path: Path) -> None:
-    """Refuse to write over the library file this process has open (or its side files).
-
-    Raises:
-        BadInputError: Naming the path.
-    """
-    if guard.is_open_library(path):
-        raise BadInputError(f"{path} is the library file; choose another file to write")
-
-
-def _write_atomic(path: Path, chunks: Iterable[str], new_mode: int) -> None:
-    """Write a file atomically (temporary file, fsync, rename); `new_mode` if it is new.
-
-    Safe to run in several threads at once (the umask is read by the caller).
-
-    Raises:
-        BadInputError: If the path is the library file (or one of its side files).
-    """
-    refuse_library(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        try:
-            mode = stat.S_IMODE(path.stat().st_mode)
-        except FileNotFoundError:
-            mode = new_mode
-        os.chmod(temporary, mode)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            for chunk in chunks:
-                file.write(chunk)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-STALE_TEMPORARY_SECONDS = 3600
-"""How long a temporary file of an atomic write must be untouched to count as left over."""
-
-
-def remove_stale_temporaries(path: Path) -> list[Path]:
-    """Remove the temporary files that killed writes of `path` left next to it.
-
-    A write that is killed (power cut, SIGKILL) leaves its temporary file: hidden
-    (`.<name>.<8 random characters>.tmp`), never under the target's name, so never
-    mistaken for an export. One untouched for an hour cannot be a write still going on.
-
-    Returns:
-        The files removed.
-    """
-    return _remove_stale_temporaries(path.parent, {path.name})
-
-
-_TEMPORARY = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")
-"""The name of a temporary file of an atomic write; its group is the target's name."""
-
-
-def _remove_stale_temporaries(folder: Path, names: set[str]) -> list[Path]:
-    """Remove the stale temporary files of writes of any of `names` in a folder, in one pass."""
-    limit = time.time() - STALE_TEMPORARY_SECONDS
-    removed: list[Path] = []
-    try:
-        with os.scandir(folder) as found:
-            entries = [
-                entry
-                for entry in found
-                if (match := _TEMPORARY.fullmatch(entry.name)) and match.group(1) in names
-            ]
-    except OSError:
-        return removed
-    for entry in entries:
-        try:
-            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < limit:
-                os.unlink(entry.path)
-                removed.append(Path(entry.path))
-        except OSError:
-            continue
-    return removed
-
-
-def _umask() -> int:
-    """The process's umask (reading it means setting it, so it is set straight back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def article_markdown(store: AnnotationStore, article: Article) -> str:
@@ -442,15 +111,6 @@ class FolderExport:
         )
 
 
-SYNC_BATCH_FILES = 10_000
-"""Files a folder export writes before making them durable with one sync, then renaming them.
-
-Each sync stalls the creation of files for a while after it (the file system commits its
-journal), so a whole library is best written with one sync; the limit only bounds the
-hidden temporary files a crash can leave (removed by the next export after an hour)."""
-SYNC_BATCH_BYTES = 256 * 1024 * 1024
-"""Bytes a folder export writes before making them durable, whatever the number of files."""
-_FRONT_ID = re.compile(r"^reader_id: (.*)$", re.MULTILINE)
 FRONT_MATTER_LIMIT = 64 * 1024
 """How much of a Markdown file is read to find the `reader_id` of its front matter."""
 
@@ -468,30 +128,7 @@ def exported_reader_id(path: Path) -> str | None:
             head = handle.read(FRONT_MATTER_LIMIT)
     except (OSError, UnicodeDecodeError):
         return None
-    if not head.startswith("---\n"):
-        return None
-    end = head.find("\n---\n", 3)
-    if end == -1:
-        return None
-    match = _FRONT_ID.search(head, 4, end + 1)
-    if match is None:
-        return None
-    try:
-        value = json.loads(match.group(1))
-    except ValueError:
-        return None
-    return value if isinstance(value, str) and value else None
-
-
-def _without_export_time(text: str) -> str:
-    """A document without the `exported:` line of its front matter, to compare content."""
-    if not text.startswith("---\n"):
-        return text
-    end = text.find("\n---\n", 3)
-    if end == -1:
-        return text
-    front = [line for line in text[4:end].split("\n") if not line.startswith("exported: ")]
-    return "---\n" + "\n".join(front) + text[end:]
+    return exported_id(head)
 
 
 def _scan(folder: Path) -> tuple[dict[str, Path], set[str]]:
@@ -555,7 +192,7 @@ def export_markdown_folder(
     the slug, changed since), and left untouched when nothing but the export time would
     change. A new article gets a new file whose name is none of the folder's. Files
     without our `reader_id` are never touched. Each file is written atomically, and a
-    whole batch of files is made durable at once (see `_BatchWriter`).
+    whole batch of files is made durable at once (see `annotations.files.BatchWriter`).
 
     Args:
         store: The library.
@@ -584,7 +221,7 @@ def export_markdown_folder(
     names = markdown_filenames(articles)
     exported = format_timestamp(store.clock())
     done = FolderExport()
-    with _BatchWriter(folder) as writer:
+    with BatchWriter(folder) as writer:
         for article, annotations, blocks in store.iter_annotated(articles):
             if on_article is not None:
                 on_article(article, len(articles))
@@ -600,113 +237,97 @@ def export_markdown_folder(
                 current = target.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 current = None
-            if current is not None and _without_export_time(current) == _without_export_time(text):
+            if current is not None and without_export_time(current) == without_export_time(text):
                 done.unchanged.append(target)
                 continue
             writer.write(target, text, replacing=True)
             done.updated.append(target)
-    _remove_stale_temporaries(folder, {path.name for path in done.new + done.updated})
+    remove_stale_temporaries_in(folder, {path.name for path in done.new + done.updated})
     return done
 
 
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-"""Flags that create a file that must not exist yet, for bytes (no newline translation)."""
+# JSON, CSV and W3C (see `annotations.formats.interchange`) -------------------------------------
 
 
-class _BatchWriter:
-    """Writes files of one folder atomically, making a whole batch durable at once.
+def _in_text_order(store: AnnotationStore, article_id: str) -> list[Annotation]:
+    """An article's annotations in text order (`text_order`)."""
+    return text_order(store.list_annotations(article_id))
 
-    Each file goes to a hidden temporary file next to it. Once `SYNC_BATCH_FILES` files
-    (or `SYNC_BATCH_BYTES`) are written, one `os.sync` makes them all durable, and only
-    then is each renamed over its target; the folder itself is synced at the end. So a
-    crash or a full disk leaves every target either as it was or whole, as one fsync per
-    file would, for the cost of a few syncs instead of thousands (which took most of the
-    time of a large export). The price: the sync covers every file system, so a large
-    copy going on at the same time makes the export wait for it too. Where `os.sync` is
-    missing (Windows), each file is fsynced before its rename instead.
 
-    On an error, the temporary files not yet renamed are removed and the error raised.
+def iter_json(
+    store: AnnotationStore, articles: Sequence[Article], exported: datetime
+) -> Iterator[str]:
+    """The JSON export of articles, as pieces of text to write one after the other.
+
+    Only one article's text and annotations are in memory at a time.
+
+    Args:
+        store: The library.
+        articles: The articles to export (all of them for a full backup).
+        exported: The export time, written in the `exported` field.
+
+    Yields:
+        Consecutive pieces of one JSON document, indented like `json.dumps(indent=2)`.
     """
-
-    def __init__(self, folder: Path) -> None:
-        self._folder = folder
-        self._mode = 0o666 & ~_umask()
-        # One random part for the whole export: the temporary files need no name search.
-        self._token = base64.b32encode(os.urandom(5)).decode("ascii").lower()
-        self._pending: list[tuple[str, Path]] = []
-        self._size = 0
-        self._sync_each = not hasattr(os, "sync")
-        self._refused = guard.names_in(folder)
-        """Names in the folder that are the open library's own files."""
-
-    def __enter__(self) -> _BatchWriter:
-        return self
-
-    def write(self, path: Path, text: str, *, replacing: bool = False) -> None:
-        """Write a file (a batch at a time); `replacing` keeps the permissions of the file."""
-        if path.name in self._refused:
-            raise BadInputError(f"{path} is the library file; choose another folder to write")
-        data = text.encode("utf-8")
-        handle, temporary = self._temporary(path)
-        try:
-            if replacing:
-                with contextlib.suppress(FileNotFoundError):
-                    os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
-            with open(handle, "wb") as file:
-                file.write(data)
-                if self._sync_each:
-                    file.flush()
-                    os.fsync(file.fileno())
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        self._pending.append((temporary, path))
-        self._size += len(data)
-        if len(self._pending) >= SYNC_BATCH_FILES or self._size >= SYNC_BATCH_BYTES:
-            self._flush()
-
-    def _temporary(self, path: Path) -> tuple[int, str]:
-        """A new temporary file for `path`, open, with the usual permissions of a new file."""
-        name = os.path.join(self._folder, f".{path.name}.{self._token}.tmp")
-        try:
-            return os.open(name, _NEW_FILE, 0o666), name
-        except FileExistsError:
-            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            os.chmod(name, self._mode)
-            return handle, name
-
-    def _flush(self) -> None:
-        """Make the written files durable, then put each in place."""
-        if not self._sync_each:
-            os.sync()
-        for done, (temporary, path) in enumerate(self._pending):
-            try:
-                os.replace(temporary, path)
-            except BaseException:
-                del self._pending[:done]
-                raise
-        self._pending.clear()
-        self._size = 0
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        try:
-            if kind is None:
-                self._flush()
-                _sync_folder(self._folder)
-        finally:
-            for temporary, _path in self._pending:
-                Path(temporary).unlink(missing_ok=True)
+    items = (
+        (article, store.get_blocks(article.id), _in_text_order(store, article.id))
+        for article in export_order(articles)
+    )
+    yield from json_pieces(items, exported)
 
 
-def _sync_folder(folder: Path) -> None:
-    """Make the renames in a folder durable, where the system can sync a folder."""
-    try:
-        handle = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # Windows cannot open a folder; its renames are durable on their own
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass  # some file systems cannot sync a folder
-    finally:
-        os.close(handle)
+def export_json(store: AnnotationStore, articles: Sequence[Article] | None = None) -> str:
+    """The JSON export of some articles (all if None) as one string; see `iter_json`."""
+    chosen = store.list_articles() if articles is None else articles
+    return "".join(iter_json(store, chosen, store.clock()))
+
+
+def iter_csv(
+    store: AnnotationStore, articles: Sequence[Article], *, neutralise: bool = True
+) -> Iterator[str]:
+    """The Readwise CSV of the articles' annotations, as pieces of text (see `csv_pieces`).
+
+    Args:
+        store: The library.
+        articles: The articles whose annotations to export.
+        neutralise: Put a `'` before each cell a spreadsheet would read as a formula
+            (see `neutralise_cell`); False writes every cell exactly as stored.
+    """
+    items = ((article, _in_text_order(store, article.id)) for article in export_order(articles))
+    yield from csv_pieces(items, neutralise=neutralise)
+
+
+def export_csv(
+    store: AnnotationStore, articles: Sequence[Article], *, neutralise: bool = True
+) -> str:
+    """The Readwise CSV as one string; see `iter_csv`."""
+    return "".join(iter_csv(store, articles, neutralise=neutralise))
+
+
+def iter_w3c(
+    store: AnnotationStore, articles: Sequence[Article], exported: datetime
+) -> Iterator[str]:
+    """The W3C export of the articles' annotations, as pieces of text (see `w3c_pieces`).
+
+    Each article's annotations are read in turn, and its text only if it has some.
+
+    Args:
+        store: The library.
+        articles: The articles whose annotations to export.
+        exported: The export time (the collection's `generated`).
+    """
+    ordered = export_order(articles)
+    total = sum(article.annotation_count for article in ordered)
+
+    def annotated() -> Iterator[Item]:
+        for article in ordered:
+            listed = _in_text_order(store, article.id)
+            if listed:
+                yield article, store.get_blocks(article.id), listed
+
+    yield from w3c_pieces(annotated(), total, exported)
+
+
+def export_w3c(store: AnnotationStore, articles: Sequence[Article]) -> str:
+    """The W3C export as one string; see `iter_w3c`."""
+    return "".join(iter_w3c(store, articles, store.clock()))

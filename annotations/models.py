@@ -1,9 +1,11 @@
-"""Domain types of the library: documents, articles, blocks and annotations."""
+"""The library's domain types (documents, articles, blocks, annotations) and their written forms."""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from enum import StrEnum
 
 
@@ -67,6 +69,21 @@ class Document:
     tags: tuple[str, ...] = ()
     format: str = "txt"
     warnings: tuple[str, ...] = ()
+
+
+def content_hash(document: Document) -> str:
+    """A hash of a document's title and text, to recognise identical content."""
+    digest = hashlib.sha256()
+    digest.update(document.title.encode("utf-8", "surrogatepass"))
+    for block in document.blocks:
+        digest.update(b"\x00" + f"{block.kind}:{block.level}".encode() + b"\x01")
+        digest.update(block.text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def format_timestamp(moment: datetime) -> str:
+    """A moment as an ISO 8601 UTC timestamp with milliseconds, e.g. `2026-01-31T09:00:00.000Z`."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -158,6 +175,16 @@ class Anchor:
         start = self.start_offset if block == self.start_block else 0
         end = self.end_offset if block == self.end_block else block_length
         return (max(0, min(start, block_length)), max(0, min(end, block_length)))
+
+
+ANCHOR_FIELDS: tuple[str, ...] = tuple(item.name for item in fields(Anchor))
+"""The fields of an `Anchor` in order, four numbers then three texts: the keys of its
+record (`anchor_record`), as the JSON export and the library's columns name them."""
+
+
+def anchor_record(anchor: Anchor) -> dict[str, int | str]:
+    """An anchor as a record: each of `ANCHOR_FIELDS` with its value, in that order."""
+    return {name: getattr(anchor, name) for name in ANCHOR_FIELDS}
 
 
 @dataclass(frozen=True)

@@ -293,8 +293,10 @@ def case_baseline_write(source: str, target: str) -> dict[str, Any]:
 
 def case_export_phases(db: str, target: str) -> dict[str, Any]:
     """Where the time of a folder export goes: reading, rendering, writing (in this process)."""
-    from annotations import export
-    from annotations.store import AnnotationStore, format_timestamp
+    from annotations import export, files
+    from annotations.formats import markdown
+    from annotations.models import format_timestamp
+    from annotations.store import AnnotationStore
 
     started = perf_counter()
     store = AnnotationStore(db)  # as `reader` opens it (and closes it: see below)
@@ -305,13 +307,13 @@ def case_export_phases(db: str, target: str) -> dict[str, Any]:
     loaded = perf_counter()
     stamp = format_timestamp(store.clock())
     texts = [
-        (names[article.id], export.render_article_markdown(article, blocks, annotations, stamp))
+        (names[article.id], markdown.render_article_markdown(article, blocks, annotations, stamp))
         for article, annotations, blocks in read
     ]
     rendered = perf_counter()
     folder = Path(target)
     folder.mkdir()
-    with export._BatchWriter(folder) as writer:  # what export_markdown_folder writes with
+    with files.BatchWriter(folder) as writer:  # what export_markdown_folder writes with
         for name, text in texts:
             writer.write(folder / name, text)
     written = perf_counter()

@@ -29,9 +29,9 @@ from typing import Any
 
 from measure import words
 
-from annotations.models import Block, BlockKind, Document
+from annotations.models import Block, BlockKind, Document, format_timestamp
 from annotations.search import match_expression
-from annotations.store import AnnotationStore, format_timestamp
+from annotations.store import AnnotationStore
 from annotations.store.migrations import migrations
 
 SEED = 20260131

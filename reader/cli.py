@@ -464,7 +464,8 @@ def _is_folder(output: str) -> bool:
 def _export_markdown(
     store: AnnotationStore, articles: Sequence[Article], output: str, *, everything: bool
 ) -> None:
-    from annotations.export import article_markdown, export_markdown_folder, write_text_atomic
+    from annotations.export import article_markdown, export_markdown_folder
+    from annotations.files import write_text_atomic
 
     if output == "-":
         echo_document("\n".join(article_markdown(store, a) for a in articles))
@@ -504,8 +505,8 @@ def _export_file(
     raw_csv: bool = False,
 ) -> None:
     """Write a JSON, CSV or W3C export to a file (atomically) or to stdout, piece by piece."""
-    from annotations.export import write_chunks_atomic
-    from annotations.interchange import iter_csv, iter_json, iter_w3c
+    from annotations.export import iter_csv, iter_json, iter_w3c
+    from annotations.files import write_chunks_atomic
 
     if fmt == "json":
         chunks = iter_json(store, articles, store.clock())
@@ -546,7 +547,8 @@ def restore_command(obj: Context, file: Path, max_mb: int | None) -> None:
     updated N, unchanged N`.
     """
     from annotations.errors import StorageError
-    from annotations.restore import BackupTooLarge, RestoreError, read_backup, restore
+    from annotations.formats.backup import BackupTooLarge, RestoreError, read_backup
+    from annotations.restore import restore
 
     try:
         backup = read_backup(file.expanduser(), max_mb=max_mb)

@@ -30,7 +30,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
-from annotations.export import write_text_atomic
+from annotations.files import write_text_atomic
 from annotations.store import sqlite_version
 from reader.about import installed_version
 from reader.safe import safe_text

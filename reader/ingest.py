@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from annotations import guard
 from annotations.errors import BadInputError
-from annotations.highlights import decode_utf8
+from annotations.formats.clippings import decode_utf8
+from annotations.formats.front_matter import Meta, split_front_matter
 from annotations.models import Block, BlockKind, Document
-from reader.front_matter import Meta, split_front_matter
 from reader.sentences import first_sentence
 
 TEXT_SUFFIXES = {".txt", ".text"}
@@ -611,7 +611,7 @@ _UNICODE_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 def _read_head(path: Path) -> bytes:
     """The first bytes of a file, enough to recognise its kind."""
-    from annotations.highlights import SNIFF_BYTES
+    from annotations.formats.clippings import SNIFF_BYTES
 
     if guard.is_open_library(path):
         # Never read with open(): closing it would drop this process's library locks.
@@ -625,7 +625,7 @@ def highlights_kind(path: Path) -> str | None:
 
     Unreadable files are None: reading them for real reports why.
     """
-    from annotations.highlights import sniff
+    from annotations.formats.clippings import sniff
 
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".txt", "") or not path.is_file():
@@ -721,7 +721,8 @@ def import_item(store: AnnotationStore, item: Path | str) -> list[ImportResult]:
     if highlights is None and item.suffix.lower() == ".csv":
         raise ImportFailure("unsupported file type .csv (not a Kindle or Readwise highlights file)")
     if highlights is not None:
-        from annotations.highlights import HighlightsError, import_highlights
+        from annotations.clippings_sync import import_highlights
+        from annotations.formats.clippings import HighlightsError
 
         try:
             return import_highlights(store, item, highlights)

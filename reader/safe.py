@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from annotations.text import normalize_newlines
+
 
 def _build_safe_map() -> dict[int, str]:
     table: dict[int, str] = {code: chr(0x2400 + code) for code in range(0x20)}
@@ -38,5 +40,5 @@ def safe_lines(text: str) -> str:
     For text shown on several lines (a note in an editor, a message): Windows line ends
     become plain ones; every other control character gets its visible stand-in.
     """
-    lines = text.replace("\r\n", "\n").split("\n")
+    lines = normalize_newlines(text, keep_lone_cr=True).split("\n")
     return "\n".join("\t".join(map(safe_text, line.split("\t"))) for line in lines)

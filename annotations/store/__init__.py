@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import inspect
 
+from annotations.models import content_hash, format_timestamp
 from annotations.store.bulk import BulkMixin
 from annotations.store.connection import (
     Clock,
     LibraryDatabase,
-    format_timestamp,
     sqlite_version,
     storage_errors,
     utc_now,
 )
-from annotations.store.importing import content_hash, count_words
+from annotations.store.importing import count_words
 from annotations.store.search import SearchMixin
 from annotations.store.settings import SettingsMixin
 from annotations.store.tags import normalize_tags

@@ -9,7 +9,7 @@ from typing import Any
 
 from annotations.anchoring import TextMap
 from annotations.errors import NotFoundError
-from annotations.models import HIGHLIGHT_COLORS, Anchor, Annotation
+from annotations.models import HIGHLIGHT_COLORS, Anchor, Annotation, anchor_record
 from annotations.store.articles import NO_BLOCK, ArticlesMixin
 from annotations.store.tags import TAG_NAMES, tag_names
 
@@ -19,18 +19,6 @@ QUOTE_BLOCKS = 16
 
 class AnnotationsMixin(ArticlesMixin):
     """Annotations: highlights of passages, with their colours, notes and tags."""
-
-    @staticmethod
-    def _anchor_row(anchor: Anchor) -> dict[str, Any]:
-        return {
-            "start_block": anchor.start_block,
-            "start_offset": anchor.start_offset,
-            "end_block": anchor.end_block,
-            "end_offset": anchor.end_offset,
-            "exact": anchor.exact,
-            "prefix": anchor.prefix,
-            "suffix": anchor.suffix,
-        }
 
     _ANNOTATION_COLUMNS = (
         "n.id, n.article_id, n.start_block, n.start_offset, n.end_block, n.end_offset, "
@@ -160,7 +148,7 @@ class AnnotationsMixin(ArticlesMixin):
                 {
                     "id": annotation_id,
                     "article_id": article_id,
-                    **self._anchor_row(anchor),
+                    **anchor_record(anchor),
                     "color": color,
                     "note": note,
                     "orphaned": 0,
@@ -209,7 +197,7 @@ class AnnotationsMixin(ArticlesMixin):
         with self.db.atomic():
             annotation = self.get_annotation(annotation_id)
             anchor = self._passage_anchor(annotation.article_id, start, end)
-            return self._touch(annotation_id, **self._anchor_row(anchor), orphaned=0)
+            return self._touch(annotation_id, **anchor_record(anchor), orphaned=0)
 
     def set_color(self, annotation_id: str, color: str) -> Annotation:
         """Change an annotation's highlight colour."""

@@ -6,8 +6,17 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from annotations.models import Anchor, Annotation, Article, Block, BlockKind, Document
-from annotations.store.importing import ImportingMixin, content_hash
+from annotations.models import (
+    Anchor,
+    Annotation,
+    Article,
+    Block,
+    BlockKind,
+    Document,
+    anchor_record,
+    content_hash,
+)
+from annotations.store.importing import ImportingMixin
 
 
 class BulkMixin(ImportingMixin):
@@ -175,7 +184,7 @@ class BulkMixin(ImportingMixin):
         """
         row = {
             "article_id": annotation.article_id,
-            **self._anchor_row(annotation.anchor),
+            **anchor_record(annotation.anchor),
             "color": annotation.color,
             "note": annotation.note,
             "orphaned": int(annotation.orphaned),

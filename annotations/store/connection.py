@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from annotations import guard
 from annotations.errors import LibraryError, StorageError
+from annotations.models import format_timestamp
 from annotations.store.migrations import migrations
 from annotations.store.vetting import check_library_file, disk_full_hint, remember_checked
 
@@ -47,11 +48,6 @@ def storage_error(error: sqlite3.Error) -> StorageError:
 def utc_now() -> datetime:
     """The current time in UTC."""
     return datetime.now(UTC)
-
-
-def format_timestamp(moment: datetime) -> str:
-    """A moment as an ISO 8601 UTC timestamp with milliseconds, e.g. `2026-01-31T09:00:00.000Z`."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def sqlite_version() -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import uuid
@@ -11,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from annotations.anchoring import TextMap, reanchor_all
-from annotations.models import Article, Block, Document, ImportResult
+from annotations.models import Article, Block, Document, ImportResult, anchor_record, content_hash
 from annotations.store.annotations import AnnotationsMixin
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -25,16 +24,6 @@ def count_words(text: str) -> int:
     if _CJK_CHARACTER.search(text) is None:
         return len(text.split())
     return sum(1 for _ in _CJK_WORD.finditer(text))
-
-
-def content_hash(document: Document) -> str:
-    """A hash of a document's title and text, to recognise identical content."""
-    digest = hashlib.sha256()
-    digest.update(document.title.encode("utf-8", "surrogatepass"))
-    for block in document.blocks:
-        digest.update(b"\x00" + f"{block.kind}:{block.level}".encode() + b"\x01")
-        digest.update(block.text.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
 
 
 class ImportingMixin(AnnotationsMixin):
@@ -144,7 +133,7 @@ class ImportingMixin(AnnotationsMixin):
                 continue
             if placed == anchor and not annotation.orphaned:
                 continue
-            values: dict[str, Any] = {**self._anchor_row(placed), "orphaned": 0}
+            values: dict[str, Any] = {**anchor_record(placed), "orphaned": 0}
             if annotation.orphaned or placed.exact != anchor.exact:
                 values["updated_at"] = now
             self.db.table("annotations").update(annotation.id, values)

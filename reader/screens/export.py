@@ -12,8 +12,8 @@ from annotations.export import (
     earlier_export,
     export_markdown_folder,
     markdown_filenames,
-    write_text_atomic,
 )
+from annotations.files import write_text_atomic
 from annotations.models import Article
 from reader.screens.base import ReaderScreen
 from reader.screens.path_dialog import PathDialog

@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.strip import Strip
 
-from annotations.export import tag_hashtag
+from annotations.formats.markdown import tag_hashtag
 from annotations.models import HIGHLIGHT_COLORS, AnnotationEntry
 from reader.keys import movement_bindings
 from reader.safe import safe_text

@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from annotations.export import tag_hashtag
+from annotations.formats.markdown import tag_hashtag
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Block, BlockKind
 from reader.keys import movement_bindings
 from reader.safe import safe_text

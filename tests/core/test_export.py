@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from annotations import export
+from annotations import export, files
+from annotations.formats.markdown import block_id, without_export_time
 from annotations.models import Article, Block, BlockKind, Document
 from annotations.store import AnnotationStore
 from reader.cli import cli
@@ -350,9 +351,9 @@ def test_write_text_atomic_keeps_the_old_file_when_the_rename_fails(
     def broken_replace(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export.os, "replace", broken_replace)
+    monkeypatch.setattr(files.os, "replace", broken_replace)
     with pytest.raises(OSError):
-        export.write_text_atomic(target, "new text\n")
+        files.write_text_atomic(target, "new text\n")
 
     assert target.read_text(encoding="utf-8") == "old text\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "notes.md"]
@@ -362,14 +363,14 @@ def test_write_text_atomic_leaves_nothing_when_the_text_cannot_be_written(tmp_pa
     """A text that cannot be encoded leaves neither the target nor a temp file behind."""
     target = tmp_path / "out" / "notes.md"
     with pytest.raises(UnicodeEncodeError):
-        export.write_text_atomic(target, "lone surrogate \ud800")
+        files.write_text_atomic(target, "lone surrogate \ud800")
     assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_write_text_atomic_gives_normal_permissions(tmp_path: Path) -> None:
     """A new export gets the usual permissions, not 0600; a replaced file keeps its own."""
     fresh = tmp_path / "fresh.md"
-    export.write_text_atomic(fresh, "text\n")
+    files.write_text_atomic(fresh, "text\n")
     umask = os.umask(0o022)
     os.umask(umask)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
@@ -377,7 +378,7 @@ def test_write_text_atomic_gives_normal_permissions(tmp_path: Path) -> None:
     kept = tmp_path / "kept.md"
     kept.write_text("old\n", encoding="utf-8")
     kept.chmod(0o640)
-    export.write_text_atomic(kept, "new\n")
+    files.write_text_atomic(kept, "new\n")
     assert stat.S_IMODE(kept.stat().st_mode) == 0o640
     assert kept.read_text(encoding="utf-8") == "new\n"
 
@@ -422,8 +423,8 @@ def test_block_ids_are_stable_and_safe_for_obsidian(store: AnnotationStore) -> N
     annotation = store.list_annotations(article_id)[0]
     odd = replace_id(annotation, "a.b/c d_é")
 
-    assert export.block_id(annotation) == annotation.id
-    assert export.block_id(odd) == "a-b-c-d"
+    assert block_id(annotation) == annotation.id
+    assert block_id(odd) == "a-b-c-d"
     markdown = export.article_markdown(store, store.get_article(article_id))
     assert f"\n> Water\n\n^{annotation.id}\n\n#water · colour: yellow\n" in markdown
     again = export.article_markdown(store, store.get_article(article_id))
@@ -631,7 +632,7 @@ def test_a_folder_export_that_fails_midway_leaves_whole_files_and_no_temporaries
     before = folder_files(folder)
     for annotation in store.list_annotations():
         store.set_note(annotation.id, "second")
-    monkeypatch.setattr(export, "SYNC_BATCH_FILES", 3)
+    monkeypatch.setattr(files, "SYNC_BATCH_FILES", 3)
     renames = count()
     real_replace = os.replace
 
@@ -640,23 +641,23 @@ def test_a_folder_export_that_fails_midway_leaves_whole_files_and_no_temporaries
             raise OSError(errno.ENOSPC, "No space left on device")
         real_replace(source, target)
 
-    monkeypatch.setattr(export.os, "replace", replace)
+    monkeypatch.setattr(files.os, "replace", replace)
     with pytest.raises(OSError, match="No space"):
         export.export_markdown_folder(store, folder, store.list_articles())
-    monkeypatch.setattr(export.os, "replace", real_replace)
+    monkeypatch.setattr(files.os, "replace", real_replace)
 
     after = folder_files(folder)
     assert sorted(after) == sorted(before)
     changed = [name for name in after if after[name] != before[name]]
     assert len(changed) == 4  # the first batch of 3, and the rename before the refused one
     now = {
-        article.id: export._without_export_time(export.article_markdown(store, article))
+        article.id: without_export_time(export.article_markdown(store, article))
         for article in store.list_articles()
     }
     for name in changed:
         article_id = export.exported_reader_id(folder / name)
         assert article_id is not None
-        assert export._without_export_time(after[name]) == now[article_id]
+        assert without_export_time(after[name]) == now[article_id]
     again = export.export_markdown_folder(store, folder, store.list_articles())
     assert len(again.updated) == len(before) - 4
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from annotations import interchange
+from annotations import export
 from annotations.anchoring import BLOCK_SEPARATOR, TextMap
+from annotations.formats import interchange
 from annotations.models import Block, BlockKind, Document
 from annotations.store import AnnotationStore
 from reader.cli import cli
@@ -74,7 +75,7 @@ def test_json_export_holds_every_article_with_text_and_annotations(
     ids = build_library(store)
     store.set_position(ids["bridges"], 2)
 
-    data = json.loads(interchange.export_json(store))
+    data = json.loads(export.export_json(store))
 
     assert data["format"] == "reader-annotations"
     assert data["version"] == 1
@@ -124,15 +125,15 @@ def test_json_export_is_indented_utf8_and_can_be_limited(store: AnnotationStore)
     ids = build_library(store)
     article = store.get_article(ids["plain"])
 
-    text = "".join(interchange.iter_json(store, [article], store.clock()))
+    text = "".join(export.iter_json(store, [article], store.clock()))
 
     assert json.loads(text)["articles"][0]["id"] == ids["plain"]
     assert len(json.loads(text)["articles"]) == 1
-    full = interchange.export_json(store)
+    full = export.export_json(store)
     assert "Ünïcödé 🙂" in full and "\\u" not in full
     parsed = json.loads(full)
     assert full == json.dumps(parsed, ensure_ascii=False, indent=2) + "\n"
-    empty = json.loads("".join(interchange.iter_json(store, [], store.clock())))
+    empty = json.loads("".join(export.iter_json(store, [], store.clock())))
     assert empty["articles"] == []
 
 
@@ -144,7 +145,7 @@ def test_csv_has_readwise_columns_and_reads_back(store: AnnotationStore) -> None
     ids = build_library(store)
     articles = [a for a in store.list_articles() if a.annotation_count]
 
-    text = interchange.export_csv(store, articles)
+    text = export.export_csv(store, articles)
 
     assert text.startswith("Highlight,Title,Author,URL,Note,Location,Date\r\n")
     assert not text.startswith("\ufeff")
@@ -195,7 +196,7 @@ def test_csv_cells_a_spreadsheet_would_run_get_a_quote_first(store: AnnotationSt
     """= + - @ tab CR at the start of any cell gets a ' in front; the columns stay Readwise's."""
     formula_library(store)
 
-    text = interchange.export_csv(store, store.list_articles())
+    text = export.export_csv(store, store.list_articles())
 
     reader = csv.DictReader(io.StringIO(text, newline=""))
     assert reader.fieldnames == list(interchange.CSV_COLUMNS)
@@ -213,7 +214,7 @@ def test_csv_raw_keeps_every_cell_as_stored(store: AnnotationStore) -> None:
     """`neutralise=False` (`--raw-csv`) writes the passages exactly, for a Readwise upload."""
     formula_library(store)
 
-    text = interchange.export_csv(store, store.list_articles(), neutralise=False)
+    text = export.export_csv(store, store.list_articles(), neutralise=False)
 
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [row["Highlight"] for row in rows] == FORMULAS
@@ -257,7 +258,7 @@ def test_w3c_export_follows_the_web_annotation_model(store: AnnotationStore) -> 
     ids = build_library(store)
     articles = [a for a in store.list_articles() if a.annotation_count]
 
-    data = json.loads(interchange.export_w3c(store, articles))
+    data = json.loads(export.export_w3c(store, articles))
 
     assert data["@context"] == "http://www.w3.org/ns/anno.jsonld"
     assert data["type"] == "AnnotationCollection"
@@ -311,7 +312,7 @@ def test_text_position_selectors_slice_the_exact_text(store: AnnotationStore) ->
     assert BLOCK_SEPARATOR == "\n\n"
     assert TextMap([block.text for block in store.get_blocks(article.id)]).text == whole
 
-    items = json.loads(interchange.export_w3c(store, [article]))["first"]["items"]
+    items = json.loads(export.export_w3c(store, [article]))["first"]["items"]
 
     assert len(items) == 3
     for item in items:

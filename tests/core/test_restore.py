@@ -16,17 +16,18 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlite_utils import Database
 
-from annotations import interchange
-from annotations import restore as restore_module
+from annotations import export
 from annotations.errors import StorageError
-from annotations.models import Block, BlockKind, Document
-from annotations.restore import (
+from annotations.formats import backup as backup_module
+from annotations.formats import interchange
+from annotations.formats.backup import (
     BackupTooLarge,
     RestoreError,
     parse_backup,
     read_backup,
-    restore,
 )
+from annotations.models import Block, BlockKind, Document
+from annotations.restore import restore
 from annotations.store import AnnotationStore
 from reader.cli import cli
 from tests.conftest import FixedClock
@@ -51,14 +52,14 @@ def new_store(day: int = 1) -> AnnotationStore:
 
 def snapshot(store: AnnotationStore) -> dict[str, Any]:
     """The library's JSON export, parsed, without the export time."""
-    data = json.loads(interchange.export_json(store))
+    data = json.loads(export.export_json(store))
     data.pop("exported")
     return data
 
 
 def backup_of(store: AnnotationStore) -> Any:
     """A checked backup of the whole library, as `reader restore` reads it."""
-    return parse_backup(json.loads(interchange.export_json(store)))
+    return parse_backup(json.loads(export.export_json(store)))
 
 
 RIVER = (
@@ -167,7 +168,7 @@ def test_a_tie_keeps_the_library_version() -> None:
     """Same updated_at on both sides: the library's annotation stays as it is."""
     home = new_store()
     ids = fill(home)
-    data = json.loads(interchange.export_json(home))
+    data = json.loads(export.export_json(home))
     data["articles"][0]["annotations"][0]["note"] = "same time, other text"
 
     summary = restore(home, parse_backup(data))
@@ -233,7 +234,7 @@ def test_older_text_in_the_file_is_ignored_and_its_annotations_placed_in_the_new
     home_annotation = home.add_highlight(ids["river"], (2, 6), (2, 11), tags=["trust"])
     backup = backup_of(home)
     laptop = new_store(day=3)
-    trimmed = json.loads(interchange.export_json(home))
+    trimmed = json.loads(export.export_json(home))
     trimmed["articles"][0]["annotations"] = []
     restore(laptop, parse_backup(trimmed))
     changed = (RIVER[0], Block(BlockKind.PARAGRAPH, "Inserted."), *RIVER[1:3])
@@ -281,7 +282,7 @@ def test_anchors_outside_the_article_are_kept_as_orphaned() -> None:
     """A position beyond the text (and a quote not in it) is kept, marked orphaned."""
     home = new_store()
     fill(home)
-    data = json.loads(interchange.export_json(home))
+    data = json.loads(export.export_json(home))
     data["articles"][0]["annotations"][0]["anchor"].update(
         start_block=40, end_block=41, exact="not in this text"
     )
@@ -338,7 +339,7 @@ def valid_data() -> dict[str, Any]:
     """A valid export of a small library, parsed."""
     store = new_store()
     fill(store)
-    return json.loads(interchange.export_json(store))
+    return json.loads(export.export_json(store))
 
 
 def broken(change: str) -> Any:
@@ -614,7 +615,7 @@ def test_an_annotation_id_of_another_article_is_restored_under_a_new_id() -> Non
     store = new_store()
     ids = fill(store)
     mine = store.list_annotations(ids["river"])[0]
-    data = json.loads(interchange.export_json(store))
+    data = json.loads(export.export_json(store))
     articles = {article["id"]: article for article in data["articles"]}
     river = articles[ids["river"]]
     river["annotations"] = [n for n in river["annotations"] if n["id"] != mine.id]
@@ -679,7 +680,7 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> N
     """A (sparse) file one byte over 256 MB is refused by its size, not read and parsed."""
     huge = tmp_path / "huge.json"
     with huge.open("wb") as file:
-        file.truncate(restore_module.MAX_BACKUP_MB * 1_000_000 + 1)
+        file.truncate(backup_module.MAX_BACKUP_MB * 1_000_000 + 1)
 
     with pytest.raises(BackupTooLarge) as caught:
         read_backup(huge)
@@ -699,7 +700,7 @@ def test_cli_size_limit_is_one_line_and_max_size_lifts_it(
     backup = tmp_path / "backup.json"
     assert run("--db", home, "export", "--format", "json", "-o", backup).exit_code == 0
     before = laptop.read_bytes()
-    monkeypatch.setattr(restore_module, "MAX_BACKUP_MB", 0)
+    monkeypatch.setattr(backup_module, "MAX_BACKUP_MB", 0)
 
     refused = run("--db", laptop, "restore", backup)
     unchanged = laptop.read_bytes()
@@ -730,7 +731,7 @@ def test_a_pipe_is_read_up_to_the_limit_only(
         with contextlib.suppress(BrokenPipeError), pipe.open("wb") as writer:
             writer.write(data)
 
-    monkeypatch.setattr(restore_module, "MAX_BACKUP_MB", 0)
+    monkeypatch.setattr(backup_module, "MAX_BACKUP_MB", 0)
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
     with pytest.raises(BackupTooLarge) as caught:

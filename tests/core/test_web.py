@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 import reader.web
-from annotations.export import render_article_markdown
+from annotations.formats.markdown import render_article_markdown
 from annotations.models import BlockKind, Document
 from annotations.store import AnnotationStore
 from reader.cli import cli

@@ -19,6 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotations import export
+from annotations.formats.markdown import (
+    _escape_markdown_fully,
+    escape_markdown,
+    render_article_markdown,
+    without_export_time,
+)
 from annotations.models import Article
 from reader.ingest import parse_markdown
 from tests.property.test_roundtrip import ArticleSpec, build, libraries
@@ -43,7 +49,7 @@ MARKDOWN_TEXT = st.text(
 @given(MARKDOWN_TEXT)
 def test_escape_markdown_quick_test_changes_nothing(text: str) -> None:
     """The quick test of `escape_markdown` gives what all of its steps give."""
-    assert export.escape_markdown(text) == export._escape_markdown_fully(text)
+    assert escape_markdown(text) == _escape_markdown_fully(text)
 
 
 @SETTINGS
@@ -59,16 +65,14 @@ def test_folder_export_writes_what_each_article_renders(
     store.EXPORT_BATCH = batch  # batches end inside the library, not only at its end
     articles = [article for article in store.list_articles() if article.annotation_count]
     expected = {
-        article.id: export._without_export_time(export.article_markdown(store, article))
+        article.id: without_export_time(export.article_markdown(store, article))
         for article in articles
     }
 
     with TemporaryDirectory() as folder:
         done = export.export_markdown_folder(store, Path(folder), articles)
         written = {
-            export.exported_reader_id(path): export._without_export_time(
-                path.read_text(encoding="utf-8")
-            )
+            export.exported_reader_id(path): without_export_time(path.read_text(encoding="utf-8"))
             for path in done.new
         }
         leftovers = [path.name for path in Path(folder).iterdir() if path not in done.new]
@@ -100,7 +104,7 @@ def test_exported_front_matter_imports_as_yaml_reads_it(
 ) -> None:
     """What an export writes in its front matter, the Markdown importer reads back."""
     article = Article("a1", title, source, date, author, tuple(tags), "md", 1, 1, 0, 0, "", "", "")
-    markdown = export.render_article_markdown(article, {}, [], "2026-01-31T09:00:00Z")
+    markdown = render_article_markdown(article, {}, [], "2026-01-31T09:00:00Z")
     front = yaml.safe_load(markdown.split("\n---\n", 1)[0].removeprefix("---\n"))
 
     document = parse_markdown(markdown)

@@ -41,8 +41,15 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from annotations.models import HIGHLIGHT_COLORS, Annotation, Block, BlockKind, Document
-from annotations.store import AnnotationStore, content_hash
+from annotations.models import (
+    HIGHLIGHT_COLORS,
+    Annotation,
+    Block,
+    BlockKind,
+    Document,
+    content_hash,
+)
+from annotations.store import AnnotationStore
 
 BURST = Path(__file__).resolve()
 """This script, to run in a process of its own."""

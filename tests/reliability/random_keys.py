@@ -343,7 +343,7 @@ def prepare_library(workdir: Path, seed: int) -> Path:
     Returns:
         The library file (closed).
     """
-    from annotations.interchange import export_json
+    from annotations.export import export_json
     from annotations.models import HIGHLIGHT_COLORS
     from reader.library import open_library
 
@@ -511,7 +511,8 @@ class Writes:
 
     def restore(self) -> None:
         """Merge the JSON snapshot back (articles deleted since come back)."""
-        from annotations.restore import read_backup, restore
+        from annotations.formats.backup import read_backup
+        from annotations.restore import restore
 
         restore(self.store, read_backup(self.workdir / "snapshot.json"))
 

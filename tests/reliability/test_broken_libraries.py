@@ -31,7 +31,7 @@ import pytest
 from sqlite_utils import Database
 from textual.widgets import Input, Label
 
-from annotations.interchange import iter_json
+from annotations.export import iter_json
 from annotations.models import Block, BlockKind, Document
 from annotations.store import AnnotationStore
 from annotations.store.migrations import migrations

@@ -27,13 +27,13 @@ from typing import Any
 
 import pytest
 
-from annotations.export import (
+from annotations.files import (
     STALE_TEMPORARY_SECONDS,
     remove_stale_temporaries,
     write_text_atomic,
 )
-from annotations.models import Block, BlockKind, Document
-from annotations.store import AnnotationStore, content_hash
+from annotations.models import Block, BlockKind, Document, content_hash
+from annotations.store import AnnotationStore
 from tests.reliability.burst import (
     BURST,
     Ledger,

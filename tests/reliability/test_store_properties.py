@@ -30,10 +30,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlite_utils import Database
 
-from annotations import interchange
+from annotations import export
 from annotations.anchoring import TextMap
+from annotations.formats.backup import parse_backup
 from annotations.models import HIGHLIGHT_COLORS, Block, BlockKind, Document
-from annotations.restore import parse_backup, restore
+from annotations.restore import restore
 from annotations.store import AnnotationStore
 from tests.conftest import FixedClock
 
@@ -258,14 +259,14 @@ as a note without any annotation, is skipped and not counted)."""
 
 def snapshot(store: AnnotationStore) -> dict[str, Any]:
     """The library's JSON export, parsed, without the export time."""
-    data = json.loads(interchange.export_json(store))
+    data = json.loads(export.export_json(store))
     data.pop("exported")
     return data
 
 
 def backup_of(store: AnnotationStore) -> Any:
     """The library's export, checked as `reader restore` checks it."""
-    return parse_backup(json.loads(interchange.export_json(store)))
+    return parse_backup(json.loads(export.export_json(store)))
 
 
 def check_library(store: AnnotationStore) -> None:

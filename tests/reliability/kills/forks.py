@@ -31,7 +31,8 @@ def _write_line(line: dict[str, Any]) -> None:
 
 def _job(job: dict[str, Any]) -> int:
     """Run one job in a forked child; its exit code."""
-    from annotations.restore import read_backup, restore
+    from annotations.formats.backup import read_backup
+    from annotations.restore import restore
     from reader.ingest import import_files, iter_files
 
     if job["do"] == "import":
@@ -54,6 +55,7 @@ def serve() -> int:
     The server has imported the store, the importer and the restore already, so a job
     starts in milliseconds and can be killed at any moment of its work.
     """
+    import annotations.formats.backup
     import annotations.restore  # noqa: F401
     import reader.ingest  # noqa: F401
 

@@ -38,7 +38,8 @@ def snapshot(library: Path) -> Snapshot:
 
 def restore_twice(library: Path, backup_file: Path) -> tuple[Snapshot, Snapshot, str]:
     """Restore a backup to its end twice; the library after each, and the second summary."""
-    from annotations.restore import read_backup, restore
+    from annotations.formats.backup import read_backup
+    from annotations.restore import restore
 
     backup = read_backup(backup_file)
     after = []

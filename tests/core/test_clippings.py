@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from annotations.highlights import (
+from annotations.clippings_sync import import_highlights
+from annotations.formats.clippings import (
     KINDLE,
     READWISE,
     HighlightsError,
-    import_highlights,
     parse_kindle,
     parse_kindle_date,
     parse_readwise,

@@ -1,10 +1,12 @@
-"""Exports for other programs and for backups: JSON (restorable), Readwise CSV, W3C JSON-LD.
+"""Records for other programs and for backups: JSON (restorable), Readwise CSV, W3C JSON-LD.
 
-The JSON export is lossless and versioned; `read_backup` checks one completely and
-`restore` merges it into a library (see `annotations.restore`). CSV has Readwise's
-import columns. W3C is the Web Annotation Data Model in JSON-LD, whose
-`TextPositionSelector` offsets count characters in the article's whole text: its
-blocks joined by `annotations.anchoring.BLOCK_SEPARATOR` (a blank line, `"\\n\\n"`).
+Each format is given articles with their text and annotations, and gives pieces of one
+document to write one after the other (`annotations.export` reads them from the library).
+The JSON export is lossless and versioned; `annotations.formats.backup` reads one back
+and `annotations.restore` merges it into a library. CSV has Readwise's import columns.
+W3C is the Web Annotation Data Model in JSON-LD, whose `TextPositionSelector` offsets
+count characters in the article's whole text: its blocks joined by
+`annotations.anchoring.BLOCK_SEPARATOR` (a blank line, `"\\n\\n"`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
 from annotations.anchoring import BLOCK_SEPARATOR, TextMap
-from annotations.export import tag_hashtag
-from annotations.models import Annotation, Article, Block
-from annotations.store import AnnotationStore, format_timestamp
+from annotations.formats.markdown import tag_hashtag
+from annotations.models import Annotation, Article, Block, anchor_record, format_timestamp
+from annotations.text import normalize_newlines
 
 FORMAT_NAME = "reader-annotations"
 """The `format` field of a JSON export."""
@@ -37,15 +39,17 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 """The JSON-LD context of the Web Annotation Data Model."""
 
+Item = tuple[Article, Sequence[Block], Sequence[Annotation]]
+"""An article, its blocks and its annotations in text order (`text_order`)."""
+
 
 def export_order(articles: Iterable[Article]) -> list[Article]:
     """Articles oldest first (by import time, then id): the same order in every library."""
     return sorted(articles, key=lambda article: (article.created_at, article.id))
 
 
-def _annotations_in_order(store: AnnotationStore, article_id: str) -> list[Annotation]:
+def text_order(annotations: Iterable[Annotation]) -> list[Annotation]:
     """An article's annotations in text order, ties broken by id so the order is stable."""
-    annotations = store.list_annotations(article_id)
     return sorted(
         annotations,
         key=lambda n: (
@@ -63,18 +67,9 @@ def _annotations_in_order(store: AnnotationStore, article_id: str) -> list[Annot
 
 def annotation_record(annotation: Annotation) -> dict[str, object]:
     """One annotation as a JSON object of the export."""
-    anchor = annotation.anchor
     return {
         "id": annotation.id,
-        "anchor": {
-            "start_block": anchor.start_block,
-            "start_offset": anchor.start_offset,
-            "end_block": anchor.end_block,
-            "end_offset": anchor.end_offset,
-            "exact": anchor.exact,
-            "prefix": anchor.prefix,
-            "suffix": anchor.suffix,
-        },
+        "anchor": anchor_record(annotation.anchor),
         "color": annotation.color,
         "note": annotation.note,
         "tags": list(annotation.tags),
@@ -115,16 +110,14 @@ def _indented(value: object, depth: int) -> str:
     return text.replace("\n", "\n" + "  " * depth)
 
 
-def iter_json(
-    store: AnnotationStore, articles: Sequence[Article], exported: datetime
-) -> Iterator[str]:
+def json_pieces(items: Iterable[Item], exported: datetime) -> Iterator[str]:
     """The JSON export of articles, as pieces of text to write one after the other.
 
-    Only one article's text and annotations are in memory at a time.
+    Each item is let go once its piece is made, so a stream of them is never held in
+    memory at once.
 
     Args:
-        store: The library.
-        articles: The articles to export (all of them for a full backup).
+        items: The articles to export (all of them for a full backup), in `export_order`.
         exported: The export time, written in the `exported` field.
 
     Yields:
@@ -136,18 +129,12 @@ def iter_json(
         "exported": format_timestamp(exported),
     }
     yield _indented(head, 0)[:-2] + ',\n  "articles": ['
-    for number, article in enumerate(export_order(articles)):
-        record = article_record(
-            article, store.get_blocks(article.id), _annotations_in_order(store, article.id)
-        )
-        yield ("," if number else "") + "\n    " + _indented(record, 2)
-    yield ("\n  ]" if articles else "]") + "\n}\n"
-
-
-def export_json(store: AnnotationStore, articles: Sequence[Article] | None = None) -> str:
-    """The JSON export of some articles (all if None) as one string; see `iter_json`."""
-    chosen = store.list_articles() if articles is None else articles
-    return "".join(iter_json(store, chosen, store.clock()))
+    written = 0
+    for item in items:
+        record = article_record(*item)
+        yield ("," if written else "") + "\n    " + _indented(record, 2)
+        written += 1
+    yield ("\n  ]" if written else "]") + "\n}\n"
 
 
 # CSV (Readwise) ---------------------------------------------------------------------------------
@@ -170,7 +157,7 @@ def readwise_note(annotation: Annotation) -> str:
     symbols are spelled as in the Markdown export (`civic life` becomes `.civic-life`).
     """
     tags = " ".join("." + tag_hashtag(tag)[1:] for tag in annotation.tags)
-    note = annotation.note.replace("\r\n", "\n").replace("\r", "\n").strip()
+    note = normalize_newlines(annotation.note).strip()
     return "\n".join(part for part in (tags, note) if part)
 
 
@@ -204,25 +191,24 @@ def neutralise_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def iter_csv(
-    store: AnnotationStore, articles: Sequence[Article], *, neutralise: bool = True
+def csv_pieces(
+    items: Iterable[tuple[Article, Sequence[Annotation]]], *, neutralise: bool = True
 ) -> Iterator[str]:
-    """The Readwise CSV of the articles' annotations, as pieces of text.
+    """The Readwise CSV of articles' annotations, as pieces of text.
 
     UTF-8 without a byte order mark, CRLF line ends, fields quoted where needed (a note's
     line breaks stay inside its quoted field).
 
     Args:
-        store: The library.
-        articles: The articles whose annotations to export.
+        items: The articles, in `export_order`, each with its annotations in text order.
         neutralise: Put a `'` before each cell a spreadsheet would read as a formula
             (see `neutralise_cell`); False writes every cell exactly as stored.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for article in export_order(articles):
-        rows = csv_rows(article, _annotations_in_order(store, article.id))
+    for article, listed in items:
+        rows = csv_rows(article, listed)
         if neutralise:
             rows = ([neutralise_cell(cell) for cell in row] for row in rows)
         writer.writerows(rows)
@@ -230,13 +216,6 @@ def iter_csv(
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
-
-
-def export_csv(
-    store: AnnotationStore, articles: Sequence[Article], *, neutralise: bool = True
-) -> str:
-    """The Readwise CSV as one string; see `iter_csv`."""
-    return "".join(iter_csv(store, articles, neutralise=neutralise))
 
 
 # W3C Web Annotation ----------------------------------------------------------------------------
@@ -316,24 +295,20 @@ def w3c_annotation(
     return record
 
 
-def iter_w3c(
-    store: AnnotationStore, articles: Sequence[Article], exported: datetime
-) -> Iterator[str]:
+def w3c_pieces(items: Iterable[Item], total: int, exported: datetime) -> Iterator[str]:
     """The W3C export: one AnnotationCollection whose single AnnotationPage holds every annotation.
 
-    Each article's text and annotations are read in turn; the result is one JSON
-    document, given in pieces.
+    The result is one JSON document, given in pieces, an article at a time.
 
     Args:
-        store: The library.
-        articles: The articles whose annotations to export.
+        items: The articles whose annotations to export, in `export_order` (those
+            without annotations may be left out).
+        total: How many annotations they hold (the collection's `total`).
         exported: The export time (the collection's `generated`).
 
     Yields:
         Consecutive pieces of one JSON-LD document.
     """
-    ordered = export_order(articles)
-    total = sum(article.annotation_count for article in ordered)
     head = {
         "@context": W3C_CONTEXT,
         "id": f"urn:uuid:{uuid.uuid4()}",
@@ -345,22 +320,16 @@ def iter_w3c(
     page = {"id": f"urn:uuid:{uuid.uuid4()}", "type": "AnnotationPage", "startIndex": 0}
     yield _indented(head, 0)[:-2] + ',\n  "first": ' + _indented(page, 1)[:-4] + ',\n    "items": ['
     written = 0
-    for article in ordered:
-        annotations = _annotations_in_order(store, article.id)
-        if not annotations:
+    for article, blocks, listed in items:
+        if not listed:
             continue
-        text = TextMap([block.text for block in store.get_blocks(article.id)])
+        text = TextMap([block.text for block in blocks])
         source = source_iri(article)
-        for annotation in annotations:
+        for annotation in listed:
             record = w3c_annotation(article, text, annotation, source)
             yield ("," if written else "") + "\n      " + _indented(record, 3)
             written += 1
     yield ("\n    ]" if written else "]") + "\n  }\n}\n"
-
-
-def export_w3c(store: AnnotationStore, articles: Sequence[Article]) -> str:
-    """The W3C export as one string; see `iter_w3c`."""
-    return "".join(iter_w3c(store, articles, store.clock()))
 
 
 __all__ = [
@@ -370,11 +339,13 @@ __all__ = [
     "FORMAT_VERSION",
     "FORMULA_STARTS",
     "W3C_CONTEXT",
-    "export_csv",
-    "export_json",
-    "export_w3c",
-    "iter_csv",
-    "iter_json",
-    "iter_w3c",
+    "Item",
+    "annotation_record",
+    "article_record",
+    "csv_pieces",
+    "export_order",
+    "json_pieces",
     "neutralise_cell",
+    "text_order",
+    "w3c_pieces",
 ]

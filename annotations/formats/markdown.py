@@ -1,0 +1,272 @@
+"""The Markdown of an article's annotations: escaping, rendering and its front matter."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from json.encoder import encode_basestring
+
+from annotations.models import Annotation, Article, Block, BlockKind, format_timestamp
+from annotations.text import normalize_newlines
+
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_LINE_START = re.compile(r"^([-+=:])|^(\d+)([.)])", re.MULTILINE)
+_UNSAFE_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f\\`*_\[\]<>#|~$&=%]")
+"""Characters `escape_markdown` may change: controls, line breaks and markup characters."""
+_NUMBERED = re.compile(r"\d+[.)]")
+_BLOCK_OPENERS = ("-", "+", ":")
+_MARKUP = re.compile(r"[\\`*_\[\]<>#|~$&=%]|^[-+:]|^\d+[.)]", re.MULTILINE)
+"""Anything the escaping steps of `escape_markdown` would escape."""
+_TAG_CHARS = re.compile(r"[^\w/-]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_NOT_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+"""Characters YAML forbids raw, or reads as line breaks, in a double-quoted scalar."""
+_NOT_BLOCK_ID = re.compile(r"[^A-Za-z0-9-]+")
+_FRONT_ID = re.compile(r"^reader_id: (.*)$", re.MULTILINE)
+
+
+def escape_markdown(text: str) -> str:
+    """Escape text so a Markdown parser reads it back as the same plain text.
+
+    Every character that could start markup (emphasis, code, links, HTML, headings,
+    quotes, lists, thematic breaks, tables, Obsidian tags and highlights) is
+    backslash-escaped; line breaks are kept, each line stripped.
+    """
+    if _UNSAFE_CHARACTER.search(text) is None and not _opens_or_pads(text):
+        return text  # most prose: one line, nothing to escape, nothing to strip
+    return _escape_markdown_fully(text)
+
+
+def _opens_or_pads(line: str) -> bool:
+    """Whether a line has white space at either end, or starts what could open a block."""
+    return bool(line) and (
+        line[0].isspace()
+        or line[-1].isspace()
+        or line.startswith(_BLOCK_OPENERS)
+        or (line[0].isdigit() and _NUMBERED.match(line) is not None)
+    )
+
+
+def _escape_markdown_fully(text: str) -> str:
+    """`escape_markdown` without its quick test: every step, whatever the text."""
+    lines = _CONTROL.sub("", normalize_newlines(text)).split("\n")
+    text = "\n".join(line.strip() for line in lines)
+    if _MARKUP.search(text) is None:
+        return text  # most prose: nothing to escape
+    # Each step works within lines, so the whole text goes through it at once.
+    text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    text = _ENTITY.sub(r"\\&", text)
+    text = text.replace("==", "=\\=").replace("%%", "%\\%")
+    return _LINE_START.sub(
+        lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", text
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def tag_hashtag(name: str) -> str:
+    """A tag as an Obsidian/Logseq `#tag` (spaces and symbols become dashes)."""
+    cleaned = _TAG_CHARS.sub("-", name).strip("-") or "tag"
+    if cleaned.isdigit():
+        cleaned = f"tag-{cleaned}"
+    return f"#{cleaned}"
+
+
+def _yaml(value: object) -> str:
+    """A YAML scalar or flow list; JSON strings are valid YAML double-quoted scalars.
+
+    Characters YAML does not allow raw (C1 controls, non-characters) or reads as line
+    breaks are written as `\\uXXXX` escapes, which YAML and JSON both understand.
+    """
+    if isinstance(value, str):
+        text = encode_basestring(value)
+    elif isinstance(value, list):
+        text = "[" + ", ".join(map(encode_basestring, value)) + "]"
+    else:
+        text = json.dumps(value, ensure_ascii=False)
+    return _NOT_YAML.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _quote(lines: Iterable[str]) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in lines)
+
+
+def _fence(text: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`+|~+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+_VERBATIM = (BlockKind.CODE, BlockKind.TABLE)
+"""Block kinds quoted as they are, in a fence."""
+Blocks = Sequence[Block] | Mapping[int, Block]
+"""An article's blocks by index: all of them, or at least those its annotations cover."""
+
+
+def passage_parts(annotation: Annotation, blocks: Blocks) -> list[tuple[BlockKind, str]]:
+    """The passage of an annotation, block by block, with each block's kind.
+
+    An orphaned annotation, or one whose blocks are missing, is its quote as one paragraph.
+    """
+    anchor = annotation.anchor
+    if annotation.orphaned:
+        return [(BlockKind.PARAGRAPH, anchor.exact)]
+    parts = []
+    for index in range(anchor.start_block, anchor.end_block + 1):
+        try:
+            block = blocks[index]
+        except (IndexError, KeyError):
+            return [(BlockKind.PARAGRAPH, anchor.exact)]
+        span = anchor.span_in(index, len(block.text))
+        if span is not None and span[0] < span[1]:
+            parts.append((block.kind, block.text[span[0] : span[1]]))
+    return parts or [(BlockKind.PARAGRAPH, anchor.exact)]
+
+
+def _passage_markdown(parts: Sequence[tuple[BlockKind, str]]) -> str:
+    if len(parts) == 1 and parts[0][0] not in _VERBATIM:
+        text = escape_markdown(parts[0][1])
+        if text and "\n" not in text:
+            return f"> {text}"  # most passages: part of one paragraph
+    quoted: list[str] = []
+    for kind, text in parts:
+        if quoted:
+            quoted.append("")
+        if kind in _VERBATIM:
+            # Control characters would reach a terminal showing the file: never useful code.
+            text = _CONTROL.sub("", normalize_newlines(text))
+            fence = _fence(text)
+            quoted.extend([fence, *text.split("\n"), fence])
+        else:
+            quoted.extend(escape_markdown(text).split("\n"))
+    return _quote(quoted)
+
+
+def render_article_markdown(
+    article: Article,
+    blocks: Blocks,
+    annotations: Sequence[Annotation],
+    exported: datetime | str,
+) -> str:
+    """One article's annotations as a Markdown document.
+
+    Args:
+        article: The article.
+        blocks: Its blocks by index (for the kinds of the quoted passages); those the
+            annotations cover are enough.
+        annotations: Its annotations, in text order.
+        exported: The export time, written in the front matter (a `format_timestamp`
+            string is taken as it is, which saves formatting it for each article).
+
+    Returns:
+        The document: YAML front matter, `# Title`, then each annotation as a block
+        quote of its exact passage, its `#tags` and its note.
+    """
+    # The same spelling as the inline #tags, which Obsidian and Logseq require.
+    tags = sorted(
+        {
+            tag_hashtag(tag)[1:]
+            for tag in (*article.tags, *(t for annotation in annotations for t in annotation.tags))
+        },
+        key=str.casefold,
+    )
+    title = " ".join(article.title.split())
+    stamp = exported if isinstance(exported, str) else format_timestamp(exported)
+    front = [
+        "---",
+        f"title: {_yaml(title)}",
+        f"source: {_yaml(article.source)}",
+        f"date: {_yaml(article.date)}",
+    ]
+    if article.author:
+        front.append(f"author: {_yaml(article.author)}")
+    front += [
+        f"tags: {_yaml(tags)}",
+        f"exported: {_yaml(stamp)}",
+        f"reader_id: {_yaml(article.id)}",
+        "---",
+    ]
+    out = ["\n".join(front), f"# {escape_markdown(title)}"]
+    placed = [annotation for annotation in annotations if not annotation.orphaned]
+    orphaned = [annotation for annotation in annotations if annotation.orphaned]
+    if not annotations:
+        out.append("*No annotations yet.*")
+    for annotation in placed:
+        out.extend(_annotation_markdown(annotation, blocks))
+    if orphaned:
+        out.append("## Passages no longer found in the text")
+        for annotation in orphaned:
+            out.extend(_annotation_markdown(annotation, blocks))
+    return "\n\n".join(out) + "\n"
+
+
+def block_id(annotation: Annotation) -> str:
+    """The Obsidian block id of an annotation's quote, without its `^`: letters, digits, dashes.
+
+    It comes from the annotation's id, so it stays the same from one export to the next
+    and a note linking to `[[file#^id]]` keeps working.
+    """
+    found = annotation.id
+    if found.isascii() and found.replace("-", "").isalnum() and found.strip("-") == found:
+        return found  # a UUID, as every annotation made here has
+    return _NOT_BLOCK_ID.sub("-", found).strip("-") or "annotation"
+
+
+def _annotation_markdown(annotation: Annotation, blocks: Blocks) -> list[str]:
+    # The block id goes on its own line after the quote, which Obsidian ties to the quote.
+    parts = [_passage_markdown(passage_parts(annotation, blocks)), f"^{block_id(annotation)}"]
+    # The colour as a readable word, after the tags: `#idea #bridges · colour: green`.
+    marks = [tag_hashtag(tag) for tag in annotation.tags]
+    marks.append(f"colour: {annotation.color}")
+    parts.append(" · ".join([" ".join(marks[:-1]), marks[-1]] if annotation.tags else marks))
+    if annotation.note.strip():
+        parts.append(_note_markdown(annotation.note))
+    return parts
+
+
+def _note_markdown(note: str) -> str:
+    """A note as Markdown paragraphs whose single line breaks are kept (hard breaks)."""
+    paragraphs = re.split(r"\n\s*\n", normalize_newlines(note).strip())
+    rendered = []
+    for paragraph in paragraphs:
+        lines = [line for line in escape_markdown(paragraph).split("\n") if line]
+        rendered.append("\\\n".join(lines))
+    return "\n\n".join(part for part in rendered if part)
+
+
+def without_export_time(text: str) -> str:
+    """A document without the `exported:` line of its front matter, to compare content."""
+    if not text.startswith("---\n"):
+        return text
+    end = text.find("\n---\n", 3)
+    if end == -1:
+        return text
+    front = [line for line in text[4:end].split("\n") if not line.startswith("exported: ")]
+    return "---\n" + "\n".join(front) + text[end:]
+
+
+def exported_id(head: str) -> str | None:
+    """The article id in the front matter of a document rendered here, if any.
+
+    Args:
+        head: The start of a document (its front matter must be whole in it).
+
+    Returns:
+        The `reader_id` of a front matter at the document's very start; None when
+        there is none (the document is not ours).
+    """
+    if not head.startswith("---\n"):
+        return None
+    end = head.find("\n---\n", 3)
+    if end == -1:
+        return None
+    match = _FRONT_ID.search(head, 4, end + 1)
+    if match is None:
+        return None
+    try:
+        value = json.loads(match.group(1))
+    except ValueError:
+        return None
+    return value if isinstance(value, str) and value else None
