@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import http.client
 import logging
@@ -18,14 +17,11 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
+from annotations import decoding
 from annotations.models import Block, BlockKind, Document
 from reader.ingest import (
     TABLE_SEPARATOR,
     ImportFailure,
-    decode_legacy,
-    decode_unicode,
-    decode_utf8,
-    looks_binary,
     parse_markdown,
     parse_text,
     shorten,
@@ -39,23 +35,9 @@ if TYPE_CHECKING:
 MAX_PAGE_BYTES = 20 * 1024 * 1024
 """Web pages larger than this are refused."""
 
-_META_CHARSET = re.compile(rb"<meta\b[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
-_XML_ENCODING = re.compile(rb"\A\s*<\?xml\b[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9_.:-]+)", re.I)
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*>")
-_CONTENT_TYPE_CHARSET = re.compile(r"charset\s*=\s*[\"']?([^\s;\"']+)", re.I)
 _TITLE_SUFFIX = re.compile(r"^(.{8,}?)\s+(?:\||–|—|-|::|·|»)\s+([^|–—]{1,60})$")
 _HEADING_REND = re.compile(r"h([1-6])")
-_AS_BROWSERS_DO = {
-    "ascii": "cp1252",
-    "iso8859-1": "cp1252",
-    "latin-1": "cp1252",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "shift_jis": "cp932",
-    "euc_kr": "cp949",
-    "iso8859-9": "cp1254",
-}
-"""Declared charsets that browsers read as a superset code page (names as `codecs` spells them)."""
 _QUIET_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "charset_normalizer")
 _SKIPPED_TAGS = frozenset(
     ("script", "style", "head", "title", "noscript", "template", "svg", "math", "select", "button")
@@ -72,67 +54,20 @@ _MAX_DEPTH = 40
 # Encodings --------------------------------------------------------------------------------
 
 
-def _codec(name: str | None) -> str | None:
-    """The Python codec for a declared charset, as browsers read it; None if unusable."""
-    if not name:
-        return None
-    try:
-        codec = codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
-        return None
-    if codec.startswith(("utf-16", "utf-32", "utf-7")):
-        # A page whose declaration could be read as ASCII is not in these.
-        return None
-    return _AS_BROWSERS_DO.get(codec, codec)
-
-
-def declared_charset(data: bytes) -> str | None:
-    """The charset a page declares in an XML declaration or a `<meta>` tag, if any."""
-    head = data[:16384]
-    match = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
-    return match.group(1).decode("ascii") if match else None
-
-
 def decode_html(data: bytes, charset: str | None = None) -> str:
-    """Decode a web page's bytes, whatever it declares.
-
-    Order: a BOM (or BOM-less UTF-16); valid UTF-8 whatever is declared; the
-    charset from the HTTP header, then the page's own declaration, if it decodes
-    without errors (latin-1 and ASCII read as cp1252, as browsers do); else a
-    detected legacy encoding, cp1252 by default.
+    """Decode a web page's bytes (see `annotations.decoding.decode_page`).
 
     Args:
         data: The page's bytes.
         charset: The charset named by the HTTP `Content-Type` header, if any.
 
     Raises:
-        ImportFailure: For binary data (many NUL bytes without a BOM, or bytes that
-            decode into control and replacement characters: see `looks_binary`).
+        ImportFailure: For binary data.
     """
-    text = decode_unicode(data)
-    if text is not None:
-        return text
-    head = data[:8192]
-    if head.count(0) > max(8, len(head) // 100):
-        raise ImportFailure("binary file, not text")
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    for declared in (charset, declared_charset(data)):
-        codec = _codec(declared)
-        if codec is None or codec == "utf-8":
-            continue
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    text = decode_utf8(data)
-    if text is None:
-        text = decode_legacy(data, markup=True)
-    if looks_binary(text):
-        raise ImportFailure("binary data, not a web page")
-    return text
+        return decoding.decode_page(data, charset)
+    except decoding.NotTextError as error:
+        raise ImportFailure(str(error)) from None
 
 
 # Extraction -------------------------------------------------------------------------------
@@ -692,19 +627,7 @@ def load_url(url: str, *, timeout: float = 20.0) -> Document:
 
 def _decode_text(data: bytes, charset: str | None) -> str:
     """A text response's characters: BOM, UTF-8, the header's charset, then a guess."""
-    from reader.ingest import decode_bytes
-
-    text = decode_unicode(data)
-    if text is not None:
-        return text
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    codec = _codec(charset)
-    if codec is not None and codec != "utf-8":
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            pass
-    return decode_bytes(data)
+        return decoding.decode_served_text(data, charset)
+    except decoding.NotTextError as error:
+        raise ImportFailure(str(error)) from None

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from annotations.decoding import declared_charset
 from reader.ingest import ImportFailure, decode_bytes, load_document
-from reader.web import declared_charset, decode_html
+from reader.web import decode_html
 
 SHORT_WESTERN = {
     "dutch": "Assimi Goïta en één coöperatie; geëerd.",
