@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotations import guard
+from annotations.decoding import decode_lenient
 from annotations.formats.clippings import (
     SNIFF_BYTES,
     Book,
     Highlight,
     HighlightsError,
-    decode,
     parse_highlights,
     sniff,
 )
@@ -190,4 +190,4 @@ def import_highlights(
     kind = kind or sniff(path, data[:SNIFF_BYTES])
     if kind is None:
         raise HighlightsError("not a Kindle clippings file or a Readwise CSV")
-    return import_books(store, parse_highlights(kind, decode(data)))
+    return import_books(store, parse_highlights(kind, decode_lenient(data)))

@@ -240,37 +240,24 @@ def import_command(obj: Context, paths: Sequence[str]) -> None:
     imported with a part that could not be read (front matter that is not valid YAML,
     kept as text) gets a line on stderr, and does not count as failed.
     """
-    from reader.ingest import ImportSummary, import_files, is_url, iter_files
+    from reader.ingest import ImportJob, find_sources, item_name
 
-    summary = ImportSummary()
-    files: list[Path | str] = []
-    for raw in paths:
-        if is_url(raw):
-            files.append(raw)
-            continue
-        path = Path(raw).expanduser()
-        if not path.exists() and not path.is_symlink():  # a broken link says why when read
-            summary.failures.append((raw, "no such file or folder"))
-            continue
-        files.extend(iter_files([path]))
+    sources = find_sources(paths)
     with obj.store() as store:
-        if sys.stderr.isatty() and len(files) > 1:
-            with progress_bar(len(files), "Importing") as bar:
-                done = import_files(
-                    store,
-                    files,
-                    on_file=lambda item: bar.update(
-                        1, item.name if isinstance(item, Path) else item
-                    ),
-                )
+        if sys.stderr.isatty() and len(sources.items) > 1:
+            with progress_bar(len(sources.items), "Importing") as bar:
+
+                def advance(done: int, item: Path | str | None) -> None:
+                    bar.update(done - bar.pos, None if item is None else item_name(item))
+
+                summary = ImportJob(sources, on_progress=advance).run(store)
         else:
-            done = import_files(store, files)
-    done.failures[:0] = summary.failures
-    for path_text, reason in done.warnings + done.failures:
+            summary = ImportJob(sources).run(store)
+    for path_text, reason in summary.warnings + summary.failures:
         # File names may hold escape sequences: shown, never obeyed by the terminal.
         click.echo(f"reader: {safe_text(path_text)}: {safe_text(reason)}", err=True)
-    click.echo(done.line())
-    if done.failed:
+    click.echo(summary.line())
+    if summary.failed:
         raise SystemExit(1)
 
 

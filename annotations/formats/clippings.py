@@ -15,7 +15,6 @@ the annotations, found by search and exported.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from annotations.decoding import decode_lenient
 from annotations.errors import BadInputError
 from annotations.models import HIGHLIGHT_COLORS, Block, BlockKind, Document
 from annotations.text import normalize_newlines
@@ -154,41 +154,6 @@ class Book:
 # Reading and recognising files ------------------------------------------------------
 
 
-def decode_utf8(data: bytes) -> str | None:
-    """Decode bytes that are UTF-8, or nearly so.
-
-    A UTF-8 file with a few broken bytes stays UTF-8 (the bad bytes replaced):
-    reading it as a legacy code page would garble every accented letter in it.
-
-    Returns:
-        The text, or None if the bytes are not (mostly) UTF-8.
-    """
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    lenient = data.decode("utf-8", errors="replace")
-    broken = lenient.count("\ufffd")
-    if sum(ord(ch) > 127 for ch in lenient) - broken > broken:
-        return lenient
-    return None
-
-
-def decode(data: bytes) -> str:
-    """Decode an export's bytes: a BOM if any, else UTF-8, else cp1252; never raises."""
-    for bom, encoding in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
-    text = decode_utf8(data)
-    return text if text is not None else data.decode("cp1252", errors="replace")
-
-
 def _header(text: str) -> list[str]:
     first = text.lstrip("\ufeff").split("\n", 1)[0]
     try:
@@ -226,10 +191,10 @@ def sniff(path: Path, head: bytes) -> str | None:
     """
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return READWISE if _is_highlights_header(_header(decode(head))) else None
+        return READWISE if _is_highlights_header(_header(decode_lenient(head))) else None
     if _CLIPPINGS_NAME.match(path.name):
         return KINDLE
-    if suffix in ("", ".txt") and _looks_like_clippings(decode(head)):
+    if suffix in ("", ".txt") and _looks_like_clippings(decode_lenient(head)):
         return KINDLE
     return None
 

@@ -18,7 +18,7 @@ from annotations.errors import LibraryError
 from annotations.models import Article
 from annotations.store import AnnotationStore
 from reader.debounce import Debounce
-from reader.ingest import ImportFailure, ImportSummary, import_item, is_url, iter_files
+from reader.ingest import ImportJob, ImportSummary, find_sources, is_url, item_name
 from reader.safe import safe_text
 from reader.screens.base import ReaderScreen, refusals_noticed
 from reader.screens.export import export_article
@@ -305,13 +305,24 @@ class LibraryScreen(ReaderScreen[None]):
     def import_path(self, targets: Sequence[str | Path]) -> None:
         """Import in a thread, into a second connection to the library file if it has one.
 
-        An in-memory library cannot be shared between threads: then each item is stored
+        An in-memory library cannot be shared between threads: then what is read is stored
         on the UI thread.
         """
         summary = ImportSummary()
         stopped = False
         try:
-            stopped = self._import_all(targets, summary)
+            job = self._import_job(targets)
+            summary = job.summary
+            store = self._thread_store()
+            try:
+                if store is None:
+                    job.run(self.app.store, self._call_ui)
+                else:
+                    job.run(store)
+            finally:
+                if store is not None:
+                    store.close()
+            stopped = job.stopped
         except Exception as error:  # any surprise is reported, never a crash
             summary.failures.append((", ".join(map(str, targets)), f"import stopped: {error}"))
         finally:
@@ -329,40 +340,22 @@ class LibraryScreen(ReaderScreen[None]):
         except RuntimeError:
             return None
 
-    @staticmethod
-    def _import_items(targets: Sequence[str | Path], summary: ImportSummary) -> list[Path | str]:
-        """The files (folders walked) and URLs to import; missing paths are failures."""
-        items: list[Path | str] = []
-        for target in targets:
-            if isinstance(target, str) and is_url(target):
-                items.append(target)
-                continue
-            path = Path(target).expanduser()
-            if path.exists() or path.is_symlink():
-                items.extend(iter_files([path]))
-            else:
-                summary.failures.append((str(target), "no such file or folder"))
-        return items
-
-    def _import_all(self, targets: Sequence[str | Path], summary: ImportSummary) -> bool:
-        """Import every item of the targets into the summary; True if stopped before the end."""
-        items = self._import_items(targets, summary)
-        store = self._thread_store()
+    def _import_job(self, targets: Sequence[str | Path]) -> ImportJob:
+        """The import of the targets, showing its progress; escape or quitting stops it."""
         shown = 0.0
-        try:
-            for number, item in enumerate(items, 1):
-                if self._stop_import.is_set() or not self.app.is_running:
-                    return True
-                now = time.monotonic()
-                if now - shown > PROGRESS_INTERVAL or number == 1:
-                    shown = now
-                    name = item.name if isinstance(item, Path) else item
-                    self._call_ui(self.import_progress.advance, number - 1, len(items), name)
-                self._import_one(store, item, summary)
-        finally:
-            if store is not None:
-                store.close()
-        return False
+
+        def progress(done: int, item: Path | str | None) -> None:
+            nonlocal shown
+            now = time.monotonic()
+            if item is not None and (done == 0 or now - shown > PROGRESS_INTERVAL):
+                shown = now
+                self._call_ui(self.import_progress.advance, done, len(job.items), item_name(item))
+
+        def should_stop() -> bool:
+            return self._stop_import.is_set() or not self.app.is_running
+
+        job = ImportJob(find_sources(targets), on_progress=progress, should_stop=should_stop)
+        return job
 
     def _thread_store(self) -> AnnotationStore | None:
         """A connection of this thread to the library file, or None for an in-memory one."""
@@ -373,20 +366,6 @@ class LibraryScreen(ReaderScreen[None]):
             return AnnotationStore(main.path, clock=main.clock)
         except LibraryError:
             return None
-
-    def _import_one(
-        self, store: AnnotationStore | None, item: Path | str, summary: ImportSummary
-    ) -> None:
-        try:
-            if store is None:
-                results = self._call_ui(import_item, self.app.store, item)
-            else:
-                results = import_item(store, item)
-        except ImportFailure as error:
-            summary.failures.append((str(item), str(error)))
-            return
-        for result in results or []:
-            summary.add(item, result)
 
     def _import_finished(self, summary: ImportSummary, stopped: bool) -> None:
         """Back on the UI thread: hide the progress, reload the list, report."""

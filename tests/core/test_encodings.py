@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reader.ingest import ImportFailure, decode_bytes, load_document
-from reader.web import declared_charset, decode_html
+from annotations.decoding import declared_charset
+from reader.ingest import ImportFailure, decode_bytes, decode_html, load_document
 
 SHORT_WESTERN = {
     "dutch": "Assimi Goïta en één coöperatie; geëerd.",

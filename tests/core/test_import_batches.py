@@ -9,8 +9,7 @@ import pytest
 
 from annotations.errors import StorageError
 from annotations.store import AnnotationStore
-from reader import ingest
-from reader.ingest import import_files, iter_files
+from reader.ingest import ImportJob, Sources, import_files, iter_files, job
 
 
 def write_articles(folder: Path, count: int, *, bad: set[int] = frozenset()) -> list[Path]:
@@ -38,8 +37,8 @@ def test_files_across_several_batches_with_failures_in_between(
     file_store: AnnotationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every good file is stored and searchable, 7 per commit; each bad one fails alone."""
-    monkeypatch.setattr(ingest, "BATCH_FILES", 7)
-    monkeypatch.setattr(ingest, "BATCH_SECONDS", 3600)
+    monkeypatch.setattr(job, "BATCH_FILES", 7)
+    monkeypatch.setattr(job, "BATCH_SECONDS", 3600)
     bad = {0, 6, 7, 13, 30, 49}
     files = write_articles(tmp_path / "inbox", 50, bad=bad)
     statements: list[str] = []
@@ -81,15 +80,13 @@ def test_an_interrupted_import_keeps_the_files_it_read(
 ) -> None:
     """Ctrl-C in the middle of a batch: the files read before it are stored."""
     write_articles(tmp_path / "inbox", 30)
-    done: list[str] = []
 
-    def progress(item: Path | str) -> None:
-        done.append(Path(item).stem)
-        if len(done) == 12:
+    def progress(read: int, item: Path | str | None) -> None:
+        if read == 12:  # twelve files read, the thirteenth not yet
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        import_files(file_store, iter_files([tmp_path / "inbox"]), on_file=progress)
+        ImportJob(Sources(list(iter_files([tmp_path / "inbox"]))), progress).run(file_store)
 
     assert not file_store.db.conn.in_transaction
     assert titles_in_file(file_store.path) == {f"Article {number}" for number in range(12)}
@@ -99,8 +96,8 @@ def test_a_failing_library_rolls_back_only_the_batch_being_stored(
     file_store: AnnotationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A storage error stops the import; batches stored before it stay, nothing half-done."""
-    monkeypatch.setattr(ingest, "BATCH_FILES", 5)
-    monkeypatch.setattr(ingest, "BATCH_SECONDS", 3600)
+    monkeypatch.setattr(job, "BATCH_FILES", 5)
+    monkeypatch.setattr(job, "BATCH_SECONDS", 3600)
     write_articles(tmp_path / "inbox", 20)
     real = file_store.import_document
     calls = 0
@@ -126,18 +123,20 @@ def test_the_library_is_not_locked_while_files_are_read(
     file_store: AnnotationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another program writes to the library after every file, without waiting."""
-    monkeypatch.setattr(ingest, "BATCH_FILES", 4)
+    monkeypatch.setattr(job, "BATCH_FILES", 4)
     write_articles(tmp_path / "inbox", 10)
     assert file_store.path is not None
     other = AnnotationStore(file_store.path)
     other.db.conn.execute("PRAGMA busy_timeout = 0")
     written: list[str] = []
 
-    def meanwhile(item: Path | str) -> None:
-        other.set_setting("seen", Path(item).stem)
-        written.append(Path(item).stem)
+    def meanwhile(_: int, item: Path | str | None) -> None:
+        if item is not None:
+            other.set_setting("seen", Path(item).stem)
+            written.append(Path(item).stem)
 
-    summary = import_files(file_store, iter_files([tmp_path / "inbox"]), on_file=meanwhile)
+    sources = Sources(list(iter_files([tmp_path / "inbox"])))
+    summary = ImportJob(sources, on_progress=meanwhile).run(file_store)
 
     assert summary.imported == 10
     assert len(written) == 10

@@ -563,7 +563,7 @@ def test_markdown_samples_have_headings_lists_and_code() -> None:
 
 def test_year_before_period_ends_first_sentence() -> None:
     """A sentence ending in a year ends the title there; a small ordinal does not."""
-    from reader.ingest import first_sentence
+    from reader.sentences import first_sentence
 
     assert first_sentence("The bridge was built in 1952. It still stands.") == (
         "The bridge was built in 1952."

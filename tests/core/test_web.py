@@ -20,13 +20,20 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import reader.web
+import reader.ingest.fetch
 from annotations.formats.markdown import render_article_markdown
 from annotations.models import BlockKind, Document
 from annotations.store import AnnotationStore
 from reader.cli import cli
-from reader.ingest import ImportFailure, import_files, iter_files, load_document, parse_markdown
-from reader.web import load_url, parse_html
+from reader.ingest import (
+    ImportFailure,
+    import_files,
+    iter_files,
+    load_document,
+    load_url,
+    parse_html,
+    parse_markdown,
+)
 
 PAGES = Path(__file__).resolve().parent.parent / "data" / "web"
 HUNG_SECONDS = 60
@@ -225,8 +232,7 @@ def test_extraction_warnings_never_reach_the_terminal() -> None:
     code = (
         "import logging, sys\n"
         "logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\n"
-        "from reader.ingest import ImportFailure\n"
-        "from reader.web import parse_html\n"
+        "from reader.ingest import ImportFailure, parse_html\n"
         "pages = [b'<html><head><title>x</title></head></html>', b'<div>' * 5000, b'caf\\xe9']\n"
         "for page in pages:\n"
         "    try:\n"
@@ -416,7 +422,7 @@ def test_table_blocks_survive_the_store_and_export_as_code(
 # URLs ---------------------------------------------------------------------------------------
 
 
-BOMB = gzip.compress(b" " * (reader.web.MAX_PAGE_BYTES + 1), 9)
+BOMB = gzip.compress(b" " * (reader.ingest.fetch.MAX_PAGE_BYTES + 1), 9)
 """About 20 kB of gzip that hold a page one byte over the size limit."""
 
 
@@ -611,7 +617,7 @@ def test_url_size_limit_without_content_length(
     served, base = site
     status, headers, body = served.routes["/big"]
     served.routes["/big"] = (status, {**headers, "Content-Length": ""}, body)
-    monkeypatch.setattr(reader.web, "MAX_PAGE_BYTES", 1000)
+    monkeypatch.setattr(reader.ingest.fetch, "MAX_PAGE_BYTES", 1000)
     with pytest.raises(ImportFailure, match=r"^page too large$"):
         load_url(f"{base}/big")
 
@@ -795,7 +801,7 @@ def test_the_pages_own_title_beats_a_heading_from_elsewhere_in_it() -> None:
     the whole drive train. Measure its length across twelve links before anything else.</p>
     <p>Clean the chain first: grit hides wear and makes every measurement a little wrong.</p>
     </main></body></html>"""
-    document = reader.web.parse_html(html, "/manual.html")
+    document = parse_html(html, "/manual.html")
     assert document.title == "Tuning a bicycle chain"
     og = html.replace(b"<head>", b'<head><meta property="og:title" content="Chain &amp; gears">')
-    assert reader.web.parse_html(og, "/manual.html").title == "Chain & gears"
+    assert parse_html(og, "/manual.html").title == "Chain & gears"

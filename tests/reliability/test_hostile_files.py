@@ -26,7 +26,7 @@ import pytest
 
 from annotations.store import AnnotationStore
 from reader.app import ReaderApp
-from reader.ingest import import_files, iter_files
+from reader.ingest import ImportJob, Sources, import_files, iter_files
 from reader.screens.article import ArticleScreen
 from tests.conftest import FixedClock
 
@@ -291,12 +291,12 @@ def test_a_file_that_vanishes_during_a_folder_import_fails_alone(
     emptied = batch / "long-word.txt"
     assert names.index("good-one.txt") < names.index("good-two.md")
 
-    def meanwhile(item: Path | str) -> None:
-        if Path(item).name == "good-one.txt":
+    def meanwhile(_: int, item: Path | str | None) -> None:
+        if item is not None and Path(item).name == "good-one.txt":
             vanishing.unlink()
             emptied.write_bytes(b"")
 
-    summary = import_files(store, files, on_file=meanwhile)
+    summary = ImportJob(Sources(files), on_progress=meanwhile).run(store)
 
     reasons = {Path(path).name: reason for path, reason in summary.failures}
     assert reasons["good-two.md"] == f"cannot read: {MISSING}"
