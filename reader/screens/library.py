@@ -373,22 +373,18 @@ class LibraryScreen(ReaderScreen[None]):
         self.import_progress.finish()
         self.refresh_bindings()
         self.reload(summary.article_ids[-1] if summary.article_ids else None)
-        if summary.warnings:
-            self.notify(
-                _problem_lines(summary.warnings),
-                title=f"Imported with {plural(len(summary.warnings), 'warning')}",
-                severity="warning",
-                markup=False,
-                timeout=10,
-            )
-        if summary.failures:
-            self.notify(
-                _problem_lines(summary.failures),
-                title=f"{summary.failed} could not be imported",
-                severity="warning",
-                markup=False,
-                timeout=10,
-            )
+        for problems, title in (
+            (summary.warnings, f"Imported with {plural(len(summary.warnings), 'warning')}"),
+            (summary.failures, f"{summary.failed} could not be imported"),
+        ):
+            if problems:
+                self.notify(
+                    _problem_lines(problems),
+                    title=title,
+                    severity="warning",
+                    markup=False,
+                    timeout=10,
+                )
         self.notify(
             summary.line() + (" (stopped before the end)" if stopped else ""),
             title="Import",
