@@ -84,8 +84,12 @@ def article_text() -> str:
 def environment(folder: Path) -> dict[str, str]:
     home = folder / "home"
     home.mkdir()
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     return {
-        **os.environ,
+        **env,
+        # Compiled modules are kept (as an installed reader's are), in the temporary folder:
+        # the warm-up runs write them, for reader and Textual alike.
+        "PYTHONPYCACHEPREFIX": str(folder / "pycache"),
         "HOME": str(home),
         "READER_DB": str(folder / "lib.db"),
         "READER_STATE_DIR": str(folder / "state"),
