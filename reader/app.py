@@ -21,13 +21,11 @@ from reader.crash import CrashReportingApp
 from reader.keys import screen_keys
 from reader.library import export_dir
 from reader.safe import safe_lines, safe_text
-from reader.screens.annotations import AnnotationsScreen
 from reader.screens.base import Dialog, ReaderScreen
-from reader.screens.help import HelpScreen
 from reader.screens.library import LibraryScreen
-from reader.screens.palette import ReaderPalette
-from reader.screens.rename_tag_dialog import RenameTagDialog
-from reader.screens.search import SearchScreen
+
+# The other screens (annotations, search, help, the palette, dialogs) are imported when
+# first shown: start-up loads only what the first screen needs.
 
 Answer = TypeVar("Answer")
 
@@ -212,10 +210,14 @@ class ReaderApp(CrashReportingApp):
 
     def search_themes(self) -> None:
         """Choose a theme in the palette (the one that closes once)."""
+        from reader.screens.palette import ReaderPalette
+
         self.push_screen(ReaderPalette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def action_command_palette(self) -> None:
         """Show the command palette (one at a time; it closes once)."""
+        from reader.screens.palette import ReaderPalette
+
         if self.use_command_palette and not any(
             isinstance(screen, ReaderPalette) for screen in self.screen_stack
         ):
@@ -233,11 +235,15 @@ class ReaderApp(CrashReportingApp):
 
     def action_help(self) -> None:
         """Show the keys of the current screen."""
+        from reader.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
     def action_search_library(self) -> None:
         """Search the text, notes and tags of every article."""
+        from reader.screens.search import SearchScreen
+
         if isinstance(self.screen, SearchScreen):
             self.screen.query_input.focus()
         else:
@@ -245,11 +251,16 @@ class ReaderApp(CrashReportingApp):
 
     def action_show_annotations(self) -> None:
         """List every annotation in the library."""
+        from reader.screens.annotations import AnnotationsScreen
+
         if not isinstance(self.screen, AnnotationsScreen):
             self.push_screen(AnnotationsScreen())
 
     def action_rename_tag(self) -> None:
         """Rename a tag everywhere, or merge it into another."""
+        from reader.screens.annotations import AnnotationsScreen
+        from reader.screens.rename_tag_dialog import RenameTagDialog
+
         tags = self.store.list_tags()
         if not tags:
             self.notify("There are no tags yet", severity="warning")

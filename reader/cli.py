@@ -164,26 +164,38 @@ def open_command(obj: Context, target: str) -> None:
     A file of Kindle or Readwise highlights opens its first book.
     """
     from annotations.errors import NotFoundError
-    from reader.ingest import ImportFailure, import_item, is_url
 
     with obj.store() as store:
         path = Path(target).expanduser()
-        if is_url(target) or path.is_file():
-            try:
-                results = import_item(store, target if is_url(target) else path)
-            except ImportFailure as error:
-                fail(f"{target}: {error}")
-            if not results:
-                fail(f"{target}: nothing to open in it")
-            for warning in results[0].warnings:
-                click.echo(f"reader: {safe_text(target)}: {safe_text(warning)}", err=True)
-            article_id = results[0].article.id
+        if path.is_file():
+            article_id = _import_to_open(store, target, path)
         else:
             try:
                 article_id = store.find_article(target).id
             except NotFoundError as error:
-                fail(f"{error} (and no such file)")
+                # An id is hexadecimal: a web address is never one. The ingest package
+                # (parsers, fetching) is imported only for an import, not to open an id.
+                from reader.ingest import is_url
+
+                if not is_url(target):
+                    fail(f"{error} (and no such file)")
+                article_id = _import_to_open(store, target, target)
         run_tui(store, open_article=article_id)
+
+
+def _import_to_open(store: AnnotationStore, target: str, item: Path | str) -> str:
+    """Import the file or web page that `reader open` names; the id of what to open."""
+    from reader.ingest import ImportFailure, import_item
+
+    try:
+        results = import_item(store, item)
+    except ImportFailure as error:
+        fail(f"{target}: {error}")
+    if not results:
+        fail(f"{target}: nothing to open in it")
+    for warning in results[0].warnings:
+        click.echo(f"reader: {safe_text(target)}: {safe_text(warning)}", err=True)
+    return results[0].article.id
 
 
 PROGRESS_BAR_WIDTH = 20

@@ -19,7 +19,6 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +109,9 @@ class Activity:
 
 
 def _version_of(distribution: str) -> str:
+    # importlib.metadata is slow to import: loaded only when a crash is reported.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version(distribution)
     except PackageNotFoundError:

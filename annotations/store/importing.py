@@ -9,7 +9,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from annotations.anchoring import TextMap, reanchor_all
 from annotations.models import Article, Block, Document, ImportResult, anchor_record, content_hash
 from annotations.store.annotations import AnnotationsMixin
 
@@ -114,6 +113,9 @@ class ImportingMixin(AnnotationsMixin):
         one that cannot be placed keeps its old quote. `updated_at` changes only when an
         annotation's passage text or its orphaned state changes, not when it merely moves.
         """
+        # Re-anchoring is only needed when an article is imported again (not at start-up).
+        from annotations.anchoring import TextMap, reanchor_all
+
         old = TextMap(self._block_texts(article.id))
         new = TextMap([block.text for block in document.blocks])
         now = self._now()

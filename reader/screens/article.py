@@ -19,7 +19,6 @@ from reader.find import Finder
 from reader.safe import safe_text
 from reader.screens.base import ReaderScreen, refusals_noticed
 from reader.screens.confirm_dialog import ConfirmDialog
-from reader.screens.export import export_article
 from reader.screens.note_dialog import NoteDialog
 from reader.screens.tag_dialog import TagDialog
 from reader.widgets.key_bar import KeyBar
@@ -485,4 +484,7 @@ class ArticleScreen(ReaderScreen[None]):
 
     def action_export(self) -> None:
         """Export this article's annotations as Markdown."""
+        # The export modules are loaded when first used, not at start-up.
+        from reader.screens.export import export_article
+
         export_article(self, self.app.store.get_article(self.article_id))

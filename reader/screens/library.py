@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual import getters, on, work
 from textual.app import ComposeResult
@@ -18,15 +18,18 @@ from annotations.errors import LibraryError
 from annotations.models import Article
 from annotations.store import AnnotationStore
 from reader.debounce import Debounce
-from reader.ingest import ImportJob, ImportSummary, find_sources, is_url, item_name
 from reader.safe import safe_text
 from reader.screens.base import ReaderScreen, refusals_noticed
-from reader.screens.export import export_article
-from reader.screens.path_dialog import PathDialog
 from reader.widgets.article_table import ArticleTable
 from reader.widgets.import_progress import ImportProgress
 from reader.widgets.key_bar import KeyBar
 from reader.words import plural
+
+if TYPE_CHECKING:
+    from reader.ingest import ImportJob, ImportSummary
+
+# The ingest package (parsers, fetching, YAML, charset detection), the export and the path
+# dialog are imported when an import or export starts: not needed for the first screen.
 
 PROGRESS_INTERVAL = 0.1
 """Seconds between two updates of the import progress line."""
@@ -260,6 +263,8 @@ class LibraryScreen(ReaderScreen[None]):
             if target:
                 self.start_import(target)
 
+        from reader.screens.path_dialog import PathDialog
+
         self.app.ask(
             PathDialog(
                 "Import a file, a folder or a web page",
@@ -308,6 +313,8 @@ class LibraryScreen(ReaderScreen[None]):
         An in-memory library cannot be shared between threads: then what is read is stored
         on the UI thread.
         """
+        from reader.ingest import ImportSummary
+
         summary = ImportSummary()
         stopped = False
         try:
@@ -342,6 +349,8 @@ class LibraryScreen(ReaderScreen[None]):
 
     def _import_job(self, targets: Sequence[str | Path]) -> ImportJob:
         """The import of the targets, showing its progress; escape or quitting stops it."""
+        from reader.ingest import ImportJob, find_sources, item_name
+
         shown = 0.0
 
         def progress(done: int, item: Path | str | None) -> None:
@@ -398,12 +407,16 @@ class LibraryScreen(ReaderScreen[None]):
         if article_id is None:
             self.notify("No article to export", severity="warning")
             return
+        from reader.screens.export import export_article
+
         article = self.app.store.get_article(article_id)
         export_article(self, article)
 
 
 def _problem_lines(problems: Sequence[tuple[str, str]]) -> str:
     """The first few `(item, problem)` of an import as lines, each named by its file name."""
+    from reader.ingest import is_url
+
     lines = [
         f"{Path(item).name if not is_url(item) else item}: {problem}"
         for item, problem in problems[:FAILURES_SHOWN]
