@@ -8,7 +8,8 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from annotations.errors import LibraryError
+from annotations.errors import LibraryError, ReaderError
+from annotations.files import write_text_atomic
 from annotations.store.migrations import migrations
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -130,13 +131,11 @@ def remember_checked(path: Path) -> None:
     memo[key] = stamp
     memo = dict(list(memo.items())[-CHECKED_REMEMBERED:])
     target = _checked_memo()
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps(memo), encoding="utf-8")
-        os.replace(temporary, target)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+        write_text_atomic(target, json.dumps(memo))
+    except (OSError, ReaderError):
+        pass  # only a shortcut for the next start: it checks the file again
 
 
 def _read_schema(path: Path, integrity: bool = True) -> tuple[set[str], set[str]]:
