@@ -258,8 +258,8 @@ class ReaderApp(CrashReportingApp):
 
     def action_rename_tag(self) -> None:
         """Rename a tag everywhere, or merge it into another."""
+        from reader.dialogs.rename_tag import RenameTagDialog
         from reader.screens.annotations import AnnotationsScreen
-        from reader.screens.rename_tag_dialog import RenameTagDialog
 
         tags = self.store.list_tags()
         if not tags:

@@ -11,17 +11,15 @@ from textual.content import Content
 from textual.widgets import Input, Static
 
 from annotations.models import AnnotationEntry
-from reader.debounce import Debounce
+from reader.dialogs.confirm import ConfirmDialog
+from reader.dialogs.tag_filter import ALL_TAGS, TagFilterDialog
 from reader.safe import safe_text
 from reader.screens.article import ArticleScreen
-from reader.screens.base import ReaderScreen, refusals_noticed
-from reader.screens.confirm_dialog import ConfirmDialog
-from reader.screens.tag_filter_dialog import ALL_TAGS, TagFilterDialog
+from reader.screens.base import FilteredListScreen, refusals_noticed
 from reader.widgets.annotation_list import AnnotationList
 from reader.widgets.key_bar import KeyBar
 from reader.words import plural
 
-FILTER_DELAY = 0.15
 """Seconds after the last keystroke in the filter before the list is read again."""
 ORDERS = {"newest": "newest first", "text": "in text order"}
 """The list's orders, as the library names them and as the header says them."""
@@ -29,8 +27,10 @@ ORDER_SETTING = "annotations_order"
 """The library setting that remembers the order between sessions."""
 
 
-class AnnotationsScreen(ReaderScreen[None]):
+class AnnotationsScreen(FilteredListScreen):
     """All annotations across the library, newest first or in text order."""
+
+    FILTER_DELAY = 0.15
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "toggle_order", "Order", tooltip="Newest first or in text order", id="order"),
@@ -57,17 +57,15 @@ class AnnotationsScreen(ReaderScreen[None]):
         super().__init__()
         self.tag = tag
         """The tag filtering the list, if any."""
-        self.text = ""
-        """The text filtering the list, if any."""
         self.order = "newest"
         """How the list is sorted: `newest` or `text`."""
-        self._typing = Debounce(self, FILTER_DELAY, self.apply_filter)
 
     def compose(self) -> ComposeResult:
         yield Static(id="annotations-header")
         yield Input(
             placeholder="/ filter by words in the passage, note or tags",
             id="annotations-filter",
+            classes="list-filter",
             compact=True,
         )
         yield AnnotationList(id="annotations")
@@ -137,21 +135,7 @@ class AnnotationsScreen(ReaderScreen[None]):
         """Move to the text filter."""
         self.filter_input.focus()
 
-    @on(Input.Changed, "#annotations-filter")
-    def _filter_changed(self) -> None:
-        self._typing.restart()
-
-    def apply_filter(self) -> None:
-        """Filter the list by the text typed, if it changed."""
-        self._typing.cancel()
-        text = self.filter_input.value.strip()
-        if text != self.text:
-            self.text = text
-            self.reload()
-
-    @on(Input.Submitted, "#annotations-filter")
-    def _filter_submitted(self) -> None:
-        self.apply_filter()
+    def focus_list(self) -> None:
         self.listing.focus()
 
     def action_pick_tag(self) -> None:

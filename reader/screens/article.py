@@ -15,12 +15,12 @@ from annotations.errors import NotFoundError, StorageError
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Article
 from reader.clipboard import copy_text
 from reader.debounce import Debounce
+from reader.dialogs.confirm import ConfirmDialog
+from reader.dialogs.note import NoteDialog
+from reader.dialogs.tag import TagDialog
 from reader.find import Finder
 from reader.safe import safe_text
 from reader.screens.base import ReaderScreen, refusals_noticed
-from reader.screens.confirm_dialog import ConfirmDialog
-from reader.screens.note_dialog import NoteDialog
-from reader.screens.tag_dialog import TagDialog
 from reader.widgets.key_bar import KeyBar
 from reader.widgets.paragraph_view import ParagraphView
 from reader.widgets.status_line import StatusLine

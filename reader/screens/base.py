@@ -14,10 +14,13 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
+from textual import on
 from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Input
 
 from annotations.errors import ReaderError
+from reader.debounce import Debounce
 
 if TYPE_CHECKING:
     from textual import getters
@@ -95,6 +98,46 @@ class ReaderScreen(DismissOnce, Screen[ResultType]):
 
         Screens that show the library's data read it again here.
         """
+
+
+class FilteredListScreen(ReaderScreen[None]):
+    """A list screen filtered by the words typed into its field (an `Input` with the
+    class `list-filter`): the list is read again a moment after typing stops, or at
+    once on enter, which also goes back to the list."""
+
+    FILTER_DELAY = 0.1
+    """Seconds without a key before the list is read again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text = ""
+        """The words filtering the list, if any."""
+        self._typing = Debounce(self, self.FILTER_DELAY, self.apply_filter)
+
+    def reload(self, *args: Any, **kwargs: Any) -> None:
+        """Read the list again (each list screen reads its own)."""
+        raise NotImplementedError
+
+    def focus_list(self) -> None:
+        """Put the focus on the list."""
+        raise NotImplementedError
+
+    @on(Input.Changed, ".list-filter")
+    def _filter_changed(self) -> None:
+        self._typing.restart()
+
+    def apply_filter(self) -> None:
+        """Filter the list by the text typed, if it changed."""
+        self._typing.cancel()
+        text = self.query_one(".list-filter", Input).value.strip()
+        if text != self.text:
+            self.text = text
+            self.reload()
+
+    @on(Input.Submitted, ".list-filter")
+    def _filter_submitted(self) -> None:
+        self.apply_filter()
+        self.focus_list()
 
 
 class Dialog(DismissOnce, ModalScreen[ResultType]):

@@ -15,8 +15,8 @@ from annotations.export import (
 )
 from annotations.files import write_text_atomic
 from annotations.models import Article
+from reader.dialogs.path import PathDialog
 from reader.screens.base import ReaderScreen
-from reader.screens.path_dialog import PathDialog
 from reader.words import plural
 
 

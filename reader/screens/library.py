@@ -17,9 +17,8 @@ from textual.widgets import Input, Static
 from annotations.errors import LibraryError
 from annotations.models import Article
 from annotations.store import AnnotationStore
-from reader.debounce import Debounce
 from reader.safe import safe_text
-from reader.screens.base import ReaderScreen, refusals_noticed
+from reader.screens.base import FilteredListScreen, refusals_noticed
 from reader.widgets.article_table import ArticleTable
 from reader.widgets.import_progress import ImportProgress
 from reader.widgets.key_bar import KeyBar
@@ -35,7 +34,6 @@ PROGRESS_INTERVAL = 0.1
 """Seconds between two updates of the import progress line."""
 FAILURES_SHOWN = 5
 """How many failed items, and how many warnings, an import's report names."""
-FILTER_DELAY = 0.1
 """Seconds after the last keystroke in the filter before the list is read again."""
 ORDERS = {
     "added": "newest first",
@@ -52,7 +50,7 @@ ORDER_SETTING = "library_order"
 Returned = TypeVar("Returned")
 
 
-class LibraryScreen(ReaderScreen[None]):
+class LibraryScreen(FilteredListScreen):
     """The list of articles, with import and export; sorted by `o`, filtered by `f`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -116,13 +114,15 @@ class LibraryScreen(ReaderScreen[None]):
         """Set when the import thread has ended (it may outlive the screen by one item)."""
         self.order = "added"
         """How the list is sorted: a key of `ORDERS`."""
-        self.text = ""
-        """The text filtering the list by title or author, if any."""
-        self._typing = Debounce(self, FILTER_DELAY, self.apply_filter)
 
     def compose(self) -> ComposeResult:
         yield Static(id="library-summary")
-        yield Input(placeholder="Filter by title or author", id="library-filter", compact=True)
+        yield Input(
+            placeholder="Filter by title or author",
+            id="library-filter",
+            classes="list-filter",
+            compact=True,
+        )
         yield ArticleTable(id="articles")
         yield Static(id="library-empty")
         yield ImportProgress()
@@ -207,21 +207,7 @@ class LibraryScreen(ReaderScreen[None]):
         self.add_class("-filtering")
         self.filter_input.focus()
 
-    @on(Input.Changed, "#library-filter")
-    def _filter_changed(self) -> None:
-        self._typing.restart()
-
-    def apply_filter(self) -> None:
-        """Filter the list by the text typed, if it changed."""
-        self._typing.cancel()
-        text = self.filter_input.value.strip()
-        if text != self.text:
-            self.text = text
-            self.reload()
-
-    @on(Input.Submitted, "#library-filter")
-    def _filter_submitted(self) -> None:
-        self.apply_filter()
+    def focus_list(self) -> None:
         self.table.focus()
 
     def action_clear_filter(self) -> None:
@@ -263,7 +249,7 @@ class LibraryScreen(ReaderScreen[None]):
             if target:
                 self.start_import(target)
 
-        from reader.screens.path_dialog import PathDialog
+        from reader.dialogs.path import PathDialog
 
         self.app.ask(
             PathDialog(

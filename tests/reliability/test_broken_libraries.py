@@ -36,11 +36,11 @@ from annotations.models import Block, BlockKind, Document
 from annotations.store import AnnotationStore
 from annotations.store.migrations import migrations
 from reader.app import ReaderApp
+from reader.dialogs.confirm import ConfirmDialog
+from reader.dialogs.note import NoteDialog
+from reader.dialogs.tag import TagDialog
 from reader.library import open_library
 from reader.screens.article import ArticleScreen
-from reader.screens.confirm_dialog import ConfirmDialog
-from reader.screens.note_dialog import NoteDialog
-from reader.screens.tag_dialog import TagDialog
 from tests.conftest import FixedClock
 
 REPO = Path(__file__).resolve().parents[2]

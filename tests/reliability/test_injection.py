@@ -43,18 +43,18 @@ from annotations import export
 from annotations.models import Article, Block, BlockKind, Document
 from annotations.store import AnnotationStore
 from reader.app import ReaderApp
+from reader.dialogs.confirm import ConfirmDialog
+from reader.dialogs.note import NoteDialog
+from reader.dialogs.path import PathDialog
+from reader.dialogs.rename_tag import RenameTagDialog
+from reader.dialogs.tag import TagDialog
+from reader.dialogs.tag_filter import TagFilterDialog
 from reader.safe import safe_text
 from reader.screens.annotations import AnnotationsScreen
 from reader.screens.article import ArticleScreen
-from reader.screens.confirm_dialog import ConfirmDialog
 from reader.screens.help import HelpScreen
 from reader.screens.library import LibraryScreen
-from reader.screens.note_dialog import NoteDialog
-from reader.screens.path_dialog import PathDialog
-from reader.screens.rename_tag_dialog import RenameTagDialog
 from reader.screens.search import SearchScreen
-from reader.screens.tag_dialog import TagDialog
-from reader.screens.tag_filter_dialog import TagFilterDialog
 from reader.widgets.import_progress import ImportProgress
 from tests.conftest import FixedClock
 

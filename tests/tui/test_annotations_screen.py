@@ -9,11 +9,11 @@ from textual.widgets import OptionList
 
 from annotations.models import ENTRY_TEXT_CHARS, AnnotationEntry, Block, BlockKind, Document
 from annotations.store import AnnotationStore
+from reader.dialogs.confirm import ConfirmDialog
+from reader.dialogs.tag_filter import TagFilterDialog
 from reader.screens.annotations import AnnotationsScreen
 from reader.screens.article import ArticleScreen
-from reader.screens.confirm_dialog import ConfirmDialog
 from reader.screens.library import LibraryScreen
-from reader.screens.tag_filter_dialog import TagFilterDialog
 from reader.widgets.annotation_list import AnnotationList
 from reader.widgets.paging import PAGE_SIZE
 from reader.widgets.paragraph_view import ParagraphView

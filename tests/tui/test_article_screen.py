@@ -11,11 +11,11 @@ from textual import events
 
 from annotations.models import Block, BlockKind, Document
 from annotations.store import AnnotationStore
+from reader.dialogs.confirm import ConfirmDialog
+from reader.dialogs.note import NoteDialog
+from reader.dialogs.tag import TagDialog
 from reader.library import open_library
 from reader.screens.article import ArticleScreen
-from reader.screens.confirm_dialog import ConfirmDialog
-from reader.screens.note_dialog import NoteDialog
-from reader.screens.tag_dialog import TagDialog
 from reader.widgets.paragraph_view import ParagraphView
 from tests.tui.conftest import AppFactory, article_id, screen_text
 

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from annotations.store import AnnotationStore
 from reader.app import ReaderApp
+from reader.dialogs.note import NoteDialog
+from reader.dialogs.path import PathDialog
+from reader.dialogs.tag import TagDialog
 from reader.screens.annotations import AnnotationsScreen
 from reader.screens.article import ArticleScreen
 from reader.screens.base import Dialog
 from reader.screens.library import LibraryScreen
-from reader.screens.note_dialog import NoteDialog
 from reader.screens.palette import ReaderPalette
-from reader.screens.path_dialog import PathDialog
-from reader.screens.tag_dialog import TagDialog
 from reader.widgets.paragraph_view import ParagraphView
 from tests.tui.conftest import AppFactory, article_id, fast_keys, toasts
 

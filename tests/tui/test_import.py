@@ -14,8 +14,8 @@ from textual.widgets import Input
 
 from annotations.store import AnnotationStore
 from reader.app import ReaderApp
+from reader.dialogs.path import PathDialog
 from reader.screens.library import LibraryScreen
-from reader.screens.path_dialog import PathDialog
 from reader.widgets.article_table import ArticleTable
 from reader.widgets.import_progress import ImportProgress
 from tests.tui.conftest import HUNG_SECONDS, AppFactory, screen_text

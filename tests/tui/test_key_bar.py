@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from annotations.store import AnnotationStore
+from reader.dialogs.tag import TagDialog
 from reader.screens.annotations import AnnotationsScreen
 from reader.screens.article import ArticleScreen
 from reader.screens.search import SearchScreen
-from reader.screens.tag_dialog import TagDialog
 from reader.widgets.key_bar import KeyBar
 from tests.tui.conftest import AppFactory, article_id, screen_text
 

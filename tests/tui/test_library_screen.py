@@ -11,10 +11,10 @@ from textual.widgets import Input
 from annotations.models import Block, BlockKind, Document
 from annotations.store import AnnotationStore
 from reader.app import ReaderApp
+from reader.dialogs.path import PathDialog
 from reader.screens.article import ArticleScreen
 from reader.screens.help import HelpScreen
 from reader.screens.library import ORDER_SETTING, ORDERS, LibraryScreen
-from reader.screens.path_dialog import PathDialog
 from reader.widgets.article_table import ArticleTable, progress_label
 from tests.conftest import FixedClock
 from tests.tui.conftest import AppFactory, article_id, screen_text, typed

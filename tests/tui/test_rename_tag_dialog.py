@@ -6,9 +6,9 @@ from textual.command import CommandPalette
 
 from annotations.models import Block, BlockKind, Document
 from annotations.store import AnnotationStore
+from reader.dialogs.rename_tag import RenameTagDialog
 from reader.screens.annotations import AnnotationsScreen
 from reader.screens.library import LibraryScreen
-from reader.screens.rename_tag_dialog import RenameTagDialog
 from reader.screens.search import SearchScreen
 from tests.tui.conftest import AppFactory, screen_text
 

@@ -11,9 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Label, Static, TextArea
 
+from reader.dialogs.confirm import ConfirmDialog
 from reader.safe import safe_lines, safe_text
 from reader.screens.base import Dialog
-from reader.screens.confirm_dialog import ConfirmDialog
 
 PASSAGE_PREVIEW = 240
 """Characters of the passage shown above the editor."""

@@ -15,9 +15,9 @@ from textual.widgets import Input, Label, Static
 from annotations.errors import NotFoundError, StorageError
 from annotations.models import TagCount
 from annotations.store import normalize_tags
+from reader.dialogs.tag import TagSuggester
 from reader.safe import safe_text
 from reader.screens.base import Dialog
-from reader.screens.tag_dialog import TagSuggester
 from reader.words import plural
 
 
