@@ -217,7 +217,7 @@ def case_annotate(db: str, per_article: int) -> dict[str, Any]:
     started = perf_counter()
     added = 0
     for first in range(0, len(articles), ANNOTATION_BATCH // per_article):
-        with store.db.atomic():
+        with store.transaction():
             for article in articles[first : first + ANNOTATION_BATCH // per_article]:
                 texts = [block.text for block in store.get_blocks(article.id)]
                 for _ in range(per_article):

@@ -32,7 +32,7 @@ from measure import words
 from annotations.models import Block, BlockKind, Document, format_timestamp
 from annotations.search import match_expression
 from annotations.store import AnnotationStore
-from annotations.store.migrations import migrations
+from annotations.store.migrations import migration_set
 
 SEED = 20260131
 """The same library on every run."""
@@ -79,6 +79,9 @@ Curaçao crème enquête hôtel scène gezellig huiskamer grachtenpand fietsenst
 stroopwafel duinen polder sluis brug brugge gemeente rivier
 """
 )
+
+migrations = migration_set()
+
 RARE = ["zeppelin", "quixotic", "marmalade", "Goïta"]
 """Words that come up in about one block in a thousand."""
 VOCABULARY = ENGLISH + DUTCH
@@ -143,7 +146,7 @@ def build_library(store: AnnotationStore, rng: random.Random) -> float:
         batch.append(make_document(rng, number))
         if len(batch) == 1000 or number == ARTICLES - 1:
             started = perf_counter()
-            with store.db.atomic():
+            with store.transaction():
                 for document in batch:
                     store.import_document(document)
             took += perf_counter() - started
@@ -177,7 +180,7 @@ def add_annotations(store: AnnotationStore, rng: random.Random) -> float:
         if number % 3 == 0:
             links += [[annotation_id, tag] for tag in rng.sample(TAGS, rng.randint(1, 3))]
     started = perf_counter()
-    with store.db.atomic():
+    with store.transaction():
         store.db.execute(
             """
             INSERT INTO annotations (id, article_id, start_block, start_offset, end_block,

@@ -22,7 +22,6 @@ from annotations.models import content_hash, format_timestamp
 from annotations.store.bulk import BulkMixin
 from annotations.store.connection import (
     Clock,
-    LibraryDatabase,
     sqlite_version,
     storage_errors,
     utc_now,
@@ -37,7 +36,6 @@ from annotations.store.vetting import check_library_file, checked_unchanged, rem
 __all__ = [
     "AnnotationStore",
     "Clock",
-    "LibraryDatabase",
     "check_library_file",
     "checked_unchanged",
     "content_hash",
@@ -51,7 +49,7 @@ __all__ = [
 
 
 class AnnotationStore(BulkMixin, SearchMixin, SettingsMixin):
-    """The reader's library, wrapping one `sqlite_utils.Database`.
+    """The reader's library in one SQLite file (also reachable as a `sqlite_utils.Database`).
 
     Every public method that writes is one transaction.
 

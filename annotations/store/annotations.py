@@ -28,7 +28,7 @@ class AnnotationsMixin(ArticlesMixin):
     def _annotations(self, where: str, params: Sequence[Any], order: str) -> list[Annotation]:
         # Read as tuples, not sqlite-utils' dicts: an article may have thousands, and
         # screens read them again whenever the library changed.
-        cursor = self.db.conn.execute(
+        cursor = self.conn.execute(
             f"SELECT {self._ANNOTATION_COLUMNS}, {TAG_NAMES} FROM annotations n "
             f"WHERE {where} ORDER BY {order}",
             params,
@@ -140,11 +140,12 @@ class AnnotationsMixin(ArticlesMixin):
         """
         if color not in HIGHLIGHT_COLORS:
             raise ValueError(f"unknown colour {color!r}")
-        with self.db.atomic():
+        with self._write():
             anchor = self._passage_anchor(article_id, start, end)
             annotation_id = str(uuid.uuid4())
             now = self._now()
-            self.db.table("annotations").insert(
+            self._insert(
+                "annotations",
                 {
                     "id": annotation_id,
                     "article_id": article_id,
@@ -154,22 +155,22 @@ class AnnotationsMixin(ArticlesMixin):
                     "orphaned": 0,
                     "created_at": now,
                     "updated_at": now,
-                }
+                },
             )
             self._write_tags(annotation_id, tags)
         return self.get_annotation(annotation_id)
 
     def delete_annotation(self, annotation_id: str) -> None:
         """Remove an annotation with its tags and note."""
-        with self.db.atomic():
-            self.db.execute("DELETE FROM annotations WHERE id = ?", [annotation_id])
+        with self._write():
+            self.conn.execute("DELETE FROM annotations WHERE id = ?", [annotation_id])
             self._drop_unused_tags()
 
     def _touch(self, annotation_id: str, **values: Any) -> Annotation:
-        with self.db.atomic():
+        with self._write():
             values["updated_at"] = self._now()
             assignments = ", ".join(f"{column} = ?" for column in values)
-            cursor = self.db.execute(
+            cursor = self.conn.execute(
                 f"UPDATE annotations SET {assignments} WHERE id = ?",
                 [*values.values(), annotation_id],
             )
@@ -194,7 +195,7 @@ class AnnotationsMixin(ArticlesMixin):
             NotFoundError: If there is no such annotation.
             ValueError: If the range is empty or outside the article.
         """
-        with self.db.atomic():
+        with self._write():
             annotation = self.get_annotation(annotation_id)
             anchor = self._passage_anchor(annotation.article_id, start, end)
             return self._touch(annotation_id, **anchor_record(anchor), orphaned=0)
@@ -211,9 +212,11 @@ class AnnotationsMixin(ArticlesMixin):
 
     def set_tags(self, annotation_id: str, tags: Iterable[str]) -> Annotation:
         """Replace an annotation's tags."""
-        with self.db.atomic():
+        with self._write():
             self._touch(annotation_id)
-            self.db.execute("DELETE FROM annotation_tags WHERE annotation_id = ?", [annotation_id])
+            self.conn.execute(
+                "DELETE FROM annotation_tags WHERE annotation_id = ?", [annotation_id]
+            )
             self._write_tags(annotation_id, tags)
             self._drop_unused_tags()
         return self.get_annotation(annotation_id)

@@ -52,7 +52,7 @@ class ArticlesMixin(TagsMixin):
 
     def list_articles(self) -> list[Article]:
         """All articles, most recently imported first."""
-        rows = self.db.query(self._ARTICLE_SELECT + " ORDER BY a.created_at DESC, a.rowid DESC")
+        rows = self._query(self._ARTICLE_SELECT + " ORDER BY a.created_at DESC, a.rowid DESC")
         return [self._article(row) for row in rows]
 
     _ARTICLE_ORDERS = {
@@ -134,7 +134,7 @@ class ArticlesMixin(TagsMixin):
         self._check_order(order)
         where, params = self._article_filter(text)
         order_by = self._ARTICLE_ORDERS[order]
-        rows = self.db.query(
+        rows = self._query(
             f"""
             {self._ARTICLE_SELECT}
             JOIN (
@@ -165,7 +165,7 @@ class ArticlesMixin(TagsMixin):
         """
         self._check_order(order)
         where, params = self._article_filter(text)
-        found = self.db.execute(
+        found = self.conn.execute(
             f"SELECT 1 FROM articles a WHERE a.id = ? AND {where}", [article_id, *params]
         ).fetchone()
         if found is None:
@@ -186,7 +186,7 @@ class ArticlesMixin(TagsMixin):
         Raises:
             NotFoundError: If there is no such article.
         """
-        rows = list(self.db.query(self._ARTICLE_SELECT + " WHERE a.id = ?", [article_id]))
+        rows = list(self._query(self._ARTICLE_SELECT + " WHERE a.id = ?", [article_id]))
         if not rows:
             raise NotFoundError(f"no article with id {article_id}")
         return self._article(rows[0])
@@ -202,7 +202,7 @@ class ArticlesMixin(TagsMixin):
             raise NotFoundError("no article id given")
         ids = [
             row["id"]
-            for row in self.db.query(
+            for row in self._query(
                 "SELECT id FROM articles WHERE id >= ? AND id < ? LIMIT 2",
                 [reference, reference + "\uffff"],
             )
@@ -215,12 +215,12 @@ class ArticlesMixin(TagsMixin):
 
     def find_article_by_source(self, source: str) -> Article | None:
         """The article imported from a source (path or URL), if any."""
-        rows = list(self.db.query(self._ARTICLE_SELECT + " WHERE a.source = ? LIMIT 1", [source]))
+        rows = list(self._query(self._ARTICLE_SELECT + " WHERE a.source = ? LIMIT 1", [source]))
         return self._article(rows[0]) if rows else None
 
     def get_blocks(self, article_id: str) -> list[Block]:
         """An article's blocks in reading order."""
-        cursor = self.db.execute(
+        cursor = self.conn.execute(
             "SELECT kind, text, level FROM blocks WHERE article_id = ? ORDER BY idx", [article_id]
         )
         kinds = {kind.value: kind for kind in BlockKind}
@@ -228,7 +228,7 @@ class ArticlesMixin(TagsMixin):
 
     def _block_texts(self, article_id: str, first: int = 0, last: int | None = None) -> list[str]:
         """The texts of an article's blocks, all or those from `first` to `last`."""
-        cursor = self.db.execute(
+        cursor = self.conn.execute(
             "SELECT text FROM blocks WHERE article_id = ? AND idx BETWEEN ? AND ? ORDER BY idx",
             [article_id, first, last if last is not None else NO_BLOCK],
         )
@@ -236,7 +236,7 @@ class ArticlesMixin(TagsMixin):
 
     def set_position(self, article_id: str, block: int) -> None:
         """Remember the reading position (a block index) of an article, kept inside it."""
-        self.db.execute(
+        self.conn.execute(
             "UPDATE articles SET position = max(0, min(?, block_count - 1)), opened_at = ? "
             "WHERE id = ?",
             [block, self._now(), article_id],
@@ -244,6 +244,6 @@ class ArticlesMixin(TagsMixin):
 
     def delete_article(self, article_id: str) -> None:
         """Remove an article with its blocks and annotations."""
-        with self.db.atomic():
-            self.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+        with self._write():
+            self.conn.execute("DELETE FROM articles WHERE id = ?", [article_id])
             self._drop_unused_tags()

@@ -48,14 +48,14 @@ class BulkMixin(ImportingMixin):
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
         """A read transaction (unless one is open): every query in it sees one state."""
-        if self.db.conn.in_transaction:
+        if self.conn.in_transaction:
             yield
             return
-        self.db.execute("BEGIN")
+        self.conn.execute("BEGIN")
         try:
             yield
         finally:
-            self.db.execute("COMMIT")
+            self.conn.execute("COMMIT")
 
     def _annotated_batch(
         self, article_ids: list[str]
@@ -65,7 +65,7 @@ class BulkMixin(ImportingMixin):
         ids = json.dumps(article_ids)
         chosen = "n.article_id IN (SELECT value FROM json_each(?))"
         tags: dict[str, list[str]] = {}
-        for annotation_id, name in self.db.execute(
+        for annotation_id, name in self.conn.execute(
             "SELECT x.annotation_id, t.name FROM annotations n "
             "JOIN annotation_tags x ON x.annotation_id = n.id JOIN tags t ON t.id = x.tag_id "
             f"WHERE {chosen} ORDER BY t.name COLLATE NOCASE",
@@ -73,7 +73,7 @@ class BulkMixin(ImportingMixin):
         ):
             tags.setdefault(annotation_id, []).append(name)
         found: dict[str, list[Annotation]] = {}
-        for row in self.db.execute(
+        for row in self.conn.execute(
             "SELECT n.id, n.article_id, n.start_block, n.start_offset, n.end_block, "
             "n.end_offset, n.exact, n.prefix, n.suffix, n.color, n.note, n.orphaned, "
             f"n.created_at, n.updated_at FROM annotations n WHERE {chosen} "
@@ -93,7 +93,7 @@ class BulkMixin(ImportingMixin):
             )
             found.setdefault(annotation.article_id, []).append(annotation)
         blocks: dict[str, dict[int, Block]] = {}
-        for article_id, index, kind, text, level in self.db.execute(
+        for article_id, index, kind, text, level in self.conn.execute(
             "SELECT b.article_id, b.idx, b.kind, b.text, b.level FROM blocks b "
             "WHERE b.article_id IN (SELECT value FROM json_each(?)) AND EXISTS ("
             "SELECT 1 FROM annotations n WHERE n.article_id = b.article_id "
@@ -108,7 +108,7 @@ class BulkMixin(ImportingMixin):
     def find_article_by_content(self, digest: str) -> Article | None:
         """The article whose title and text have this content hash, if any."""
         rows = list(
-            self.db.query(self._ARTICLE_SELECT + " WHERE a.content_hash = ? LIMIT 1", [digest])
+            self._query(self._ARTICLE_SELECT + " WHERE a.content_hash = ? LIMIT 1", [digest])
         )
         return self._article(rows[0]) if rows else None
 
@@ -139,10 +139,10 @@ class BulkMixin(ImportingMixin):
             created_at=article.created_at,
             updated_at=article.updated_at,
         )
-        with self.db.atomic():
-            if self.db.execute("SELECT 1 FROM articles WHERE id = ?", [article.id]).fetchone():
+        with self._write():
+            if self.conn.execute("SELECT 1 FROM articles WHERE id = ?", [article.id]).fetchone():
                 raise ValueError(f"article {article.id} already exists")
-            self.db.table("articles").insert(row)
+            self._insert("articles", row)
             self._insert_blocks(article.id, blocks)
 
     def replace_restored_text(self, article: Article, document: Document, updated_at: str) -> int:
@@ -154,16 +154,16 @@ class BulkMixin(ImportingMixin):
         Returns:
             How many annotations became orphaned.
         """
-        with self.db.atomic():
+        with self._write():
             orphaned = self._replace_article(article, document, content_hash(document))
-            self.db.execute(
+            self.conn.execute(
                 "UPDATE articles SET updated_at = ? WHERE id = ?", [updated_at, article.id]
             )
         return orphaned
 
     def restore_reading_state(self, article_id: str, position: int, opened_at: str) -> None:
         """Set the reading position and the time it was last opened, as a backup has them."""
-        self.db.execute(
+        self.conn.execute(
             "UPDATE articles SET position = min(max(0, ?), max(0, block_count - 1)), "
             "opened_at = ? WHERE id = ?",
             [position, opened_at, article_id],
@@ -190,21 +190,23 @@ class BulkMixin(ImportingMixin):
             "orphaned": int(annotation.orphaned),
             "updated_at": annotation.updated_at,
         }
-        with self.db.atomic():
-            found = self.db.execute(
+        with self._write():
+            found = self.conn.execute(
                 "SELECT updated_at, article_id FROM annotations WHERE id = ?", [annotation.id]
             ).fetchone()
             if found is None:
                 row.update(id=annotation.id, created_at=annotation.created_at)
-                self.db.table("annotations").insert(row)
+                self._insert("annotations", row)
                 self._write_tags(annotation.id, annotation.tags)
                 return "added"
             if found[1] != annotation.article_id:
                 return "elsewhere"
             if annotation.updated_at <= found[0]:
                 return "unchanged"
-            self.db.table("annotations").update(annotation.id, row)
-            self.db.execute("DELETE FROM annotation_tags WHERE annotation_id = ?", [annotation.id])
+            self._update("annotations", annotation.id, row)
+            self.conn.execute(
+                "DELETE FROM annotation_tags WHERE annotation_id = ?", [annotation.id]
+            )
             self._write_tags(annotation.id, annotation.tags)
             self._drop_unused_tags()
             return "updated"

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any, Self
 
 from annotations import guard
 from annotations.errors import LibraryError, StorageError
 from annotations.models import format_timestamp
-from annotations.store.migrations import migrations
+from annotations.store.migrations import MIGRATION_NAMES, MIGRATION_SET, migration_set
 from annotations.store.vetting import check_library_file, disk_full_hint, remember_checked
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -55,8 +57,10 @@ def sqlite_version() -> str:
     return sqlite3.sqlite_version
 
 
-class LibraryDatabase(Database):
-    """A `Database` whose transactions take the library's write lock as they begin.
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """A transaction that holds the library's write lock from its start (a savepoint
+    when one is open already).
 
     A plain `BEGIN` starts as a reader and asks for the write lock at its first write;
     if another process wrote in between, SQLite fails at once with "database is
@@ -64,25 +68,39 @@ class LibraryDatabase(Database):
     IMMEDIATE` waits for the lock first (up to the busy timeout), so concurrent writers
     take turns. Readers never wait for writers in WAL mode.
     """
+    if conn.in_transaction:
+        name = f"nested_{next(_savepoints)}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            # An error such as a RAISE(ROLLBACK) trigger may have ended the whole
+            # transaction, savepoint included: then there is nothing to undo here.
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        conn.execute(f"RELEASE SAVEPOINT {name}")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        _rollback(conn)
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
 
-    @contextmanager
-    def atomic(self) -> Iterator[Database]:
-        """A transaction holding the write lock (a savepoint when nested)."""
-        if self.conn.in_transaction:
-            with super().atomic():
-                yield self
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self
-        except BaseException:
-            self.rollback()
-            raise
-        try:
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.rollback()
-            raise
+
+_savepoints = itertools.count(1)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 class StoreBase:
@@ -90,13 +108,22 @@ class StoreBase:
 
     Opening vets the file (unless this process has it open already), sets up WAL and
     applies pending migrations (after a backup). Tests pass `Database(memory=True)`.
+
+    The store speaks SQL on `conn` itself; `db`, the sqlite-utils `Database` on the
+    same connection, is made when first needed (inserts and updates of whole rows,
+    migrations), so opening an article does not pay for importing sqlite-utils. The
+    connection runs in autocommit mode: a write outside `_write()` commits at once.
     """
 
     def __init__(self, db: Database | str | Path, clock: Clock = utc_now) -> None:
         self._guard_key: tuple[int, int] | None = None
-        if isinstance(db, Database):
+        self._db: Database | None = None
+        if not isinstance(db, str | Path):
             self.path: Path | None = None
-            self.db = db
+            self._db = db
+            self.conn = db.conn
+            # The store decides where transactions begin and end (see `_write`).
+            self.conn.isolation_level = None
         else:
             self.path = Path(db).expanduser()
             with guard.OPENING:
@@ -106,7 +133,7 @@ class StoreBase:
                     check_library_file(self.path)
                 try:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
-                    self.db = LibraryDatabase(self.path, execute_plugins=False)
+                    self.conn = sqlite3.connect(self.path, isolation_level=None)
                 except (OSError, sqlite3.Error) as error:
                     raise LibraryError(
                         f"cannot open library {self.path}: {error}{disk_full_hint(self.path)}"
@@ -121,10 +148,41 @@ class StoreBase:
             self.close(remember=False)
             raise
 
+    @property
+    def db(self) -> Database:
+        """The library as a sqlite-utils `Database` (on the store's own connection)."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn, recursive_triggers=False, execute_plugins=False)
+        return self._db
+
+    def _write(self) -> AbstractContextManager[None]:
+        """One transaction holding the write lock (see `write_transaction`)."""
+        return write_transaction(self.conn)
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """The rows of a query (run at once, read as iterated), as dicts of column to value."""
+        cursor = self.conn.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return (dict(zip(names, row, strict=True)) for row in cursor)
+
+    def _insert(self, table: str, row: dict[str, Any]) -> None:
+        """Add one row to one of the library's tables."""
+        columns = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        self.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
+
+    def _update(self, table: str, key: str, values: dict[str, Any]) -> None:
+        """Change columns of the row whose `id` is `key`."""
+        changes = ", ".join(f"{column} = ?" for column in values)
+        self.conn.execute(f"UPDATE {table} SET {changes} WHERE id = ?", [*values.values(), key])
+
     def _configure(self) -> None:
-        conn = self.db.conn
+        conn = self.conn
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA recursive_triggers = ON")
         if self.path is not None:
             try:
                 self._use_wal()
@@ -143,7 +201,7 @@ class StoreBase:
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
         while True:
             try:
-                self.db.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA journal_mode = WAL")
                 return
             except sqlite3.OperationalError as error:
                 busy = getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
@@ -153,20 +211,36 @@ class StoreBase:
 
     def _migrate(self) -> None:
         try:
-            if not migrations.pending(self.db):
+            if not self._pending_migrations():
                 return
             # Another process may be preparing the same library (two first starts at
             # once): one at a time, and what is pending is read again under the lock.
-            with self.db.atomic():
-                pending = migrations.pending(self.db)
+            with self._write():
+                pending = self._pending_migrations()
                 if not pending:
                     return
-                if self.path is not None and migrations.applied(self.db):
-                    self._backup(f"before-{pending[0].name}")
-                migrations.apply(self.db)
+                if self.path is not None and len(pending) < len(MIGRATION_NAMES):
+                    self._backup(f"before-{pending[0]}")
+                migration_set().apply(self.db)
         except sqlite3.Error as error:
             where = self.path or "memory"
             raise LibraryError(f"cannot prepare library {where}: {error}") from None
+
+    def _pending_migrations(self) -> list[str]:
+        """The names of the migrations not applied to this library yet, in order."""
+        applied: set[str] = set()
+        recorded = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+        ).fetchone()
+        if recorded:
+            applied = {
+                name
+                for (name,) in self.conn.execute(
+                    "SELECT name FROM _sqlite_migrations WHERE migration_set = ?",
+                    [MIGRATION_SET],
+                )
+            }
+        return [name for name in MIGRATION_NAMES if name not in applied]
 
     def _backup(self, label: str) -> Path:
         """Copy the library next to itself before changing its schema.
@@ -193,7 +267,7 @@ class StoreBase:
 
         Cheap enough to ask before every read a screen would otherwise repeat.
         """
-        conn = self.db.conn
+        conn = self.conn
         (data_version,) = conn.execute("PRAGMA data_version").fetchone()
         return data_version, conn.total_changes
 
@@ -205,7 +279,7 @@ class StoreBase:
             StorageError: If SQLite refused any of it (then nothing of it was saved).
         """
         try:
-            with self.db.atomic():
+            with self._write():
                 yield self
         except sqlite3.Error as error:
             raise storage_error(error) from error
@@ -213,7 +287,7 @@ class StoreBase:
     def close(self, *, remember: bool = True) -> None:
         """Close the connection (and remember the file as checked: see `checked_unchanged`)."""
         with guard.OPENING:
-            self.db.close()
+            self.conn.close()
             guard.release(self._guard_key)
             self._guard_key = None
         if remember and self.path is not None and self.path.exists():
@@ -224,7 +298,7 @@ class StoreBase:
 
     def _count(self, sql: str, params: Sequence[Any] = ()) -> int:
         """The number a `SELECT count(*) ...` query gives."""
-        count: int = self.db.execute(sql, params).fetchone()[0]
+        count: int = self.conn.execute(sql, params).fetchone()[0]
         return count
 
 

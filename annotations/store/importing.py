@@ -42,9 +42,9 @@ class ImportingMixin(AnnotationsMixin):
             What was done, the stored article, and the document's warnings.
         """
         digest = content_hash(document)
-        with self.db.atomic():
+        with self._write():
             same = list(
-                self.db.query("SELECT id FROM articles WHERE content_hash = ? LIMIT 1", [digest])
+                self._query("SELECT id FROM articles WHERE content_hash = ? LIMIT 1", [digest])
             )
             warnings = document.warnings
             if same:
@@ -78,22 +78,22 @@ class ImportingMixin(AnnotationsMixin):
         meanwhile, so the caller must add its new blocks to the index itself, in one
         statement, which FTS5 does in about half the time it takes row by row from a trigger.
         """
-        self.db.execute("INSERT INTO search_deferred (article_id) VALUES (?)", [article_id])
+        self.conn.execute("INSERT INTO search_deferred (article_id) VALUES (?)", [article_id])
         try:
             yield
         finally:
-            self.db.execute("DELETE FROM search_deferred WHERE article_id = ?", [article_id])
+            self.conn.execute("DELETE FROM search_deferred WHERE article_id = ?", [article_id])
 
     def _insert_blocks(self, article_id: str, blocks: Sequence[Block]) -> None:
         with self._indexing_in_bulk(article_id):
-            self.db.conn.executemany(
+            self.conn.executemany(
                 "INSERT INTO blocks (article_id, idx, kind, level, text) VALUES (?, ?, ?, ?, ?)",
                 (
                     (article_id, index, str(block.kind), block.level, block.text)
                     for index, block in enumerate(blocks)
                 ),
             )
-            self.db.execute(
+            self.conn.execute(
                 "INSERT INTO search_fts (rowid, text) "
                 "SELECT id, text FROM blocks WHERE article_id = ?",
                 [article_id],
@@ -103,7 +103,7 @@ class ImportingMixin(AnnotationsMixin):
         now = self._now()
         row = self._article_row(document, digest)
         row.update(id=article_id, position=0, created_at=now, updated_at=now)
-        self.db.table("articles").insert(row)
+        self._insert("articles", row)
         self._insert_blocks(article_id, document.blocks)
 
     def _replace_article(self, article: Article, document: Document, digest: str) -> int:
@@ -128,7 +128,7 @@ class ImportingMixin(AnnotationsMixin):
             if placed is None:
                 orphaned += 1
                 if not annotation.orphaned:
-                    self.db.execute(
+                    self.conn.execute(
                         "UPDATE annotations SET orphaned = 1, updated_at = ? WHERE id = ?",
                         [now, annotation.id],
                     )
@@ -138,10 +138,10 @@ class ImportingMixin(AnnotationsMixin):
             values: dict[str, Any] = {**anchor_record(placed), "orphaned": 0}
             if annotation.orphaned or placed.exact != anchor.exact:
                 values["updated_at"] = now
-            self.db.table("annotations").update(annotation.id, values)
-        self.db.execute("DELETE FROM blocks WHERE article_id = ?", [article.id])
+            self._update("annotations", annotation.id, values)
+        self.conn.execute("DELETE FROM blocks WHERE article_id = ?", [article.id])
         self._insert_blocks(article.id, document.blocks)
         row = self._article_row(document, digest)
         row.update(updated_at=now, position=min(article.position, max(0, len(document.blocks) - 1)))
-        self.db.table("articles").update(article.id, row)
+        self._update("articles", article.id, row)
         return orphaned

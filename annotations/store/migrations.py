@@ -1,17 +1,22 @@
 """Schema of the library, as named migrations applied when a library is opened.
 
-Never edit a released migration: add a new one.
+Never edit a released migration: add a new one, and list it in `MIGRATIONS`. Importing
+this module costs nothing: sqlite-utils, which applies the migrations, is imported only
+when one is pending (`migration_set`), not on every start.
 """
 
 from __future__ import annotations
 
-from sqlite_utils import Database, Migrations
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-migrations = Migrations("annotations")
-"""The library's migration set; its applied names version the schema."""
+if TYPE_CHECKING:
+    from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "annotations"
+"""The name of the library's set in `_sqlite_migrations`."""
 
 
-@migrations()
 def m001_initial(db: Database) -> None:
     """Articles, their blocks, annotations and tags."""
     db.execute(
@@ -90,7 +95,6 @@ def m001_initial(db: Database) -> None:
     db.execute("CREATE INDEX idx_annotation_tags_tag ON annotation_tags (tag_id)")
 
 
-@migrations()
 def m002_settings(db: Database) -> None:
     """Settings of the app kept with the library (e.g. the theme)."""
     db.execute(
@@ -103,7 +107,6 @@ def m002_settings(db: Database) -> None:
     )
 
 
-@migrations()
 def m003_search(db: Database) -> None:
     """One full-text index over block text and annotations, kept in sync by triggers.
 
@@ -318,7 +321,6 @@ def m003_search(db: Database) -> None:
     db.execute("CREATE INDEX idx_articles_title ON articles (title COLLATE NOCASE, id)")
 
 
-@migrations()
 def m004_article_orders(db: Database) -> None:
     """Indexes for the library list's orders, and each article's annotations counted.
 
@@ -364,3 +366,24 @@ def m004_article_orders(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX idx_articles_annotations ON articles (annotation_total DESC, id)")
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (
+    m001_initial,
+    m002_settings,
+    m003_search,
+    m004_article_orders,
+)
+"""Every migration, in the order they apply; their names version the schema."""
+
+MIGRATION_NAMES = tuple(migration.__name__ for migration in MIGRATIONS)
+
+
+def migration_set() -> Migrations:
+    """The migrations as sqlite-utils' `Migrations`, which records and applies them."""
+    from sqlite_utils import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for migration in MIGRATIONS:
+        migrations()(migration)
+    return migrations

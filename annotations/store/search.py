@@ -76,7 +76,7 @@ class SearchMixin(TagsMixin):
         else:
             # An article's blocks are stored together, so their ids make a narrow range
             # that FTS5 can seek to, instead of ranking every match in the library.
-            params["low"], params["high"] = self.db.execute(
+            params["low"], params["high"] = self.conn.execute(
                 "SELECT min(id), max(id) FROM blocks WHERE article_id = ?", [article_id]
             ).fetchone()
             blocks = self._SEARCH_RANKED.format(
@@ -88,7 +88,7 @@ class SearchMixin(TagsMixin):
                 "JOIN annotations n ON n.id = t.annotation_id WHERE n.article_id = :article)"
             )
             ranked = f"SELECT * FROM ({blocks}) UNION ALL SELECT * FROM ({notes})"
-        rows = self.db.execute(
+        rows = self.conn.execute(
             f"""
             SELECT a.id, a.title, b.idx, n.id, n.start_block, m.text, m.note, m.tags, m.rank
             FROM ({ranked}) m
@@ -193,7 +193,7 @@ class SearchMixin(TagsMixin):
         # (enough for that many characters in any script): substr() and length() of
         # text stop at a NUL character, which article text may hold.
         size = ENTRY_TEXT_CHARS * 4
-        rows = self.db.query(
+        rows = self._query(
             f"""
             SELECT n.id, n.article_id, n.start_block, n.color, n.orphaned, n.created_at,
                 n.updated_at,

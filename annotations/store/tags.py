@@ -54,26 +54,27 @@ class TagsMixin(StoreBase):
         # SQLite's NOCASE folds ASCII only: match existing tags by casefold here, so
         # "ärger" reuses an existing "Ärger" as "foo" reuses "Foo".
         existing = {
-            name.casefold(): tag_id for tag_id, name in self.db.execute("SELECT id, name FROM tags")
+            name.casefold(): tag_id
+            for tag_id, name in self.conn.execute("SELECT id, name FROM tags")
         }
         for name in names:
             tag_id = existing.get(name.casefold())
             if tag_id is None:
-                tag_id = self.db.execute("INSERT INTO tags (name) VALUES (?)", [name]).lastrowid
+                tag_id = self.conn.execute("INSERT INTO tags (name) VALUES (?)", [name]).lastrowid
                 existing[name.casefold()] = tag_id
-            self.db.execute(
+            self.conn.execute(
                 "INSERT OR IGNORE INTO annotation_tags (annotation_id, tag_id) VALUES (?, ?)",
                 [annotation_id, tag_id],
             )
 
     def _drop_unused_tags(self) -> None:
-        self.db.execute(
+        self.conn.execute(
             "DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM annotation_tags)"
         )
 
     def list_tags(self) -> list[TagCount]:
         """Every tag with the number of annotations carrying it, most used first."""
-        rows = self.db.execute(
+        rows = self.conn.execute(
             """
             SELECT t.name, count(x.annotation_id) FROM tags t
             LEFT JOIN annotation_tags x ON x.tag_id = t.id
@@ -87,7 +88,7 @@ class TagsMixin(StoreBase):
         wanted = name.casefold()
         return [
             tag_id
-            for tag_id, existing in self.db.execute("SELECT id, name FROM tags")
+            for tag_id, existing in self.conn.execute("SELECT id, name FROM tags")
             if existing.casefold() == wanted
         ]
 
@@ -114,7 +115,7 @@ class TagsMixin(StoreBase):
         if not names:
             raise ValueError("a tag name cannot be empty")
         name = names[0]
-        with self.db.atomic():
+        with self._write():
             old_names = normalize_tags([old])
             found = self._tag_ids(old_names[0]) if old_names else []
             if not found:
@@ -123,22 +124,22 @@ class TagsMixin(StoreBase):
             targets = [tag_id for tag_id in self._tag_ids(name) if tag_id != old_id]
             moved = [
                 annotation_id
-                for (annotation_id,) in self.db.execute(
+                for (annotation_id,) in self.conn.execute(
                     "SELECT annotation_id FROM annotation_tags WHERE tag_id = ?", [old_id]
                 )
             ]
             if targets:
                 target_id = targets[0]
-                self.db.execute(
+                self.conn.execute(
                     "INSERT OR IGNORE INTO annotation_tags (annotation_id, tag_id) "
                     "SELECT annotation_id, ? FROM annotation_tags WHERE tag_id = ?",
                     [target_id, old_id],
                 )
-                self.db.execute("DELETE FROM annotation_tags WHERE tag_id = ?", [old_id])
-                self.db.execute("DELETE FROM tags WHERE id = ?", [old_id])
+                self.conn.execute("DELETE FROM annotation_tags WHERE tag_id = ?", [old_id])
+                self.conn.execute("DELETE FROM tags WHERE id = ?", [old_id])
             else:
-                self.db.execute("UPDATE tags SET name = ? WHERE id = ?", [name, old_id])
-            self.db.execute(
+                self.conn.execute("UPDATE tags SET name = ? WHERE id = ?", [name, old_id])
+            self.conn.execute(
                 "UPDATE annotations SET updated_at = ? "
                 "WHERE id IN (SELECT value FROM json_each(?))",
                 [self._now(), json.dumps(moved)],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from annotations.errors import LibraryError, ReaderError
 from annotations.files import write_text_atomic
-from annotations.store.migrations import migrations
+from annotations.store.migrations import MIGRATION_NAMES, MIGRATION_SET
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DISK_FULL_BYTES = 64 * 1024
@@ -47,8 +47,7 @@ def check_library_file(path: Path) -> None:
             raise LibraryError(
                 f"{path} is an SQLite database of another program, not a reader library"
             )
-        known = {migration.name for migration in migrations._migrations}
-        if applied - known:
+        if applied - set(MIGRATION_NAMES):
             raise LibraryError(
                 f"{path} was written by a newer version of reader; upgrade reader to open it"
             )
@@ -157,7 +156,7 @@ def _read_schema(path: Path, integrity: bool = True) -> tuple[set[str], set[str]
                 row[0]
                 for row in conn.execute(
                     "SELECT name FROM _sqlite_migrations WHERE migration_set = ?",
-                    [migrations.name],
+                    [MIGRATION_SET],
                 )
             }
         return tables, applied

@@ -10,8 +10,10 @@ from sqlite_utils import Database
 
 from annotations.models import Article, Block, BlockKind, Document
 from annotations.store import AnnotationStore
-from annotations.store.migrations import migrations
+from annotations.store.migrations import migration_set
 from tests.conftest import FixedClock
+
+migrations = migration_set()
 
 ORDERS = ("added", "opened", "title", "date", "annotations")
 

@@ -18,7 +18,7 @@ from annotations.search import (
     match_expression,
 )
 from annotations.store import AnnotationStore
-from annotations.store.migrations import migrations
+from annotations.store.migrations import migration_set
 from reader.ingest import load_document
 from tests.conftest import SAMPLES, FixedClock
 
@@ -28,6 +28,8 @@ TEXTS = (
     "Nothing about NEAR or AND here (really) - x:y and a café.",
     "Code blocks keep\nline breaks, and the e-mail of the brugwachter.",
 )
+
+migrations = migration_set()
 
 
 def make_document(*texts: str, title: str = "Sahel notes", source: str = "/docs/a.txt") -> Document:

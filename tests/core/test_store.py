@@ -13,7 +13,7 @@ import pytest
 from annotations.errors import LibraryError, NotFoundError, ReaderError, StorageError
 from annotations.models import Anchor, Block, BlockKind, Document, TagCount
 from annotations.store import AnnotationStore
-from annotations.store.migrations import migrations
+from annotations.store.migrations import MIGRATION_NAMES, migration_set
 from tests.conftest import FixedClock
 
 TEXTS = (
@@ -21,6 +21,8 @@ TEXTS = (
     "A second paragraph follows here.",
     "Third and last paragraph of this little text.",
 )
+
+migrations = migration_set()
 
 
 def make_document(*texts: str, title: str = "A title", source: str = "/docs/a.txt") -> Document:
@@ -51,7 +53,7 @@ def test_new_library_is_created_by_migrations_and_reopening_applies_nothing(
     tables = set(store.db.table_names())
     assert {"articles", "blocks", "annotations", "tags", "annotation_tags"} <= tables
     applied = {row["name"] for row in store.db["_sqlite_migrations"].rows}
-    assert applied == {migration.name for migration in migrations._migrations}
+    assert applied == set(MIGRATION_NAMES)
     store.close()
 
     reopened = AnnotationStore(path, clock=clock)

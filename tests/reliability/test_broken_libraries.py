@@ -34,7 +34,7 @@ from textual.widgets import Input, Label
 from annotations.export import iter_json
 from annotations.models import Block, BlockKind, Document
 from annotations.store import AnnotationStore
-from annotations.store.migrations import migrations
+from annotations.store.migrations import migration_set
 from reader.app import ReaderApp
 from reader.dialogs.confirm import ConfirmDialog
 from reader.dialogs.note import NoteDialog
@@ -42,6 +42,8 @@ from reader.dialogs.tag import TagDialog
 from reader.library import open_library
 from reader.screens.article import ArticleScreen
 from tests.conftest import FixedClock
+
+migrations = migration_set()
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 30

@@ -201,7 +201,7 @@ def test_a_transaction_that_reads_first_waits_for_another_writer(tmp_path: Path)
             second.close()
 
     impatient = sqlite3.connect(library, timeout=0, isolation_level=None)
-    with first.db.atomic():
+    with first.transaction():
         first.get_article(article.id)
         with pytest.raises(sqlite3.OperationalError, match="database is locked"):
             impatient.execute("BEGIN IMMEDIATE")

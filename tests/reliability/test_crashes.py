@@ -442,7 +442,7 @@ def annotated_library(path: Path, articles: int) -> AnnotationStore:
     """A library of many short annotated articles and one long one with a long note."""
     store = AnnotationStore(path)
     rng = random.Random(5)
-    with store.db.atomic():
+    with store.transaction():
         for number in range(articles):
             blocks = paragraphs(rng, 12, f"Piece {number}")
             article = store.import_document(Document(f"Piece number {number}", blocks)).article

@@ -246,7 +246,7 @@ async def test_thousands_of_annotations(
     count = 5_000
     texts = [f"Paragraph {n} of the long book says something." for n in range(count)]
     book = store.import_document(document("A long book", texts, "/books/long.txt")).article
-    with store.db.atomic():
+    with store.transaction():
         for n in range(count):
             store.add_highlight(book.id, (n, 0), (n, len(f"Paragraph {n} of")))
     pages: list[tuple[int, int]] = []

@@ -31,7 +31,7 @@ def row_text(app: ReaderApp, title: str) -> str:
 
 def add_articles(store: AnnotationStore, count: int) -> list[str]:
     """Articles `Article 00001` and up, one paragraph each, in one transaction; their ids."""
-    with store.db.atomic():
+    with store.transaction():
         return [
             store.import_document(
                 Document(

@@ -71,3 +71,38 @@ def test_list_search_import_and_export_commands_do_not_load_textual(tmp_path: Pa
     assert "annotations" in loaded and "sqlite_utils" in loaded
     assert loaded.isdisjoint(UI_PACKAGES)
     assert "harbour" in done.stdout
+
+
+def test_reading_and_highlighting_in_a_prepared_library_do_not_load_sqlite_utils(
+    tmp_path: Path,
+) -> None:
+    """sqlite-utils applies migrations; an up-to-date library is read and written without it.
+
+    Importing it costs start-up time, so opening an article must not pay for it.
+    """
+    from annotations.models import Block, BlockKind, Document
+    from annotations.store import AnnotationStore
+
+    library = tmp_path / "library.db"
+    store = AnnotationStore(library)
+    tide = Block(BlockKind.PARAGRAPH, "The tide came in.")
+    article = store.import_document(Document("A harbour", [tide])).article
+    store.close()
+    code = (
+        "import json, sys\n"
+        "from annotations.store import AnnotationStore\n"
+        "store = AnnotationStore(sys.argv[1])\n"
+        "article = store.get_article(sys.argv[2])\n"
+        "store.add_highlight(article.id, (0, 4), (0, 8), tags=['sea'], note='tide')\n"
+        "made = len(store.list_annotations(article.id))\n"
+        "print(json.dumps([made, 'sqlite_utils' in sys.modules]))\n"
+        "store.close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(library), article.id],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(done.stdout) == [1, False]
