@@ -13,7 +13,9 @@ marker shows in what it wrote to the terminal is measured:
 - reader: `reader --db LIB open ID`, until a word found only in the article's first paragraph
   shows.
 
-Prints medians, p90, reader minus bare and the ratio; with the import summary, the total of
+Prints medians, p90, reader minus bare and the ratio, the median of the paired
+differences (each reader run minus the bare run before it: steadier on a busy machine) and,
+with the import summary, the total of
 `python -X importtime -c "import reader.app"` and its largest entries. See `benchmarks/README.md`.
 """
 
@@ -249,9 +251,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         bare_times, reader_times = samples.values()
         floor = statistics.median(bare_times)
         reader = statistics.median(reader_times)
+        paired = statistics.median(r - b for b, r in zip(bare_times, reader_times, strict=True))
         print(
             f"\nreader - bare (medians): {reader - floor:+.3f} s; "
-            f"reader / bare: {reader / floor:.2f}"
+            f"reader / bare: {reader / floor:.2f}; "
+            f"median of each run minus the bare run before it: {paired:+.3f} s"
         )
         if not options.no_importtime:
             import_summary(env, folder)

@@ -75,11 +75,16 @@ class ReaderApp(CrashReportingApp):
         if saved in self.available_themes:
             self.theme = saved
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self.push_screen(LibraryScreen())
         if self.open_article:
+            # The article shows first; the library is made when the article closes.
             from reader.screens.article import ArticleScreen
 
-            self.push_screen(ArticleScreen(self.open_article))
+            self.push_screen(ArticleScreen(self.open_article), self._show_library)
+        else:
+            self._show_library()
+
+    def _show_library(self, _: object = None) -> None:
+        self.push_screen(LibraryScreen())
 
     def notify(
         self,

@@ -16,6 +16,7 @@ from reader.dialogs.note import NoteDialog
 from reader.dialogs.tag import TagDialog
 from reader.library import open_library
 from reader.screens.article import ArticleScreen
+from reader.screens.library import LibraryScreen
 from reader.widgets.paragraph_view import ParagraphView
 from tests.tui.conftest import AppFactory, article_id, screen_text
 
@@ -29,6 +30,23 @@ def long_document(paragraphs: int) -> Document:
         for n in range(paragraphs)
     )
     return Document(title="A long read", blocks=blocks, source="/books/long.txt")
+
+
+async def test_an_article_opened_at_start_closes_onto_the_library(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """`reader open ID` shows the article first; the library is made when it closes."""
+    app = make_app(library, open_article=article_id(library, "The Lighthouse"))
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, ArticleScreen)
+        assert not any(isinstance(screen, LibraryScreen) for screen in app.screen_stack)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LibraryScreen)
+        assert len(app.screen_stack) == 2
+        assert "The Lighthouse Keeper" in screen_text(app)
+        await pilot.press("enter")
+        assert isinstance(app.screen, ArticleScreen)
 
 
 async def test_movement_keys(library: AnnotationStore, make_app: AppFactory) -> None:

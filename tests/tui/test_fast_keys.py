@@ -36,10 +36,11 @@ async def settle(pilot: object, times: int = 4) -> None:
 
 
 def alive(app: ReaderApp) -> None:
-    """The app runs on, with its library screen at the bottom of the stack."""
+    """The app runs on, with its first screen at the bottom of the stack: the library, or
+    the article it was started on (the library is made when that article closes)."""
     assert app.is_running
     assert app._exception is None
-    assert isinstance(app.screen_stack[1], LibraryScreen)
+    assert isinstance(app.screen_stack[1], LibraryScreen | ArticleScreen)
 
 
 def dialogs(app: ReaderApp) -> list[object]:
