@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -23,6 +24,7 @@ from reader.library import export_dir
 from reader.safe import safe_lines, safe_text
 from reader.screens.base import Dialog, ReaderScreen
 from reader.screens.library import LibraryScreen
+from reader.widgets.notices import Notice, NoticeLine
 
 # The other screens (annotations, search, help, the palette, dialogs) are imported when
 # first shown: start-up loads only what the first screen needs.
@@ -40,6 +42,8 @@ class ReaderApp(CrashReportingApp):
         store: The library to show.
         open_article: Id of an article to open at start, over the library.
         export_folder: Where exports go by default.
+        colour_depth: The terminal's colours as Rich names them (`truecolor`, `256`,
+            `standard`); by default, what the terminal says it has.
     """
 
     CSS_PATH = "reader.tcss"
@@ -56,7 +60,11 @@ class ReaderApp(CrashReportingApp):
         *,
         open_article: str | None = None,
         export_folder: Path | None = None,
+        colour_depth: str | None = None,
     ) -> None:
+        self.colour_depth = colour_depth
+        self.notice: Notice | None = None
+        """The newest notice (see `notify`)."""
         super().__init__()
         self.store = store
         self.open_article = open_article
@@ -65,6 +73,22 @@ class ReaderApp(CrashReportingApp):
         """Whether a screen is being shown again after a refusal (see `refused`)."""
         self.closing = False
         """Whether the app is closing: keys that come after `q` do nothing."""
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables and the passage colours chosen for it (`reader.colours`)."""
+        from reader.colours import passage_variables
+
+        variables = super().get_css_variables()
+        theme = self.current_theme
+        passages = passage_variables(
+            variables,
+            dark=theme.dark,
+            depth=self.colour_depth or self.console.color_system,
+            ansi=theme.ansi,
+            no_color=self.no_color,
+        )
+        self.theme_variables.update(passages)
+        return {**variables, **passages}
 
     def crash_details(self) -> dict[str, str]:
         """The library file, with the app's facts, for a crash report."""
@@ -95,17 +119,26 @@ class ReaderApp(CrashReportingApp):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """Show a toast; control characters in it (from file names, paths) are made visible.
+        """Show a notice in the notice line of the screens (never over the text); control
+        characters in it (from file names, paths) are made visible, markup is not read.
 
         Messages name files, folders and articles that may hold terminal escape sequences.
+        Textual's own record of notifications is kept (its toasts are hidden).
         """
-        super().notify(
-            safe_lines(message),
-            title=safe_text(title),
-            severity=severity,
-            timeout=timeout,
-            markup=markup,
-        )
+        message, title = safe_lines(message), safe_text(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        seconds = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        self.notice = Notice(message, title, severity, time.monotonic() + seconds)
+        for screen in self.screen_stack:
+            for line in screen.query(NoticeLine):
+                line.show(self.notice)
+
+    def clear_notifications(self) -> None:
+        super().clear_notifications()
+        self.notice = None
+        for screen in self.screen_stack:
+            for line in screen.query(NoticeLine):
+                line.show(None)
 
     def _remember_theme(self, theme: Theme) -> None:
         self.save(lambda: self.store.set_setting("theme", theme.name))

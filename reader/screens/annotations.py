@@ -18,6 +18,7 @@ from reader.screens.article import ArticleScreen
 from reader.screens.base import FilteredListScreen, refusals_noticed
 from reader.widgets.annotation_list import AnnotationList
 from reader.widgets.key_bar import KeyBar
+from reader.widgets.notices import NoticeLine
 from reader.words import plural
 
 """Seconds after the last keystroke in the filter before the list is read again."""
@@ -70,6 +71,7 @@ class AnnotationsScreen(FilteredListScreen):
         )
         yield AnnotationList(id="annotations")
         yield Static(id="annotations-empty")
+        yield NoticeLine()
         yield KeyBar()
 
     def on_mount(self) -> None:

@@ -22,6 +22,7 @@ from reader.find import Finder
 from reader.safe import safe_text
 from reader.screens.base import ReaderScreen, refusals_noticed
 from reader.widgets.key_bar import KeyBar
+from reader.widgets.notices import NoticeLine
 from reader.widgets.paragraph_view import ParagraphView
 from reader.widgets.status_line import StatusLine
 from reader.words import plural
@@ -121,6 +122,7 @@ class ArticleScreen(ReaderScreen[None]):
         yield self._view
         yield Input(placeholder="Find in this article", id="find")
         yield StatusLine(id="article-status")
+        yield NoticeLine()
         yield KeyBar()
 
     @property

@@ -22,6 +22,7 @@ from reader.screens.base import FilteredListScreen, refusals_noticed
 from reader.widgets.article_table import ArticleTable
 from reader.widgets.import_progress import ImportProgress
 from reader.widgets.key_bar import KeyBar
+from reader.widgets.notices import NoticeLine
 from reader.words import plural
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ class LibraryScreen(FilteredListScreen):
         yield ArticleTable(id="articles")
         yield Static(id="library-empty")
         yield ImportProgress()
+        yield NoticeLine()
         yield KeyBar()
 
     def on_mount(self) -> None:

@@ -19,6 +19,7 @@ from reader.screens.article import ArticleScreen
 from reader.screens.base import ReaderScreen, refusals_noticed
 from reader.widgets.annotation_list import fit
 from reader.widgets.key_bar import KeyBar
+from reader.widgets.notices import NoticeLine
 from reader.widgets.paging import page_options
 from reader.widgets.status_line import StatusLine
 from reader.words import plural
@@ -87,6 +88,7 @@ class SearchScreen(ReaderScreen[None]):
         yield StatusLine(id="search-status")
         yield OptionList(id="search-results")
         yield Static(id="search-empty")
+        yield NoticeLine()
         yield KeyBar()
 
     def on_screen_resume(self) -> None:

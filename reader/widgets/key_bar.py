@@ -88,16 +88,27 @@ class KeyBar(Widget):
             right.append(palette[1], key_style)
             right.append(f" {palette[2]} ", description_style)
         room = max(0, width - right.cell_len) if width >= right.cell_len + 20 else width
-        line = Text(no_wrap=True, overflow="crop", end="")
-        keys: list[tuple[int, int, str]] = []
+        drawn = []
         for key, shown, description, enabled in items:
             item = Text(f" {shown} ", key_style)
             if description:
                 item.append(f"{description} ", description_style)
             if not enabled:
                 item.stylize(disabled_style)
-            if line.cell_len + item.cell_len > room:
-                break
+            drawn.append((key, item, _essential(key, description)))
+        # Quit, help and back always fit first; the others in order while there is room.
+        left = room - sum(item.cell_len for _, item, essential in drawn if essential)
+        kept = []
+        for key, item, essential in drawn:
+            if not essential:
+                if item.cell_len > left:
+                    left = -1  # keep the order: nothing after a key that did not fit
+                    continue
+                left -= item.cell_len
+            kept.append((key, item))
+        line = Text(no_wrap=True, overflow="crop", end="")
+        keys: list[tuple[int, int, str]] = []
+        for key, item in kept:
             keys.append((line.cell_len, line.cell_len + item.cell_len, key))
             line.append_text(item)
         if palette is not None and room < width:
@@ -113,3 +124,11 @@ class KeyBar(Widget):
                 event.stop()
                 self.app.simulate_key(key)
                 return
+
+
+ESSENTIAL = {"escape", "q", "question_mark"}
+"""Keys every screen shows whatever its width: back (or cancel), quit and help."""
+
+
+def _essential(key: str, description: str) -> bool:
+    return key in ESSENTIAL and bool(description)

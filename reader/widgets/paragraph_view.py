@@ -29,7 +29,11 @@ from reader.widgets.wrapping import hard_wrap_offsets, wrap_offsets
 
 MAX_TEXT_WIDTH = 88
 """Lines of text are at most this wide, for comfortable reading."""
-GUTTER = 3
+GUTTER = 4
+"""Cells before the text: the cursor bar, `#` (tags end here), `✎` (a note ends here), a space."""
+HIGHLIGHT_MARKS = {"yellow": "●", "green": "▲", "blue": "◆", "pink": "■"}
+"""The mark of each highlight colour before its tag and note lines: a shape as well as a
+colour, for readers who tell colours apart poorly and for terminals without colour."""
 NOTE_LINES = 4
 """A note shows at most this many lines under its passage."""
 _KEPT_LINES = (BlockKind.CODE, BlockKind.TABLE)
@@ -46,8 +50,8 @@ class _Layout:
 
     lines: list[tuple[int, int]]
     """(start, end) offsets of each text line."""
-    meta: list[tuple[str, str]]
-    """Lines shown under the passage: (component name, text)."""
+    meta: list[tuple[str, str, str]]
+    """Lines shown under the passage: (component name, text, highlight colour)."""
     gap: int
     """Blank lines after the block."""
 
@@ -85,7 +89,6 @@ class ParagraphView(ScrollView, can_focus=True):
     ParagraphView {
         background: $surface;
         scrollbar-gutter: stable;
-        & > .paragraph-view--cursor { background: $foreground 7%; }
         & > .paragraph-view--cursor-gutter { color: $text-accent; }
         & > .paragraph-view--heading { color: $text-primary; text-style: bold; }
         & > .paragraph-view--code { background: $panel; color: $text; }
@@ -95,13 +98,38 @@ class ParagraphView(ScrollView, can_focus=True):
         & > .paragraph-view--note { color: $text-muted; text-style: italic; }
         & > .paragraph-view--marker { color: $text-accent; text-style: bold; }
         & > .paragraph-view--sentence { text-style: bold underline; }
-        & > .paragraph-view--selection { background: $accent 40%; }
-        & > .paragraph-view--match { background: $secondary 35%; }
-        & > .paragraph-view--match-current { background: $secondary 75%; text-style: bold; }
-        & > .paragraph-view--highlight-yellow { background: $warning 35%; }
-        & > .paragraph-view--highlight-green { background: $success 35%; }
-        & > .paragraph-view--highlight-blue { background: $primary 45%; }
-        & > .paragraph-view--highlight-pink { background: $error 35%; }
+        /* Passage colours are chosen per theme and colour depth: see reader.colours. */
+        & > .paragraph-view--cursor { background: $passage-cursor; }
+        & > .paragraph-view--selection {
+            background: $passage-selection; color: $passage-selection-text;
+        }
+        & > .paragraph-view--match { background: $passage-match; color: $passage-match-text; }
+        & > .paragraph-view--match-current {
+            background: $passage-match-current;
+            color: $passage-match-current-text;
+            text-style: bold;
+        }
+        & > .paragraph-view--highlight-yellow {
+            background: $passage-highlight-yellow; color: $passage-highlight-yellow-text;
+        }
+        & > .paragraph-view--highlight-green {
+            background: $passage-highlight-green; color: $passage-highlight-green-text;
+        }
+        & > .paragraph-view--highlight-blue {
+            background: $passage-highlight-blue; color: $passage-highlight-blue-text;
+        }
+        & > .paragraph-view--highlight-pink {
+            background: $passage-highlight-pink; color: $passage-highlight-pink-text;
+        }
+    }
+    /* Without colour (NO_COLOR), highlights differ by their underline, matches by reverse. */
+    App:nocolor ParagraphView {
+        & > .paragraph-view--highlight-yellow { text-style: underline; }
+        & > .paragraph-view--highlight-green { text-style: uu; }
+        & > .paragraph-view--highlight-blue { text-style: underline italic; }
+        & > .paragraph-view--highlight-pink { text-style: uu italic; }
+        & > .paragraph-view--match { text-style: reverse; }
+        & > .paragraph-view--match-current { text-style: reverse bold; }
     }
     """
 
@@ -240,20 +268,23 @@ class ParagraphView(ScrollView, can_focus=True):
             lines = wrap_offsets(self._texts[index], width)
         if index not in self._ending:
             return _Layout(lines, [], self._gap(index))
-        meta: list[tuple[str, str]] = []
+        meta: list[tuple[str, str, str]] = []
         for annotation in self._ending.get(index, ()):
+            color = annotation.color
             if annotation.tags:
                 # The same #tag spelling as the Markdown export (no spaces).
                 tags = safe_text("  ".join(tag_hashtag(tag) for tag in annotation.tags))
-                meta.extend(("tags", tags[a:b]) for a, b in wrap_offsets(tags, width))
+                meta.extend(("tags", tags[a:b], color) for a, b in wrap_offsets(tags, width - 2))
             note = annotation.note.strip()
             if note:
-                note_lines: list[tuple[str, str]] = []
+                note_lines: list[tuple[str, str, str]] = []
                 for part in note.split("\n"):
                     part = safe_text(part)
-                    note_lines.extend(("note", part[a:b]) for a, b in wrap_offsets(part, width - 2))
+                    note_lines.extend(
+                        ("note", part[a:b], color) for a, b in wrap_offsets(part, width - 4)
+                    )
                 if len(note_lines) > NOTE_LINES:
-                    note_lines = [*note_lines[: NOTE_LINES - 1], ("note", "…")]
+                    note_lines = [*note_lines[: NOTE_LINES - 1], ("note", "…", color)]
                 meta.extend(note_lines)
         return _Layout(lines, meta, 1)
 
@@ -412,7 +443,18 @@ class ParagraphView(ScrollView, can_focus=True):
     def _style(self, name: str) -> Style:
         """The ink of a component: colour (blended over the background) and text style."""
         full = self.get_component_rich_style(f"paragraph-view--{name}")
-        return Style(color=full.color, bold=full.bold, italic=full.italic, underline=full.underline)
+        return Style(
+            color=full.color,
+            bold=full.bold,
+            italic=full.italic,
+            underline=full.underline,
+            underline2=full.underline2,
+            reverse=full.reverse,
+        )
+
+    def _look(self, name: str) -> Style:
+        """How a marked passage looks: its background, its text colour and text style."""
+        return self._background(name) + self._style(name)
 
     def _background(self, name: str) -> Style:
         """The background of a component, blended over the widget's background."""
@@ -430,22 +472,25 @@ class ParagraphView(ScrollView, can_focus=True):
         gutter = " " * GUTTER
         segments = [margin]
         if row < len(layout.lines):
-            marker = " "
-            if row == 0 and self._ending.get(index):
-                marker = "✎" if any(a.note.strip() for a in self._ending[index]) else "#"
+            tags = note = " "
+            if row == 0:
+                ending = self._ending.get(index, ())
+                tags = "#" if any(a.tags for a in ending) else " "
+                note = "✎" if any(a.note.strip() for a in ending) else " "
             bar = "▌" if bar_shown else " "
             segments += [
                 Segment(bar, row_style + self._style("cursor-gutter")),
-                Segment(marker, row_style + self._style("marker")),
+                Segment(tags + note, row_style + self._style("marker")),
                 Segment(" ", row_style),
             ]
             segments += self._text_segments(index, block, row, row_style, marks)
         else:
-            kind, text = layout.meta[row - len(layout.lines)]
+            kind, text, color = layout.meta[row - len(layout.lines)]
             prefix = " " * self._prefix_width(block)
             segments += [
-                Segment(gutter, row_style),
-                Segment(prefix + ("  " if kind == "note" else ""), row_style),
+                Segment(gutter + prefix, row_style),
+                Segment(HIGHLIGHT_MARKS.get(color, "●"), self._look(f"highlight-{color}")),
+                Segment("   " if kind == "note" else " ", row_style),
                 Segment(text, row_style + self._style(kind)),
             ]
         strip = Strip(segments)
@@ -493,8 +538,7 @@ class ParagraphView(ScrollView, can_focus=True):
             if span is None or span[1] <= start or span[0] >= end:
                 continue
             a, b = max(span[0], start), min(span[1], end)
-            style = self._background(f"highlight-{annotation.color}")
-            spans.append((a, b, style))
+            spans.append((a, b, self._look(f"highlight-{annotation.color}")))
             cuts.update((a, b))
         # Cursor sentence, selection and find matches are drawn over highlights.
         for mark_start, mark_end, name in marks:
@@ -502,9 +546,7 @@ class ParagraphView(ScrollView, can_focus=True):
                 continue
             a, b = max(mark_start, start), min(mark_end, end)
             # The cursor sentence is underlined, so a highlight under it keeps its colour.
-            look = self._style(name) if name == "sentence" else self._background(name)
-            if name == "match-current":
-                look += self._style(name)
+            look = self._style(name) if name == "sentence" else self._look(name)
             spans.append((a, b, look))
             cuts.update((a, b))
         points = sorted(cuts)
@@ -782,6 +824,6 @@ def _text_order(annotation: Annotation) -> tuple[int, int, int, int]:
     return anchor.start_block, anchor.start_offset, anchor.end_block, anchor.end_offset
 
 
-def _meta_key(annotations: Sequence[Annotation]) -> list[tuple[tuple[str, ...], str]]:
-    """What decides the lines shown under a passage."""
-    return [(annotation.tags, annotation.note.strip()) for annotation in annotations]
+def _meta_key(annotations: Sequence[Annotation]) -> list[tuple[tuple[str, ...], str, str]]:
+    """What decides the lines shown under a passage (and the colour of their marks)."""
+    return [(a.tags, a.note.strip(), a.color) for a in annotations]
