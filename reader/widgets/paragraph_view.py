@@ -122,15 +122,6 @@ class ParagraphView(ScrollView, can_focus=True):
             background: $passage-highlight-pink; color: $passage-highlight-pink-text;
         }
     }
-    /* Without colour (NO_COLOR), highlights differ by their underline, matches by reverse. */
-    App:nocolor ParagraphView {
-        & > .paragraph-view--highlight-yellow { text-style: underline; }
-        & > .paragraph-view--highlight-green { text-style: uu; }
-        & > .paragraph-view--highlight-blue { text-style: underline italic; }
-        & > .paragraph-view--highlight-pink { text-style: uu italic; }
-        & > .paragraph-view--match { text-style: reverse; }
-        & > .paragraph-view--match-current { text-style: reverse bold; }
-    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = movement_bindings("paragraph")
