@@ -48,6 +48,9 @@ class ReaderApp(CrashReportingApp):
 
     CSS_PATH = "reader.tcss"
     TITLE = "reader"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
+    """Screens in a terminal of fewer than 24 lines have the class `-short`: dialogs are
+    drawn tighter there, so they fit."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Keys", tooltip="Show every key", id="help"),

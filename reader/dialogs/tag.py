@@ -76,7 +76,7 @@ class TagDialog(Dialog[list[str] | None]):
             if self.known:
                 yield Static(
                     Text("Existing: " + safe_text(", ".join(self.known[:30])), no_wrap=False),
-                    classes="dialog-hint",
+                    classes="dialog-hint tag-known",
                 )
             hint = "tab completes · enter saves · escape cancels"
             if self.unsaved:

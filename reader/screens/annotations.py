@@ -7,7 +7,6 @@ from typing import ClassVar
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.content import Content
 from textual.widgets import Input, Static
 
 from annotations.models import AnnotationEntry
@@ -17,6 +16,7 @@ from reader.safe import safe_text
 from reader.screens.article import ArticleScreen
 from reader.screens.base import FilteredListScreen, refusals_noticed
 from reader.widgets.annotation_list import AnnotationList
+from reader.widgets.fitted import FittedLines, Part
 from reader.widgets.key_bar import KeyBar
 from reader.widgets.notices import NoticeLine
 from reader.words import plural
@@ -50,7 +50,7 @@ class AnnotationsScreen(FilteredListScreen):
     """List keys; moving and enter live on the AnnotationList."""
 
     listing = getters.query_one(AnnotationList)
-    header = getters.query_one("#annotations-header", Static)
+    header = getters.query_one("#annotations-header", FittedLines)
     filter_input = getters.query_one("#annotations-filter", Input)
     empty = getters.query_one("#annotations-empty", Static)
 
@@ -62,7 +62,7 @@ class AnnotationsScreen(FilteredListScreen):
         """How the list is sorted: `newest` or `text`."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="annotations-header")
+        yield FittedLines(id="annotations-header")
         yield Input(
             placeholder="/ filter by words in the passage, note or tags",
             id="annotations-filter",
@@ -114,13 +114,15 @@ class AnnotationsScreen(FilteredListScreen):
         self._show_header(total)
 
     def _show_header(self, total: int) -> None:
-        parts = [Content.styled(plural(total, "annotation"), "bold")]
+        # When the line is too narrow, the words typed go first (the filter field
+        # shows them too), then the order; the count and the tag stay.
+        parts = [Part.text(plural(total, "annotation"), "bold", rank=9)]
         if self.tag:
-            parts.append(Content.styled(f"#{safe_text(self.tag)}", "$text-accent"))
+            parts.append(Part.text(f"#{safe_text(self.tag)}", "$text-accent", rank=8))
         if self.text:
-            parts.append(Content(f"“{safe_text(self.text)}”"))
-        parts.append(Content.styled(ORDERS[self.order], "$text-muted"))
-        self.header.update(Content(" · ").join(parts))
+            parts.append(Part.text(f"“{safe_text(self.text)}”", rank=5))
+        parts.append(Part.text(ORDERS[self.order], "$text-muted", rank=6))
+        self.header.update(parts)
         filtered = bool(self.tag or self.text)
         if total:
             message = ""

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
-from rich.text import Text
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from annotations.errors import NotFoundError, StorageError
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Article
@@ -21,6 +20,7 @@ from reader.dialogs.tag import TagDialog
 from reader.find import Finder
 from reader.safe import safe_text
 from reader.screens.base import ReaderScreen, refusals_noticed
+from reader.widgets.fitted import FittedLines, Part
 from reader.widgets.key_bar import KeyBar
 from reader.widgets.notices import NoticeLine
 from reader.widgets.paragraph_view import ParagraphView
@@ -113,7 +113,7 @@ class ArticleScreen(ReaderScreen[None]):
             blocks = store.get_blocks(self.article_id)
         except NotFoundError:
             blocks = []
-        yield Static(self._header(), id="article-header")
+        yield FittedLines(*self._header(), separator_style="dim", id="article-header")
         self._view = ParagraphView(
             blocks,
             store.list_annotations(self.article_id) if blocks else (),
@@ -146,15 +146,22 @@ class ArticleScreen(ReaderScreen[None]):
         self._position = self.view.cursor
         self.save_position()
 
-    def _header(self) -> Text:
+    def _header(self) -> tuple[list[Part], list[Part]]:
+        """The title (cut when too long), then author, date and length.
+
+        When the line is too narrow, the length goes first, then the date: what is
+        shown is whole.
+        """
         if self.article is None:
-            return Text("")
+            return [], []
         article = self.article
-        details = [part for part in (article.author, article.date) if part]
-        details.append(f"{article.words:,} words")
-        return Text.assemble(
-            (safe_text(article.title), "bold"), "\n", (safe_text(" · ".join(details)), "dim")
-        )
+        details = []
+        if article.author:
+            details.append(Part.text(safe_text(article.author), "dim", rank=3))
+        if article.date:
+            details.append(Part.text(safe_text(article.date), "dim", rank=2))
+        details.append(Part.text(f"{article.words:,} words", "dim", rank=1))
+        return [Part.text(safe_text(article.title), "bold")], details
 
     def _update_status(self) -> None:
         view = self.view
@@ -164,17 +171,25 @@ class ArticleScreen(ReaderScreen[None]):
         here = [a for a in view.annotations_at_cursor() if a.id == self._focused] or (
             view.annotations_at_cursor()
         )
-        parts = [f"¶ {view.cursor + 1}/{total}", f"{percent}%", plural(count, "annotation")]
+        # When the line is too narrow, the counts go first, then what is under the
+        # cursor; the position, the modes and how to end a selection stay longest.
+        parts = [
+            Part.text(f"¶ {view.cursor + 1}/{total}", rank=9),
+            Part.text(f"{percent}%", rank=4),
+            Part.text(plural(count, "annotation"), rank=3),
+        ]
         if here:
-            parts.append(f"here: {here[0].color}")
+            parts.append(Part.text(f"here: {here[0].color}", rank=5))
         if view.sentence_mode:
-            parts.append("sentences")
+            parts.append(Part.text("sentences", rank=7))
         if view.selection is not None:
-            parts.append("selecting (h/t/n act on it, escape cancels)")
+            parts.append(Part.text("selecting", rank=8))
+            parts.append(Part.text("h/t/n act on it, escape cancels", rank=6))
         if view.matches:
             number = "–" if view.current_match is None else view.current_match + 1
-            parts.append(f"match {number}/{len(view.matches)} (]/[)")
-        self.status.text = "  ·  ".join(parts)
+            parts.append(Part.text(f"match {number}/{len(view.matches)}", rank=8))
+            parts.append(Part.text("]/[ next/previous", rank=2))
+        self.status.show(parts)
 
     def on_screen_resume(self) -> None:
         if self.article is None or not self.view.blocks:
@@ -306,7 +321,7 @@ class ArticleScreen(ReaderScreen[None]):
         old.remove()
         self.mount(view, before=self.status)
         view.focus()
-        self.query_one("#article-header", Static).update(self._header())
+        self.query_one("#article-header", FittedLines).update(*self._header())
         self.notify(
             "This article was updated by an import and has been reloaded; try again",
             severity="warning",

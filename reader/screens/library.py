@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.content import Content
 from textual.widgets import Input, Static
 
 from annotations.errors import LibraryError
@@ -20,6 +19,7 @@ from annotations.store import AnnotationStore
 from reader.safe import safe_text
 from reader.screens.base import FilteredListScreen, refusals_noticed
 from reader.widgets.article_table import ArticleTable
+from reader.widgets.fitted import FittedLines, Part
 from reader.widgets.import_progress import ImportProgress
 from reader.widgets.key_bar import KeyBar
 from reader.widgets.notices import NoticeLine
@@ -101,7 +101,7 @@ class LibraryScreen(FilteredListScreen):
     """Library keys; j/k and arrows move in the list."""
 
     table = getters.query_one(ArticleTable)
-    summary = getters.query_one("#library-summary", Static)
+    summary = getters.query_one("#library-summary", FittedLines)
     filter_input = getters.query_one("#library-filter", Input)
     empty = getters.query_one("#library-empty", Static)
     import_progress = getters.query_one(ImportProgress)
@@ -117,7 +117,7 @@ class LibraryScreen(FilteredListScreen):
         """How the list is sorted: a key of `ORDERS`."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="library-summary")
+        yield FittedLines(id="library-summary")
         yield Input(
             placeholder="Filter by title or author",
             id="library-filter",
@@ -178,16 +178,19 @@ class LibraryScreen(FilteredListScreen):
         """The summary line (counts, order, filter, library file) and the empty message."""
         store = self.app.store
         articles = store.count_articles() if self.text else shown
-        parts = [Content(plural(articles, "article"))]
+        # When the line is too narrow, the library file goes first, then the app's
+        # name, the annotations and the order; the count and the filter stay.
+        count = plural(articles, "article")
+        parts = [
+            Part.text("reader", "bold", rank=1),
+            Part.text(f"{shown:,} of {count}" if self.text else count, rank=9, before="  "),
+        ]
         if self.text:
-            parts[0] = Content(f"{shown:,} of {plural(articles, 'article')}")
-            parts.append(Content(f"“{safe_text(self.text)}”"))
-        parts.append(Content(plural(store.count_annotations(), "annotation")))
-        parts.append(Content.styled(ORDERS[self.order], "$text-accent"))
-        parts.append(Content.styled(safe_text(str(store.path or "memory")), "dim"))
-        self.summary.update(
-            Content.assemble(Content.styled("reader", "bold"), "  ", Content(" · ").join(parts))
-        )
+            parts.append(Part.text(f"“{safe_text(self.text)}”", rank=8))
+        parts.append(Part.text(plural(store.count_annotations(), "annotation"), rank=2))
+        parts.append(Part.text(ORDERS[self.order], "$text-accent", rank=3))
+        parts.append(Part.text(safe_text(str(store.path or "memory")), "dim", rank=0))
+        self.summary.update(parts)
         if shown:
             message = ""
         elif self.text:

@@ -18,6 +18,7 @@ from reader.safe import safe_text
 from reader.screens.article import ArticleScreen
 from reader.screens.base import ReaderScreen, refusals_noticed
 from reader.widgets.annotation_list import fit
+from reader.widgets.fitted import Part
 from reader.widgets.key_bar import KeyBar
 from reader.widgets.notices import NoticeLine
 from reader.widgets.paging import page_options
@@ -34,16 +35,25 @@ SOURCE_LABELS = {"text": "text", "note": "note", "tag": "tag"}
 """How each kind of match is named in a result."""
 TITLE_CELLS = 120
 """A longer title is cut (titles read from files are shorter), so a result stays short."""
+OPTION_PADDING = 2
+"""Cells of padding around a result (`#search-results > .option-list--option`)."""
+MIN_TITLE_CELLS = 8
+"""A result's title is never cut shorter than this."""
 
 
-def hit_prompt(hit: SearchHit) -> Content:
-    """A result as two lines: title, paragraph and kind of match; then the snippet."""
+def hit_prompt(hit: SearchHit, width: int = TITLE_CELLS) -> Content:
+    """A result as two lines: title, paragraph and kind of match; then the snippet.
+
+    The first line fits in `width` cells: a long title is cut so the paragraph and the
+    kind of match stay on it.
+    """
     source = SOURCE_LABELS.get(hit.source, safe_text(hit.source))
-    head = Content.assemble(
-        (fit(safe_text(hit.title), TITLE_CELLS) or "Untitled", "bold"),
+    where = Content.assemble(
         (f"  ¶{hit.block + 1}", "$text-muted"),
         (f"  {source}", "italic $text-secondary"),
     )
+    room = max(MIN_TITLE_CELLS, min(TITLE_CELLS, width - where.cell_length))
+    head = Content.assemble((fit(safe_text(hit.title), room) or "Untitled", "bold"), where)
     # safe_text replaces character for character, so the marks still point at the terms.
     snippet = Content(safe_text(hit.snippet))
     for start, end in hit.marks:
@@ -78,6 +88,8 @@ class SearchScreen(ReaderScreen[None]):
         self.hits: list[SearchHit] = []
         self._searched: str | None = None
         self._typing = Debounce(self, SEARCH_DELAY, self.run_search)
+        self._fitted_width = 0
+        """The width the results' first lines were fitted to."""
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -118,14 +130,37 @@ class SearchScreen(ReaderScreen[None]):
         self._searched = query
         self.hits = self.app.store.search(query, limit=RESULT_LIMIT) if query else []
         options: list[Option | None] = []
+        self._fitted_width = width = self._result_width()
         for hit in self.hits:
             # A rule between results (None) keeps two-line results apart.
-            options += [Option(hit_prompt(hit)), None]
+            options += [Option(hit_prompt(hit, width)), None]
         self.results.set_options(options[:-1])
         if self.hits:
             self.results.highlighted = min(keep or 0, len(self.hits) - 1)
             self.results.scroll_to_highlight()
         self._show_status(query)
+
+    def _result_width(self) -> int:
+        """Cells a result's line has (as if the list had a scroll bar: it may get one).
+
+        The list spans the screen, which spans the terminal; measured from there, it is
+        known while the list is hidden too (when nothing was found yet).
+        """
+        results = self.results
+        gutter = results.styles.gutter.width + results.styles.scrollbar_size_vertical
+        return self.app.size.width - gutter - OPTION_PADDING
+
+    def on_resize(self) -> None:
+        self._fit_results()
+
+    def _fit_results(self) -> None:
+        """Fit the results' first lines to the terminal's width again (after a resize)."""
+        width = self._result_width()
+        if width == self._fitted_width:
+            return
+        self._fitted_width = width
+        for index, hit in enumerate(self.hits[: self.results.option_count]):
+            self.results.replace_option_prompt_at_index(index, hit_prompt(hit, width))
 
     def _show_status(self, query: str) -> None:
         shown = safe_text(query)
@@ -150,9 +185,13 @@ class SearchScreen(ReaderScreen[None]):
             self.empty.update(Content(f"No matches for “{shown}”{hint}"))
         else:
             best = " (the best)" if len(self.hits) >= RESULT_LIMIT else ""
-            self.status.text = (
-                f"{plural(len(self.hits), 'result')}{best} for “{shown}”"
-                "  ·  ↑↓ choose  ·  enter opens"
+            # When the line is too narrow, the hints go first.
+            self.status.show(
+                [
+                    Part.text(f"{plural(len(self.hits), 'result')}{best} for “{shown}”", rank=9),
+                    Part.text("↑↓ choose", rank=2),
+                    Part.text("enter opens", rank=1),
+                ]
             )
         self.set_class(not self.hits, "-empty")
 

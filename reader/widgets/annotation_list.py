@@ -50,6 +50,22 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1).rstrip() + "…"
 
 
+MIN_TITLE_CELLS = 12
+"""An article's title in the list is never cut shorter than this."""
+MIN_NOTE_CELLS = 8
+"""A note's first line is shown only if this much room is left for it."""
+
+
+def _whole_tags(tags: Sequence[str], room: int) -> str:
+    """As many whole tags as fit in `room` cells, then how many more (`  #a #b +2`)."""
+    for count in range(len(tags), -1, -1):
+        more = len(tags) - count
+        text = "  " + " ".join([*tags[:count], *([f"+{more}"] if more else [])])
+        if cell_len(text) <= room:
+            return text
+    return ""
+
+
 class AnnotationList(PagedList[AnnotationEntry]):
     """A list of annotations with a cursor, any length: only the visible rows are read.
 
@@ -172,26 +188,36 @@ class AnnotationList(PagedList[AnnotationEntry]):
         return strip.extend_cell_length(width, row_style).crop(0, width)
 
     def _details(self, entry: AnnotationEntry, room: int, row_style: Style) -> list[Segment]:
-        """Second line: article title, paragraph, tags and the note's first line."""
-        title = fit(one_line(entry.article_title) or "Untitled", max(12, room // 3))
-        parts: list[tuple[str, str]] = [
-            (title, "title"),
-            (f" · ¶{entry.start_block + 1}", "meta"),
-        ]
-        if entry.tags:
-            parts.append(
-                ("  " + " ".join(one_line(tag_hashtag(tag)) for tag in entry.tags), "tags")
-            )
+        """Second line: article title, paragraph, tags and the note's first line.
+
+        The title has the room the rest leaves, and at least a third of the line; tags
+        are shown whole, as many as fit (`+2` counts the others); the note is cut.
+        """
+        where = f" · ¶{entry.start_block + 1}"
+        tags = [one_line(tag_hashtag(tag)) for tag in entry.tags]
         lines = entry.note.strip().splitlines()
+        note = ""
         if lines:
             more = "…" if entry.note_is_cut and len(lines) == 1 else ""
-            parts.append(("  ✎ " + one_line(lines[0]) + more, "note"))
+            note = "  ✎ " + one_line(lines[0][: room * MEASURED_CHARACTERS_PER_CELL]) + more
+        tags_text = "  " + " ".join(tags) if tags else ""
+        rest = cell_len(where) + cell_len(tags_text) + cell_len(note)
+        title_text = one_line(entry.article_title[: room * MEASURED_CHARACTERS_PER_CELL])
+        title = fit(title_text or "Untitled", max(MIN_TITLE_CELLS, room // 3, room - rest))
+        parts: list[tuple[str, str]] = [(title, "title"), (where, "meta")]
+        left = room - cell_len(title) - cell_len(where)
+        if tags:
+            parts.append((_whole_tags(tags, left), "tags"))
+            left -= cell_len(parts[-1][0])
+        if note and left >= MIN_NOTE_CELLS:
+            parts.append((note, "note"))
         segments: list[Segment] = []
         for text, name in parts:
             if room <= 0:
                 break
             shown = fit(text, room)
-            segments.append(Segment(shown, row_style + self._style(name)))
+            if shown:
+                segments.append(Segment(shown, row_style + self._style(name)))
             room -= cell_len(shown)
         return segments
 

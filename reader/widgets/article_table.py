@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -18,19 +19,51 @@ from reader.safe import safe_text
 from reader.widgets.annotation_list import fit
 from reader.widgets.paging import PagedList
 
-PADDING = 1
-"""Blank cells on either side of every column."""
-COLUMNS: tuple[tuple[str, int, bool], ...] = (
-    ("Date", 10, False),
-    ("Words", 7, True),
-    ("Annotations", 11, True),
-    ("Read", 4, True),
+EDGE = 1
+"""Blank cells at either end of a row."""
+TITLE_GAP = 2
+"""Blank cells between the title and the first column after it."""
+GAP = 1
+"""Blank cells between two of the columns after the title."""
+TITLE_ROOM = 30
+"""Below this many cells for the title (and titles that need them), columns are dropped."""
+MEASURED_TITLE_CHARACTERS = 400
+"""Only the start of a title is measured (a longer one is cut anyway)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column after the title.
+
+    Attributes:
+        key: Its name.
+        labels: Its headings, longest first: the longest that leaves the titles room.
+        right: Whether it is right-aligned (numbers are).
+    """
+
+    key: str
+    labels: tuple[str, ...]
+    right: bool
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("date", ("Date",), False),
+    Column("words", ("Words",), True),
+    Column("annotations", ("Annotations", "Annot."), True),
+    Column("read", ("Read",), True),
 )
-"""The columns after the title: heading, width in cells, right-aligned."""
-FIXED_COLUMNS_WIDTH = sum(width + 2 * PADDING for _, width, _ in COLUMNS) + 2 * PADDING
-"""Cells taken by every column but the title, with padding."""
-MIN_TITLE_WIDTH = 12
-"""The title column never gets narrower than this."""
+"""The columns after the title, each as wide as its heading or its widest value."""
+DROP_ORDER = ("words", "date", "read", "annotations")
+"""Which columns go first when the title would get too narrow."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a width is shared: the title's cells, then each column shown with its heading."""
+
+    title: int
+    columns: tuple[tuple[Column, int, str], ...]
+
 
 Fetch = Callable[[int, int], Sequence[Article]]
 """Reads `limit` articles starting at `offset`: called as fetch(offset, limit)."""
@@ -112,6 +145,10 @@ class ArticleTable(PagedList[Article]):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._locate: Locate | None = None
+        self._widest: dict[str, int] = {}
+        """The widest title and value of each column among the rows read so far."""
+        self._layout: tuple[int, Layout] | None = None
+        """The layout for a width (until the widths of the rows or the table change)."""
 
     # Data -----------------------------------------------------------------
 
@@ -130,7 +167,17 @@ class ArticleTable(PagedList[Article]):
             cursor: Where to put the cursor (kept within the list).
         """
         self._locate = locate
-        self._reset_rows(total, fetch, cursor)
+        self._widest = {}
+        self._layout = None
+
+        def measured(offset: int, limit: int) -> Sequence[Article]:
+            articles = fetch(offset, limit)
+            self._measure(articles)
+            return articles
+
+        self._reset_rows(total, measured, cursor)
+        # The page at the cursor is read now, so the columns are sized before they show.
+        self.row(self.cursor)
         # Now, so the rows at the old place are never read; and after the next
         # refresh again, for a table that has no size yet.
         self.scroll_to_cursor()
@@ -185,15 +232,77 @@ class ArticleTable(PagedList[Article]):
             self._styles[name] = style
         return style
 
+    def _measure(self, articles: Sequence[Article]) -> None:
+        """Note the widest title and values of a page; redraw if a column grows."""
+        widest = dict(self._widest)
+        for article in articles:
+            texts = cells(article)
+            texts[0] = texts[0][:MEASURED_TITLE_CHARACTERS]
+            for key, text in zip(("title", *(c.key for c in COLUMNS)), texts, strict=True):
+                widest[key] = max(widest.get(key, 0), cell_len(text))
+        if widest != self._widest:
+            had_rows = bool(self._widest)
+            self._widest = widest
+            self._layout = None
+            if had_rows:  # rows drawn before were sized for the narrower values
+                self._strips.clear()
+                self.refresh()
+
+    def layout_for(self, width: int) -> Layout:
+        """How `width` cells are shared between the title and the other columns.
+
+        Every column is as wide as its heading or its widest value, with a cell between
+        columns; the title gets the rest. While that leaves the titles less than they
+        need and less than `TITLE_ROOM`, columns are dropped (the word count first,
+        then the date, the progress); shorter headings are used unless the titles have
+        room to spare.
+        """
+        if self._layout is not None and self._layout[0] == width:
+            return self._layout[1]
+        need = max(self._widest.get("title", 0), cell_len("Title"))
+
+        def cells_for(column: Column, label: str) -> int:
+            return max(cell_len(label), self._widest.get(column.key, 0))
+
+        def title_for(chosen: dict[Column, str]) -> int:
+            taken = sum(GAP + cells_for(column, label) for column, label in chosen.items())
+            if chosen:
+                taken += TITLE_GAP - GAP
+            return width - 2 * EDGE - taken
+
+        chosen = {column: column.labels[-1] for column in COLUMNS}
+        for key in DROP_ORDER:
+            if title_for(chosen) >= min(need, TITLE_ROOM):
+                break
+            chosen = {column: label for column, label in chosen.items() if column.key != key}
+        for column in chosen:
+            for label in column.labels:
+                longer = {**chosen, column: label}
+                if title_for(longer) >= need:
+                    chosen = longer
+                    break
+        layout = Layout(
+            max(1, title_for(chosen)),
+            tuple((column, cells_for(column, label), label) for column, label in chosen.items()),
+        )
+        self._layout = (width, layout)
+        return layout
+
     @property
     def title_width(self) -> int:
         """Cells of the title column at the current width."""
-        width = self.scrollable_content_region.width
-        return max(MIN_TITLE_WIDTH, width - FIXED_COLUMNS_WIDTH)
+        return self.layout_for(self.scrollable_content_region.width).title
+
+    @property
+    def shown_columns(self) -> list[str]:
+        """The headings of the columns shown at the current width, the title first."""
+        layout = self.layout_for(self.scrollable_content_region.width)
+        return ["Title", *(label for _, _, label in layout.columns)]
 
     def render_header(self, y: int, width: int) -> Strip:
-        headings = ["Title", *(heading for heading, _, _ in COLUMNS)]
-        return self._row_strip(headings, self._style("header"), width)
+        layout = self.layout_for(width)
+        headings = ["Title", *(label for _, _, label in layout.columns)]
+        return self._row_strip(layout, headings, self._style("header"), width)
 
     def render_row_line(self, index: int, line: int, is_cursor: bool, width: int) -> Strip:
         name = "cursor" if is_cursor else "even-row" if index % 2 else ""
@@ -201,17 +310,21 @@ class ArticleTable(PagedList[Article]):
         article = self.article(index)
         if article is None:
             return Strip.blank(width, style)
-        return self._row_strip(cells(article), style, width)
+        texts = dict(zip(("title", *(c.key for c in COLUMNS)), cells(article), strict=True))
+        layout = self.layout_for(width)
+        shown = [texts["title"], *(texts[column.key] for column, _, _ in layout.columns)]
+        return self._row_strip(layout, shown, style, width)
 
-    def _row_strip(self, texts: list[str], style: Style, width: int) -> Strip:
+    def _row_strip(self, layout: Layout, texts: list[str], style: Style, width: int) -> Strip:
         """One line of the table: the texts cut or padded to their columns."""
-        pad = " " * PADDING
-        columns = [(self.title_width, False), *((size, right) for _, size, right in COLUMNS)]
-        parts: list[str] = []
-        for text, (size, right) in zip(texts, columns, strict=True):
+        sizes = [(layout.title, False, 0), *((size, c.right, GAP) for c, size, _ in layout.columns)]
+        if len(sizes) > 1:
+            sizes[1] = (sizes[1][0], sizes[1][1], TITLE_GAP)
+        parts = [" " * EDGE]
+        for text, (size, right, gap) in zip(texts, sizes, strict=True):
             shown = fit(text, size)
             room = " " * (size - cell_len(shown))
-            parts.append(pad + (room + shown if right else shown + room) + pad)
+            parts.append(" " * gap + (room + shown if right else shown + room))
         strip = Strip([Segment("".join(parts), style)])
         return strip.extend_cell_length(width, style).crop(0, width)
 
