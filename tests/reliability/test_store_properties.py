@@ -337,10 +337,14 @@ class TestLibraryMachine(LibraryMachine.TestCase):
     """The machine's runs; and every kind of operation ran in them, so the invariants were
     checked after each (not after imports alone)."""
 
+    # Derandomized: the same runs every time, so whether every operation ran does not
+    # depend on luck (a random draw once left out every `set_tags`).
     settings = settings(
         max_examples=75,
         stateful_step_count=40,
         deadline=None,
+        derandomize=True,
+        database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
 
