@@ -10,6 +10,7 @@ screenshot, into `docs/`.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -29,7 +30,10 @@ def clock() -> datetime:
 
 async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="reader-screenshots-") as folder:
-        store = open_library(Path(folder) / "library.db", clock=clock)
+        # The library sits where a first start puts it, in a home folder of its own.
+        os.environ["HOME"] = folder
+        library = Path(folder) / ".local" / "share" / "reader" / "library.db"
+        store = open_library(library, clock=clock)
         welcome = next(a for a in store.list_articles() if a.title.startswith("Welcome"))
         blocks = store.get_blocks(welcome.id)
 

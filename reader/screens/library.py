@@ -189,7 +189,7 @@ class LibraryScreen(FilteredListScreen):
             parts.append(Part.text(f"“{safe_text(self.text)}”", rank=8))
         parts.append(Part.text(plural(store.count_annotations(), "annotation"), rank=2))
         parts.append(Part.text(ORDERS[self.order], "$text-accent", rank=3))
-        parts.append(Part.text(safe_text(str(store.path or "memory")), "dim", rank=0))
+        parts.append(Part.text(safe_text(shown_path(store.path)), "dim", rank=0))
         self.summary.update(parts)
         if shown:
             message = ""
@@ -416,3 +416,13 @@ def _problem_lines(problems: Sequence[tuple[str, str]]) -> str:
     if more:
         lines.append(f"… and {more} more")
     return "\n".join(lines)
+
+
+def shown_path(path: Path | None) -> str:
+    """A library file as the summary shows it: `~/…` inside the home folder."""
+    if path is None:
+        return "memory"
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)

@@ -352,3 +352,15 @@ async def test_without_a_saved_order_newest_comes_first(clock: FixedClock, tmp_p
     async with app.run_test(size=SIZE):
         table = app.screen.query_one(ArticleTable)
         assert [table.article(i).id for i in range(3)] == list(reversed(ids))  # type: ignore[union-attr]
+
+
+def test_the_summary_names_a_library_in_the_home_folder_with_a_tilde(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`~/.local/share/reader/library.db`, not the whole path; elsewhere, the whole path."""
+    from reader.screens.library import shown_path
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert shown_path(tmp_path / ".local" / "library.db") == "~/.local/library.db"
+    assert shown_path(Path("/srv/library.db")) == "/srv/library.db"
+    assert shown_path(None) == "memory"
