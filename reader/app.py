@@ -6,10 +6,10 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.actions import ActionParseResult
-from textual.app import SystemCommand
+from textual.app import SystemCommand, get_system_commands_provider
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
@@ -26,13 +26,25 @@ from reader.screens.base import Dialog, ReaderScreen
 from reader.screens.library import LibraryScreen
 from reader.widgets.notices import Notice, NoticeLine
 
+if TYPE_CHECKING:
+    from textual.command import Provider
+
 # The other screens (annotations, search, help, the palette, dialogs) are imported when
 # first shown: start-up loads only what the first screen needs.
 
 Answer = TypeVar("Answer")
 
-COMMANDS_WITH_KEYS = {"app.search_library", "app.show_annotations"}
-"""Screen keys that run one of the app's own palette commands, listed once as that command."""
+COMMANDS_WITH_KEYS = {"search_library", "show_annotations", "help"}
+"""App actions with a key that are palette commands of their own, listed once as that command."""
+NOT_COMMANDS = {"command_palette"}
+"""App actions with a key that the palette does not list."""
+
+
+def _theme_commands() -> type[Provider]:
+    """The palette's themes (loaded with the palette, not at start-up)."""
+    from reader.screens.palette import ThemeCommands
+
+    return ThemeCommands
 
 
 class ReaderApp(CrashReportingApp):
@@ -51,6 +63,11 @@ class ReaderApp(CrashReportingApp):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
     """Screens in a terminal of fewer than 24 lines have the class `-short`: dialogs are
     drawn tighter there, so they fit."""
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
+        get_system_commands_provider,
+        _theme_commands,
+    }
+    """The palette's commands: reader's own (`get_system_commands`) and the themes by name."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Keys", tooltip="Show every key", id="help"),
@@ -316,8 +333,12 @@ class ReaderApp(CrashReportingApp):
         self.ask(RenameTagDialog(tags, current), renamed)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Textual's commands, the library-wide ones, then every action of the screen by name."""
-        yield from super().get_system_commands(screen)
+        """reader's commands for the palette: the library-wide ones, the theme, then every
+        action the screen offers now, by name.
+
+        Textual's own (maximize, screenshot, the focused widget's key panel) mean nothing
+        to a reader and are left out, as are the editing keys of a text field.
+        """
         yield SystemCommand(
             "Search the library",
             "Full-text search over every article, note and tag (/ in the library)",
@@ -333,8 +354,22 @@ class ReaderApp(CrashReportingApp):
             "Give a tag a new name everywhere, or merge it into an existing tag",
             self.action_rename_tag,
         )
+        yield SystemCommand(
+            "Change theme",
+            "Choose the colours of reader (remembered); or type a theme's name here",
+            self.search_themes,
+        )
+        yield SystemCommand(
+            "Keys", "Every key of this screen (?)", self._on_screen(screen, self, "help")
+        )
         for entry in screen_keys(screen, self):
-            if entry.node is self or entry.action in COMMANDS_WITH_KEYS:
+            namespace, _, name = entry.action.rpartition(".")
+            app_action = name if entry.node is self or namespace == "app" else None
+            if (
+                not entry.enabled  # what does nothing now is not offered
+                or app_action in COMMANDS_WITH_KEYS | NOT_COMMANDS
+                or not (entry.node is self or _is_readers(entry.node))
+            ):
                 continue
             yield SystemCommand(
                 entry.description,
@@ -350,3 +385,9 @@ class ReaderApp(CrashReportingApp):
                 await self.run_action(action, node)
 
         return command
+
+
+def _is_readers(node: DOMNode) -> bool:
+    """Whether a node is one of reader's own screens or widgets (not one of Textual's,
+    such as a text field, whose keys edit text rather than run commands)."""
+    return type(node).__module__.partition(".")[0] == "reader"

@@ -40,14 +40,16 @@ class AnnotationsScreen(FilteredListScreen):
         Binding("d,delete", "delete", "Delete", tooltip="Delete the annotation", id="delete"),
         Binding(
             "escape",
-            "back",
-            "Back",
-            tooltip="Clear the filters, or go back",
-            id="back",
+            "clear_filters",
+            "Clear filters",
+            tooltip="Show every annotation again",
+            id="clear-filters",
         ),
-        Binding("q", "close", "Back", tooltip="Go back", show=False, id="close"),
+        Binding("escape", "back", "Back", tooltip="Go back", id="back"),
+        Binding("q", "back", "Back", tooltip="Go back", show=False, id="close"),
     ]
-    """List keys; moving and enter live on the AnnotationList."""
+    """List keys; moving and enter live on the AnnotationList. Escape clears the filters
+    if any, else goes back."""
 
     listing = getters.query_one(AnnotationList)
     header = getters.query_one("#annotations-header", FittedLines)
@@ -112,6 +114,7 @@ class AnnotationsScreen(FilteredListScreen):
         cursor = self.listing.cursor if keep_cursor else 0
         self.listing.show(total, fetch, cursor=cursor)
         self._show_header(total)
+        self.refresh_bindings()  # the filters may have changed
 
     def _show_header(self, total: int) -> None:
         # When the line is too narrow, the words typed go first (the filter field
@@ -198,19 +201,30 @@ class AnnotationsScreen(FilteredListScreen):
         extras = " with its tags and note" if entry.tags or has_note else ""
         self.app.ask(ConfirmDialog(f"Delete this annotation{extras}?"), confirmed)
 
-    def action_back(self) -> None:
-        """Clear the filters if any, else go back."""
-        if self.tag or self.text or self.filter_input.value:
-            self.tag = None
-            self.text = ""
-            with self.filter_input.prevent(Input.Changed):
-                self.filter_input.value = ""
-            self._typing.cancel()
-            self.listing.focus()
-            self.reload()
-            return
-        self.dismiss()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer clearing the filters only while there are some; deleting only an
+        annotation shown (dimmed while the list is empty)."""
+        if action == "clear_filters":
+            return self.filtered
+        if action == "delete":
+            return bool(self.listing.total) or None
+        return True
 
-    def action_close(self) -> None:
+    @property
+    def filtered(self) -> bool:
+        """Whether a tag or words filter the list (or words are being typed)."""
+        return bool(self.tag or self.text or self.filter_input.value)
+
+    def action_clear_filters(self) -> None:
+        """Clear the tag and the words filtering the list."""
+        self.tag = None
+        self.text = ""
+        with self.filter_input.prevent(Input.Changed):
+            self.filter_input.value = ""
+        self._typing.cancel()
+        self.listing.focus()
+        self.reload()
+
+    def action_back(self) -> None:
         """Go back to where the list was opened from."""
         self.dismiss()

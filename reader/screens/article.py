@@ -44,12 +44,27 @@ class ArticleScreen(ReaderScreen[None]):
         Binding("h", "highlight", "Highlight", tooltip="Highlight or unhighlight", id="highlight"),
         Binding(
             "s",
-            "sentence_mode",
+            "sentence_mode(True)",
             "Sentences",
-            tooltip="Move by sentence or by paragraph",
+            tooltip="Move by sentence",
             id="sentence-mode",
         ),
-        Binding("v", "select", "Select", tooltip="Start (or cancel) a selection", id="select"),
+        Binding(
+            "s",
+            "sentence_mode(False)",
+            "Paragraphs",
+            tooltip="Move by paragraph again",
+            id="paragraph-mode",
+        ),
+        Binding("v", "select", "Select", tooltip="Start a selection", id="select"),
+        Binding(
+            "v",
+            "cancel_selection",
+            "Cancel selection",
+            tooltip="Cancel the selection",
+            show=False,
+            id="select-cancel",
+        ),
         Binding("slash", "find", "Find", tooltip="Find in this article", id="find"),
         Binding(
             "c", "color", "Colour", tooltip="Next colour of this highlight", show=False, id="color"
@@ -82,11 +97,24 @@ class ArticleScreen(ReaderScreen[None]):
             id="export",
         ),
         Binding(
-            "escape", "escape", "Back", tooltip="Cancel selection or find, else back", id="escape"
+            "escape", "close_find", "Close find", tooltip="Close the find field", id="find-close"
         ),
+        Binding(
+            "escape", "clear_find", "Clear find", tooltip="Clear the find matches", id="find-clear"
+        ),
+        Binding(
+            "escape",
+            "cancel_selection",
+            "Cancel selection",
+            tooltip="Cancel the selection",
+            id="escape-selection",
+        ),
+        Binding("escape", "back", "Back", tooltip="Back to the library", id="escape"),
         Binding("q", "back", "Back", show=False, tooltip="Back to the library", id="back"),
     ]
-    """Annotation keys; movement keys live on the ParagraphView."""
+    """Annotation keys; movement keys live on the ParagraphView. Escape closes the find
+    field, else clears its matches, else cancels a selection, else goes back: the first
+    of these that applies is the one offered."""
 
     status = getters.query_one(StatusLine)
 
@@ -226,19 +254,38 @@ class ArticleScreen(ReaderScreen[None]):
         self._position_save.cancel()
         self.save_position()
 
-    def action_escape(self) -> None:
-        """Close the find field, clear find results, cancel a selection, else go back."""
-        field = self.query_one("#find", Input)
-        if field.has_focus:
-            field.remove_class("-shown")
-            self.view.focus()
-        elif self.view.matches:
-            self.view.set_matches([])
-            self._update_status()
-        elif self.view.selection_anchor is not None:
-            self.view.cancel_selection()
-        else:
-            self.action_back()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer what each key does in the present state.
+
+        Escape offers the first of closing the find field, clearing its matches and
+        cancelling a selection that applies (else it goes back); `v` starts a selection
+        or cancels it; `s` switches to the other way of moving.
+        """
+        if action == "close_find":
+            return self.query_one("#find", Input).has_focus
+        if action == "clear_find":
+            return bool(self.view.matches)
+        if action == "cancel_selection":
+            return self.view.selection_anchor is not None
+        if action == "select":
+            return self.view.selection_anchor is None
+        if action == "sentence_mode" and parameters:
+            return parameters[0] != self.view.sentence_mode
+        return True
+
+    def action_close_find(self) -> None:
+        """Close the find field (its matches stay, ] and [ go through them)."""
+        self.query_one("#find", Input).remove_class("-shown")
+        self.view.focus()
+
+    def action_clear_find(self) -> None:
+        """Forget the find matches."""
+        self.view.set_matches([])
+        self._update_status()
+
+    def action_cancel_selection(self) -> None:
+        """Cancel the selection in progress."""
+        self.view.cancel_selection()
 
     def action_back(self) -> None:
         """Remember the position and go back to the library."""
@@ -466,9 +513,10 @@ class ArticleScreen(ReaderScreen[None]):
         title = self.article.title if self.article else ""
         self.notify(copy_text(self.app, f"{passage}\n\n— {title}"), markup=False)
 
-    def action_sentence_mode(self) -> None:
-        """Toggle moving by sentence."""
-        on = self.view.toggle_sentence_mode()
+    def action_sentence_mode(self, on: bool | None = None) -> None:
+        """Move by sentence (True), by paragraph (False), or the other way (None)."""
+        if on is None or on != self.view.sentence_mode:
+            on = self.view.toggle_sentence_mode()
         self.notify("Moving by sentence" if on else "Moving by paragraph")
 
     def action_select(self) -> None:

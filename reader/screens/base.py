@@ -125,6 +125,7 @@ class FilteredListScreen(ReaderScreen[None]):
     @on(Input.Changed, ".list-filter")
     def _filter_changed(self) -> None:
         self._typing.restart()
+        self.refresh_bindings()  # what escape does may depend on the words typed
 
     def apply_filter(self) -> None:
         """Filter the list by the text typed, if it changed."""

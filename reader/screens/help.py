@@ -35,7 +35,7 @@ class HelpScreen(Dialog[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        for entry in screen_keys(screen, screen.app):
+        for entry in screen_keys(screen, screen.app, every=True):
             table.add_row(Text(" ".join(entry.keys)), Text(entry.tooltip))
         self.table = table
 

@@ -211,6 +211,7 @@ class LibraryScreen(FilteredListScreen):
         """Show the filter and type into it."""
         self.add_class("-filtering")
         self.filter_input.focus()
+        self.refresh_bindings()
 
     def focus_list(self) -> None:
         self.table.focus()
@@ -222,6 +223,7 @@ class LibraryScreen(FilteredListScreen):
             self.filter_input.value = ""
         self.remove_class("-filtering")
         self.table.focus()
+        self.refresh_bindings()  # the focus may not have moved: escape from the list
         if self.text:
             self.text = ""
             self.reload()
@@ -285,16 +287,30 @@ class LibraryScreen(FilteredListScreen):
 
     def action_stop_import(self) -> None:
         """Stop the running import after the item being imported."""
-        if self._importing:
+        if self._importing and not self._stop_import.is_set():
             self._stop_import.set()
+            self.refresh_bindings()
             self.notify("Stopping the import after the current file…")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer stopping an import only while one runs, clearing the filter while shown."""
+        """Offer only what works now.
+
+        - stopping an import while one runs (dimmed once asked, while it finishes the
+          current file);
+        - clearing the filter while it is shown;
+        - one import at a time (dimmed while one runs);
+        - opening and exporting while the list shows an article (dimmed when empty).
+        """
         if action == "stop_import":
-            return self._importing
+            if not self._importing:
+                return False
+            return None if self._stop_import.is_set() else True
         if action == "clear_filter":
-            return self.has_class("-filtering")
+            return self.has_class("-filtering") or bool(self.text)
+        if action == "import":
+            return not self._importing or None
+        if action in ("open_article", "export"):
+            return bool(self.table.row_count) or None
         return True
 
     @work(thread=True, group="import", exit_on_error=False)

@@ -1,11 +1,13 @@
-"""The command palette (ctrl+p), made safe against keys typed faster than it settles."""
+"""The command palette (ctrl+p), made safe against keys typed faster than it settles, and
+the themes it finds by name."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from textual import work
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandList, CommandPalette, Hit, Hits, Provider
 from textual.css.query import NoMatches
 
 from reader.screens.base import DismissOnce
@@ -40,3 +42,58 @@ class ReaderPalette(DismissOnce, CommandPalette):
         except NoMatches:
             if self.is_attached and not self._dismissed:
                 raise
+
+
+class ThemeCommands(Provider):
+    """Every theme, found by typing its name (or "theme") into the palette.
+
+    Before anything is typed the palette lists reader's commands, among them "Change
+    theme"; a theme comes up when its name holds what is typed (two letters at least),
+    or every theme after "theme". Loose fuzzy matches are left out: "canc" finds
+    "Cancel selection", not catppuccin. The app remembers the theme chosen.
+    """
+
+    async def search(self, query: str) -> Hits:
+        """The themes whose name holds what is typed."""
+        wanted = themes_wanted(query)
+        if wanted is None:
+            return
+        matcher = self.matcher(query)
+        for name in sorted(self.app.available_themes):
+            if wanted not in name.casefold():
+                continue
+            title = f"Theme: {name}"
+            yield Hit(
+                max(matcher.match(title), MIN_THEME_SCORE),
+                matcher.highlight(title),
+                self._switch_to(name),
+                text=title,
+                help="Use this theme from now on",
+            )
+
+    def _switch_to(self, name: str) -> Callable[[], None]:
+        def switch() -> None:
+            if name in self.app.available_themes:
+                self.app.theme = name
+
+        return switch
+
+
+MIN_THEME_SCORE = 1.0
+"""The score of a theme whose name holds what is typed but which the fuzzy matcher
+scores 0 ("theme nord" for "Theme: nord")."""
+
+
+def themes_wanted(query: str) -> str | None:
+    """What a theme's name must hold for what is typed in the palette; None for no theme.
+
+    "nord" -> "nord"; "theme", "them" -> "" (every theme); "theme: rose" -> "rose";
+    one letter -> None.
+    """
+    wanted = query.strip().casefold()
+    for word in ("themes", "theme"):
+        if wanted.startswith(word):
+            return wanted.removeprefix(word).lstrip(" :")
+    if len(wanted) >= 3 and "theme".startswith(wanted):
+        return ""
+    return wanted if len(wanted) >= 2 else None

@@ -20,6 +20,8 @@ PAGE_SIZE = 100
 """Rows read from the library at a time."""
 CACHED_PAGES = 8
 """Pages kept in memory; older ones are read again when needed."""
+LIST_ACTIONS = {"cursor", "first", "last", "page", "select"}
+"""The list's own actions: none does anything while the list is empty."""
 
 
 class Pages(Generic[T]):
@@ -92,7 +94,10 @@ class PagedList(ScrollView, Generic[T], can_focus=True):
         self, total: int, fetch: Callable[[int, int], Sequence[T]], cursor: int
     ) -> None:
         """Hold a new list (or the same one, read again) with the cursor at a row; redraw."""
+        was_empty = not self._total
         self._rows.reset(total, fetch)
+        if was_empty != (not self._total):
+            self.refresh_bindings()  # its keys work only on a list that has rows
         self._strips.clear()
         self._update_virtual_size()
         self.set_reactive(PagedList.cursor, self._clamp(cursor))
@@ -149,6 +154,12 @@ class PagedList(ScrollView, Generic[T], can_focus=True):
         raise NotImplementedError
 
     # Cursor ---------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Moving and choosing are shown disabled while the list is empty."""
+        if action in LIST_ACTIONS and not self._total:
+            return None
+        return True
 
     def validate_cursor(self, value: int) -> int:
         return self._clamp(value)

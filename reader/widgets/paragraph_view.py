@@ -652,17 +652,20 @@ class ParagraphView(ScrollView, can_focus=True):
         self.sentence_mode = not self.sentence_mode
         self._sentence = 0
         self._cursor_changed()
+        self.refresh_bindings()
         return self.sentence_mode
 
     def start_selection(self) -> None:
         """Start selecting at the passage under the cursor."""
         self.selection_anchor = (self.cursor, *self.cursor_span)
         self._cursor_changed()
+        self.refresh_bindings()
 
     def cancel_selection(self) -> None:
         """Forget the selection."""
         self.selection_anchor = None
         self.refresh()
+        self.refresh_bindings()
         self.post_message(self.CursorMoved(self, self.cursor))
 
     def move_to(self, block: int, offset: int = 0) -> None:
@@ -689,6 +692,7 @@ class ParagraphView(ScrollView, can_focus=True):
             self._matches_by_block.setdefault(block, []).append((start, end, number))
         self.current_match = None
         self.refresh()
+        self.refresh_bindings()
 
     def jump_to_match(self, direction: int) -> int | None:
         """Go to the next (1) or previous (-1) match from the cursor; returns its number."""

@@ -100,3 +100,16 @@ async def typed(pilot: Pilot[Any], *keys: str) -> None:
         except TimeoutError:
             pytest.fail(f"the typing on {pilot.app.screen} never ran in {HUNG_SECONDS} s")
     await pilot.pause()
+
+
+def bar_keys(app: ReaderApp) -> dict[str, tuple[str, bool]]:
+    """The keys the key bar of the screen on top shows: key as shown -> (what it does,
+    whether it works now; a key that does not is drawn dimmed).
+
+    As last drawn (so a bar not redrawn after a change still shows its old keys), and
+    only those that fit its width.
+    """
+    from reader.widgets.key_bar import KeyBar
+
+    drawn = app.screen.query_one(KeyBar).drawn
+    return {shown: (description, enabled) for _key, shown, description, enabled in drawn}

@@ -18,7 +18,7 @@ from reader.dialogs.path import PathDialog
 from reader.screens.library import LibraryScreen
 from reader.widgets.article_table import ArticleTable
 from reader.widgets.import_progress import ImportProgress
-from tests.tui.conftest import HUNG_SECONDS, AppFactory, screen_text
+from tests.tui.conftest import HUNG_SECONDS, AppFactory, bar_keys, screen_text
 
 SIZE = (110, 32)
 DATA = Path(__file__).resolve().parent.parent / "data" / "highlights"
@@ -183,7 +183,8 @@ def slow_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowPage]:
 async def test_url_import_runs_in_the_background(
     library: AnnotationStore, make_app: AppFactory, slow_page: SlowPage
 ) -> None:
-    """While a URL loads the list still moves, progress shows, and a second `i` is refused."""
+    """While a URL loads the list still moves, progress shows, and a second `i` is refused
+    (dimmed in the key bar until the first import ends)."""
     app = make_app(library)
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(ArticleTable)
@@ -197,9 +198,9 @@ async def test_url_import_runs_in_the_background(
         assert table.cursor_row == first + 1
         await pilot.press("k")
         assert table.cursor_row == first
+        assert bar_keys(app)["i"] == ("Import", False)  # one at a time: dimmed
         await pilot.press("i")
         assert isinstance(app.screen, LibraryScreen)  # no second dialog
-        assert "An import is running" in " ".join(messages(app))
 
         slow_page.release.set()
         await app.workers.wait_for_complete()
@@ -209,13 +210,15 @@ async def test_url_import_runs_in_the_background(
         )
         assert "Import: imported 1, updated 0, unchanged 0, failed 0" in messages(app)
         assert "Importing" not in screen_text(app)
+        assert bar_keys(app)["i"] == ("Import", True)
     assert "A page served slowly" in titles(library)
 
 
 async def test_escape_stops_a_running_import(
     library: AnnotationStore, make_app: AppFactory, slow_page: SlowPage, tmp_path: Path
 ) -> None:
-    """escape during an import stops it after the current item."""
+    """escape during an import stops it after the current item; the key bar offers it
+    only while an import runs, dimmed once asked."""
     second = tmp_path / "after.txt"
     second.write_text("Never reached\n\nThis file comes after the slow page.\n", "utf-8")
     app = make_app(library)
@@ -227,7 +230,9 @@ async def test_escape_stops_a_running_import(
         await slow_page.wait_for_request()
         await pilot.pause()
         assert "Stop import" in screen_text(app)
+        assert bar_keys(app)["esc"] == ("Stop import", True)
         await pilot.press("escape")
+        assert bar_keys(app)["esc"] == ("Stop import", False)  # asked: dimmed until it ends
         slow_page.release.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -237,6 +242,7 @@ async def test_escape_stops_a_running_import(
         )
         assert "Never reached" not in titles(library)
         assert "Stop import" not in screen_text(app)
+        assert "esc" not in bar_keys(app)
         # A new import may start once the first has finished.
         screen.start_import(second)
         await app.workers.wait_for_complete()

@@ -33,7 +33,7 @@ async def test_bar_follows_the_screen_and_its_focus(
         assert isinstance(app.screen, ArticleScreen)
         assert "h Highlight" in bar_text(app) and "q Quit" not in bar_text(app)
         await pilot.press("slash")
-        assert "h Highlight" not in bar_text(app) and "esc Back" in bar_text(app)
+        assert "h Highlight" not in bar_text(app) and "esc Close find" in bar_text(app)
         await pilot.press("escape")
         assert "h Highlight" in bar_text(app)
 
