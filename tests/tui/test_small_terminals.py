@@ -9,6 +9,7 @@ import pytest
 from textual.containers import Vertical
 from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, TextArea
 
@@ -121,6 +122,14 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def open_dialog(app: ReaderApp, pilot: Pilot[Any], key: str, kind: type[Screen[Any]]) -> None:
+    """Press a key; the dialog it opens is of its kind and fits the terminal."""
+    await pilot.press(key)
+    await settle(pilot)
+    assert isinstance(app.screen, kind)
+    assert_dialog_fits(app)
+
+
 # The parts of a line -------------------------------------------------------
 
 
@@ -173,24 +182,16 @@ async def test_library_and_its_dialogs_fit_a_small_terminal(
         assert_whole_items(shown_lines(summary)[0])
         assert table.title_width >= 30
 
-        await pilot.press("i")
-        await settle(pilot)
-        assert isinstance(app.screen, PathDialog)
-        assert_dialog_fits(app)
+        await open_dialog(app, pilot, "i", PathDialog)
         assert_on_screen(app, app.screen.query_one(Input))
         await pilot.press("escape")
 
-        await pilot.press("e")  # the article with the long title is the newest
-        await settle(pilot)
-        assert isinstance(app.screen, PathDialog)
-        assert_dialog_fits(app)
+        # The article with the long title is the newest.
+        await open_dialog(app, pilot, "e", PathDialog)
         assert_on_screen(app, app.screen.query_one(Input))
         await pilot.press("escape")
 
-        await pilot.press("question_mark")
-        await settle(pilot)
-        assert isinstance(app.screen, HelpScreen)
-        assert_dialog_fits(app)
+        await open_dialog(app, pilot, "question_mark", HelpScreen)
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
@@ -220,26 +221,18 @@ async def test_article_and_its_dialogs_fit_a_small_terminal(
         assert_whole_items(shown_lines(status)[0])
 
         await pilot.press("escape", "g")  # back to the tagged highlight
-        await pilot.press("t")
-        await settle(pilot)
-        assert isinstance(app.screen, TagDialog)
-        assert_dialog_fits(app)
+        await open_dialog(app, pilot, "t", TagDialog)
         assert_on_screen(app, app.screen.query_one(Input))
         await pilot.press("escape")
 
-        await pilot.press("n")
-        await settle(pilot)
-        assert isinstance(app.screen, NoteDialog)
-        assert_dialog_fits(app)
+        await open_dialog(app, pilot, "n", NoteDialog)
         editor = app.screen.query_one(TextArea)
         assert_on_screen(app, editor)
         assert editor.content_region.height >= 5, "the note editor has no room to write"
         await pilot.press("escape")
 
-        await pilot.press("h")  # a highlight with tags and a note: asks first
-        await settle(pilot)
-        assert isinstance(app.screen, ConfirmDialog)
-        assert_dialog_fits(app)
+        # A highlight with tags and a note: asks first.
+        await open_dialog(app, pilot, "h", ConfirmDialog)
         await pilot.press("n")
         await settle(pilot)
 
@@ -251,10 +244,7 @@ async def test_article_and_its_dialogs_fit_a_small_terminal(
         assert_apart(field, status, keys)
         await pilot.press("escape")
 
-        await pilot.press("question_mark")
-        await settle(pilot)
-        assert isinstance(app.screen, HelpScreen)
-        assert_dialog_fits(app)
+        await open_dialog(app, pilot, "question_mark", HelpScreen)
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
@@ -283,10 +273,7 @@ async def test_lists_and_their_dialogs_fit_a_small_terminal(
         assert_whole_items(shown_lines(header)[0])
         await pilot.press("escape")
 
-        await pilot.press("number_sign")
-        await settle(pilot)
-        assert isinstance(app.screen, TagFilterDialog)
-        assert_dialog_fits(app)
+        await open_dialog(app, pilot, "number_sign", TagFilterDialog)
         choices = app.screen.query_one(OptionList)
         assert_on_screen(app, app.screen.query_one(Input), choices)
         await pilot.press(*["down"] * 12)
@@ -302,10 +289,7 @@ async def test_lists_and_their_dialogs_fit_a_small_terminal(
             assert_on_screen(app, app.screen.query_one(name, Input))
         await pilot.press("escape")
 
-        await pilot.press("d")
-        await settle(pilot)
-        assert isinstance(app.screen, ConfirmDialog)
-        assert_dialog_fits(app)
+        await open_dialog(app, pilot, "d", ConfirmDialog)
         await pilot.press("n")
 
         await pilot.press("escape")
