@@ -1,4 +1,4 @@
-"""A dialog to pick the tag that filters the annotations list."""
+"""A dialog to pick the tag that filters a list (of annotations, or of articles)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from textual.content import Content
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from annotations.models import TagCount
 from reader.safe import safe_text
 from reader.screens.base import Dialog
 
@@ -27,8 +26,10 @@ class TagFilterDialog(Dialog[str | None]):
     Returns the tag's name, `ALL_TAGS` ("") for no tag filter, or None when cancelled.
 
     Args:
-        tags: Every tag in the library with its count, most used first.
+        tags: The tags to choose from with how many items of the list carry each, as
+            `(name, count)`, most used first.
         current: The tag filtering the list now, if any.
+        title: The dialog's title (it says what the counts count).
     """
 
     AUTO_FOCUS = "#tag-filter-query"
@@ -43,15 +44,22 @@ class TagFilterDialog(Dialog[str | None]):
     query_input = getters.query_one("#tag-filter-query", Input)
     choices = getters.query_one("#tag-choices", OptionList)
 
-    def __init__(self, tags: Sequence[TagCount], current: str | None = None) -> None:
+    def __init__(
+        self,
+        tags: Sequence[tuple[str, int]],
+        current: str | None = None,
+        *,
+        title: str = "Filter by tag",
+    ) -> None:
         super().__init__(classes="dialog")
         self.tags = list(tags)
         self.current = current
+        self.title_text = title
         self.values: list[str] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label("Filter by tag", classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title")
             yield Input(placeholder="Type to narrow the list", id="tag-filter-query", compact=True)
             yield OptionList(id="tag-choices", classes="dialog-choices")
             yield Label("enter picks · escape cancels", classes="dialog-hint")
@@ -61,22 +69,22 @@ class TagFilterDialog(Dialog[str | None]):
 
     def _fill(self, typed: str) -> None:
         folded = typed.strip().lstrip("#").casefold()
-        shown = [tag for tag in self.tags if folded in tag.name.casefold()]
+        shown = [(name, count) for name, count in self.tags if folded in name.casefold()]
         options: list[Option] = []
         self.values = []
         if not folded:
             options.append(Option(Content.styled("All tags", "italic")))
             self.values.append(ALL_TAGS)
-        for tag in shown:
+        for name, count in shown:
             options.append(
                 Option(
                     Content.assemble(
-                        (f"#{safe_text(tag.name)}", "$text-accent"),
-                        (f"  {tag.count:,}", "$text-muted"),
+                        (f"#{safe_text(name)}", "$text-accent"),
+                        (f"  {count:,}", "$text-muted"),
                     )
                 )
             )
-            self.values.append(tag.name)
+            self.values.append(name)
         self.choices.set_options(options)
         if self.values:
             current = self.current if self.current in self.values else None

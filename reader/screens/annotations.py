@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual import getters, on
@@ -9,8 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
-from annotations.models import AnnotationEntry
+from annotations.errors import StorageError
+from annotations.models import Annotation, AnnotationEntry
 from reader.dialogs.confirm import ConfirmDialog
+from reader.dialogs.note import NoteDialog
+from reader.dialogs.tag import TagDialog
 from reader.dialogs.tag_filter import ALL_TAGS, TagFilterDialog
 from reader.safe import safe_text
 from reader.screens.article import ArticleScreen
@@ -37,6 +41,8 @@ class AnnotationsScreen(FilteredListScreen):
         Binding("o", "toggle_order", "Order", tooltip="Newest first or in text order", id="order"),
         Binding("slash", "focus_filter", "Filter", tooltip="Filter by text", id="filter-text"),
         Binding("number_sign,f", "pick_tag", "Tag", tooltip="Filter by tag", id="filter-tag"),
+        Binding("n", "note", "Note", tooltip="Write or edit the annotation's note", id="note"),
+        Binding("t", "tag", "Tags", tooltip="Edit the annotation's tags", id="tag"),
         Binding("d,delete", "delete", "Delete", tooltip="Delete the annotation", id="delete"),
         Binding(
             "escape",
@@ -154,7 +160,8 @@ class AnnotationsScreen(FilteredListScreen):
             self.tag = None if tag == ALL_TAGS else tag
             self.reload()
 
-        self.app.ask(TagFilterDialog(self.app.store.list_tags(), self.tag), chosen)
+        tags = [(tag.name, tag.count) for tag in self.app.store.list_tags() if tag.count]
+        self.app.ask(TagFilterDialog(tags, self.tag), chosen)
 
     def tag_renamed(self, old: str, new: str) -> None:
         """Follow a renamed tag with the filter, and show the list again."""
@@ -184,6 +191,66 @@ class AnnotationsScreen(FilteredListScreen):
             ArticleScreen(entry.article_id, block=entry.start_block, annotation_id=entry.id)
         )
 
+    def _selected_annotation(self, missing: str) -> Annotation | None:
+        """The whole annotation under the cursor (the list holds only the start of its
+        passage and note); None, said in a notice, when the list is empty."""
+        entry = self.listing.selected
+        if entry is None:
+            self.notify(missing, severity="warning")
+            return None
+        return self.app.store.get_annotation(entry.id)
+
+    def action_note(self) -> None:
+        """Write or edit the note of the selected annotation."""
+        annotation = self._selected_annotation("No annotation to write a note on")
+        if annotation is not None:
+            self._edit_note(
+                annotation.id, annotation.note, annotation.anchor.exact, annotation.note
+            )
+
+    def _edit_note(self, annotation_id: str, note: str, passage: str, saved: str) -> None:
+        """Open the note editor; a note the library refuses to save comes back to it."""
+
+        def chosen(text: str | None) -> None:
+            if text is None or text == saved:
+                return
+            try:
+                self.app.store.set_note(annotation_id, text)
+            except StorageError as error:
+                self.app.not_saved(error)
+                self._edit_note(annotation_id, text, passage, saved)  # never lost
+                return
+            self.reload(keep_cursor=True)
+            self.notify("Note saved" if text.strip() else "Note removed")
+
+        self.app.ask(NoteDialog(note, passage, saved=saved), chosen)
+
+    def action_tag(self) -> None:
+        """Edit the tags of the selected annotation."""
+        annotation = self._selected_annotation("No annotation to tag")
+        if annotation is not None:
+            self._edit_tags(annotation.id, annotation.tags)
+
+    def _edit_tags(self, annotation_id: str, tags: Sequence[str], *, unsaved: bool = False) -> None:
+        """Open the tag editor; tags the library refuses to save come back to it."""
+        known = [tag.name for tag in self.app.store.list_tags()]
+
+        def chosen(chosen_tags: list[str] | None) -> None:
+            if chosen_tags is None:
+                return
+            try:
+                self.app.store.set_tags(annotation_id, chosen_tags)
+            except StorageError as error:
+                self.app.not_saved(error)
+                self._edit_tags(annotation_id, chosen_tags, unsaved=True)
+                return
+            if self.tag and self.tag.casefold() not in self._tag_names():
+                self.tag = None  # its last annotation lost it: the tag is gone
+            self.reload(keep_cursor=True)
+            self.notify("Tags saved" if chosen_tags else "Tags removed")
+
+        self.app.ask(TagDialog(tags, known, unsaved=unsaved), chosen)
+
     def action_delete(self) -> None:
         """Delete the selected annotation, after asking."""
         entry = self.listing.selected
@@ -192,7 +259,8 @@ class AnnotationsScreen(FilteredListScreen):
             return
 
         def confirmed(yes: bool | None) -> None:
-            if not yes or not self.app.save(lambda: self.app.store.delete_annotation(entry.id)):
+            store = self.app.store
+            if not yes or not self.app.save(lambda: store.delete_annotation(entry.id)):
                 return
             self.reload(keep_cursor=True)
             self.notify("Annotation deleted")
@@ -202,11 +270,11 @@ class AnnotationsScreen(FilteredListScreen):
         self.app.ask(ConfirmDialog(f"Delete this annotation{extras}?"), confirmed)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer clearing the filters only while there are some; deleting only an
-        annotation shown (dimmed while the list is empty)."""
+        """Offer clearing the filters only while there are some; editing and deleting
+        only an annotation shown (dimmed while the list is empty)."""
         if action == "clear_filters":
             return self.filtered
-        if action == "delete":
+        if action in ("delete", "note", "tag"):
             return bool(self.listing.total) or None
         return True
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList, TextArea
 
 from annotations.models import ENTRY_TEXT_CHARS, AnnotationEntry, Block, BlockKind, Document
 from annotations.store import AnnotationStore
 from reader.dialogs.confirm import ConfirmDialog
+from reader.dialogs.note import NoteDialog
+from reader.dialogs.tag import TagDialog
 from reader.dialogs.tag_filter import TagFilterDialog
 from reader.screens.annotations import AnnotationsScreen
 from reader.screens.article import ArticleScreen
@@ -17,7 +19,7 @@ from reader.screens.library import LibraryScreen
 from reader.widgets.annotation_list import AnnotationList
 from reader.widgets.paging import PAGE_SIZE
 from reader.widgets.paragraph_view import ParagraphView
-from tests.tui.conftest import AppFactory, screen_text, typed
+from tests.tui.conftest import AppFactory, bar_keys, screen_text, toasts, typed
 
 SIZE = (100, 30)
 
@@ -309,3 +311,94 @@ async def test_a_whole_book_passage_shows_its_start_and_enter_jumps_to_it(
         assert isinstance(app.screen, ArticleScreen)
         assert app.screen.article_id == book.id
         assert app.screen.query_one(ParagraphView).cursor == 0
+
+
+async def test_n_edits_the_note_of_the_selected_annotation(
+    store: AnnotationStore, make_app: AppFactory
+) -> None:
+    """n opens the whole note of the annotation under the cursor (the list shows only its
+    first line); ctrl+s saves it to the library and the row shows it at once. Escape
+    after typing asks first; n at that question goes back to the editor."""
+    ids = annotated_store(store)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        assert bar_keys(app)["n"] == ("Note", True)
+        await pilot.press("n")  # the ledger, newest first
+        await pilot.pause()
+        assert isinstance(app.screen, NoteDialog)
+        editor = app.screen.query_one(TextArea)
+        assert editor.text == "Ask about the ledger\nlater"
+        assert "The keeper wrote every ship" in screen_text(app)  # the passage, for context
+        await pilot.press(*" today", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteDialog)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, AnnotationsScreen)
+        assert store.get_annotation(ids["ledger"]).note == "Ask about the ledger\nlater today"
+        await pilot.press("j", "n")  # the quay has no note yet
+        await pilot.pause()
+        assert app.screen.query_one(TextArea).text == ""
+        await pilot.press(*"Check the ferry times", "ctrl+s")
+        await pilot.pause()
+        assert store.get_annotation(ids["quay"]).note == "Check the ferry times"
+        assert "✎ Check the ferry times" in screen_text(app)
+        assert app.screen.query_one(AnnotationList).selected.id == ids["quay"]  # cursor kept
+        assert "Note saved" in toasts(app)[-1]
+
+
+async def test_t_edits_the_tags_of_the_selected_annotation(
+    store: AnnotationStore, make_app: AppFactory
+) -> None:
+    """t edits the tags of the annotation under the cursor, completing existing tags; the
+    row shows them at once. Taking the last #ships away while the list is filtered by it
+    ends that filter (no annotation carries the tag any more)."""
+    ids = annotated_store(store)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        assert bar_keys(app)["t"] == ("Tags", True)
+        await pilot.press("G", "t")  # the tomatoes: #idea
+        await pilot.pause()
+        assert isinstance(app.screen, TagDialog)
+        assert app.screen.query_one(Input).value == "idea, "
+        await pilot.press(*"sh", "tab", *"garden", "enter")  # tab completes "ships"
+        await pilot.pause()
+        assert isinstance(app.screen, AnnotationsScreen)
+        assert store.get_annotation(ids["tomatoes"]).tags == ("garden", "idea", "ships")
+        assert "#garden #idea #ships" in screen_text(app)
+
+        await pilot.press("number_sign", *"ships", "enter")
+        await pilot.pause()
+        assert app.screen.tag == "ships" and len(shown_passages(app)) == 2
+        for _ in range(2):  # take #ships from both
+            await pilot.press("g", "t", "ctrl+u", *"idea", "enter")
+            await pilot.pause()
+        assert "ships" not in {tag.name for tag in store.list_tags()}
+        assert app.screen.tag is None
+        assert len(shown_passages(app)) == 3
+        assert "#ships" not in screen_text(app)
+        assert store.get_annotation(ids["ledger"]).tags == ("idea",)
+
+
+async def test_n_and_t_are_dimmed_on_an_empty_list(
+    store: AnnotationStore, make_app: AppFactory
+) -> None:
+    """With no annotation to act on, n, t and d are dimmed and do nothing; u is not
+    offered before a delete."""
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        keys = bar_keys(app)
+        assert keys["n"] == ("Note", False) and keys["t"] == ("Tags", False)
+        assert keys["d"] == ("Delete", False) and "u" not in keys
+        await pilot.press("n", "t", "d", "u")
+        await pilot.pause()
+        assert isinstance(app.screen, AnnotationsScreen)
