@@ -86,6 +86,10 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+EDITABLE_FIELDS: tuple[str, ...] = ("title", "author", "date", "tags")
+"""The details of an article the reader can edit, in this order (see `Article.edited`)."""
+
+
 @dataclass(frozen=True)
 class Article:
     """An article stored in the library.
@@ -106,6 +110,9 @@ class Article:
         created_at: When it was first imported (ISO 8601, UTC).
         updated_at: When its text last changed (ISO 8601, UTC).
         opened_at: When it was last opened for reading, if ever.
+        archived_at: When the reader archived it (finished, put away); None if not.
+        edited: Which of `EDITABLE_FIELDS` the reader set by hand: a re-import of the
+            same source keeps those (the reader's value wins over the file's).
     """
 
     id: str
@@ -123,6 +130,13 @@ class Article:
     created_at: str
     updated_at: str
     opened_at: str | None = None
+    archived_at: str | None = None
+    edited: tuple[str, ...] = ()
+
+    @property
+    def archived(self) -> bool:
+        """Whether the reader archived it (see `archived_at`)."""
+        return self.archived_at is not None
 
     @property
     def progress(self) -> float:
@@ -215,11 +229,22 @@ class Annotation:
 
 
 @dataclass(frozen=True)
-class TagCount:
-    """A tag and how many annotations carry it."""
+class Tag:
+    """A tag, with how many annotations and how many articles carry it.
+
+    Attributes:
+        name: The tag's name.
+        count: Annotations (passages) carrying it.
+        articles: Articles carrying it (an article's own tags, e.g. from front matter).
+    """
 
     name: str
     count: int
+    articles: int = 0
+
+
+TagCount = Tag
+"""The earlier name of `Tag`."""
 
 
 @dataclass(frozen=True)
@@ -264,6 +289,29 @@ class SearchHit:
     source: str
     annotation_id: str | None
     score: float
+
+
+@dataclass(frozen=True)
+class TrashEntry:
+    """Something deleted to the trash, which can be brought back whole.
+
+    Attributes:
+        id: The entry's number in the trash.
+        kind: `article` or `annotation`.
+        item_id: The id of the article or annotation deleted.
+        article_id: The article it belongs to (its own id for an article).
+        title: The article's title when it was deleted.
+        annotations: How many annotations went with it (1 for an annotation).
+        deleted_at: When it was deleted (ISO 8601, UTC).
+    """
+
+    id: int
+    kind: str
+    item_id: str
+    article_id: str
+    title: str
+    annotations: int
+    deleted_at: str
 
 
 ENTRY_TEXT_CHARS = 500

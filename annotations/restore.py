@@ -65,8 +65,9 @@ def restore(store: AnnotationStore, backup: Backup) -> RestoreSummary:
       reading position), unless the library already holds the same title and text
       under another id: then its annotations go to that article.
     - An article the library has: if the backup's was changed later and differs, its
-      text and details replace the library's, and the library's annotations are
-      re-anchored as on a re-import. A later reading position is taken too.
+      text and details (archived state and edits by hand included) replace the
+      library's, and the library's annotations are re-anchored as on a re-import. A
+      later reading position is taken too.
     - Annotations: unknown ones are added; known ones take the backup's version if it
       was changed later. An annotation is placed in the article's current text (re-
       anchored if the text differs from the backup's); one that cannot be placed is
@@ -109,7 +110,13 @@ def _restore_article(store: AnnotationStore, item: BackupArticle, summary: Resto
     else:
         changed = False
         if theirs.updated_at > ours.updated_at and _details(theirs) != _details(ours):
-            summary.orphaned += store.replace_restored_text(ours, item.document, theirs.updated_at)
+            summary.orphaned += store.replace_restored_text(
+                ours,
+                item.document,
+                theirs.updated_at,
+                archived_at=theirs.archived_at,
+                edited=theirs.edited,
+            )
             changed = True
         changed = _restore_reading_state(store, ours, theirs) or changed
         if changed:
@@ -121,7 +128,8 @@ def _restore_article(store: AnnotationStore, item: BackupArticle, summary: Resto
 
 
 def _details(article: Article) -> tuple[object, ...]:
-    """What a restore may replace in an article: its text (by hash) and details."""
+    """What a restore may replace in an article: its text (by hash), details, archived
+    state and which details were edited by hand."""
     return (
         article.content_hash,
         article.source,
@@ -129,6 +137,8 @@ def _details(article: Article) -> tuple[object, ...]:
         article.author,
         article.tags,
         article.format,
+        article.archived_at,
+        article.edited,
     )
 
 

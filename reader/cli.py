@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -284,28 +285,47 @@ def _article_json(article: Article) -> dict[str, object]:
         "annotations": article.annotation_count,
         "progress": round(article.progress, 4),
         "tags": list(article.tags),
+        "archived": article.archived,
+        "archived_at": article.archived_at,
+        "edited": list(article.edited),
         "created_at": article.created_at,
         "updated_at": article.updated_at,
     }
 
 
+def _one_line(text: str) -> str:
+    """Text from the library for one line of the terminal: whitespace collapsed, made safe."""
+    return safe_text(" ".join(text.split()))
+
+
 @cli.command("list")
 @db_option
 @json_option
+@click.option(
+    "--archived", "shelf", flag_value="archived", help="The archived (finished) articles only."
+)
+@click.option("--all", "shelf", flag_value="all", help="Every article, archived or not.")
 @click.pass_obj
-def list_command(obj: Context, as_json: bool) -> None:
-    """List the articles in the library."""
+def list_command(obj: Context, as_json: bool, shelf: str | None) -> None:
+    """List the articles in the library: those not archived, unless --archived or --all.
+
+    One line per article: id, date, words, annotations, reading progress, title, then
+    its tags (`#tag`) and, with --all, `[archived]` on archived ones. `--json` objects
+    have `archived` (true or false) and `tags` too.
+    """
     with obj.store() as store:
-        articles = store.list_articles()
+        articles = store.list_articles(shelf or "reading")
     if as_json:
         echo_json([_article_json(a) for a in articles])
         return
     for article in articles:
-        title = safe_text(" ".join(article.title.split()))
+        extras = "".join(f"  #{_one_line(tag).replace(' ', '-')}" for tag in article.tags)
+        if shelf == "all" and article.archived:
+            extras += "  [archived]"
         click.echo(
             f"{article.id[:8]}  {article.date or '-':10}  {article.words:>7} words  "
             f"{plural(article.annotation_count, 'annotation'):>15}  "
-            f"{round(article.progress * 100):>3}%  {title}"
+            f"{round(article.progress * 100):>3}%  {_one_line(article.title)}{extras}"
         )
 
 
@@ -379,16 +399,28 @@ def search_command(obj: Context, query: Sequence[str], as_json: bool, limit: int
 @json_option
 @click.pass_obj
 def tags_command(obj: Context, as_json: bool) -> None:
-    """List the tags with how many annotations carry each, most used first."""
+    """List the tags, and how many passages (annotations) and articles carry each.
+
+    Most used on passages first. One line per tag, e.g. `history  3 passages, 1 article`;
+    an article's own tags come from its file (front matter) or `reader edit --tag`.
+    `--json` objects have `name`, `count` (passages) and `articles`.
+    """
     with obj.store() as store:
         tags = store.list_tags()
     if as_json:
-        echo_json([{"name": tag.name, "count": tag.count} for tag in tags])
+        echo_json(
+            [{"name": tag.name, "count": tag.count, "articles": tag.articles} for tag in tags]
+        )
         return
     names = [safe_text(tag.name) for tag in tags]
     width = max(map(len, names), default=0)
     for name, tag in zip(names, tags, strict=True):
-        click.echo(f"{name:<{width}}  {tag.count}")
+        counts = [
+            plural(count, noun)
+            for count, noun in ((tag.count, "passage"), (tag.articles, "article"))
+            if count
+        ]
+        click.echo(f"{name:<{width}}  {', '.join(counts) or 'unused'}")
 
 
 @cli.command("export")
@@ -520,6 +552,219 @@ def _export_file(
     target = Path(output).expanduser()
     write_chunks_atomic(target, chunks)
     click.echo(f"exported {plural(len(articles), 'article')} to {safe_text(str(target))}", err=True)
+
+
+def _find_article(store: AnnotationStore, reference: str) -> Article:
+    """The article a command names by id or id prefix; a one-line error if none (or several)."""
+    from annotations.errors import NotFoundError
+
+    try:
+        return store.find_article(reference)
+    except NotFoundError as error:
+        fail(str(error))
+
+
+def _quoted(title: str) -> str:
+    """A title in a sentence: on one line, made safe, in double quotes."""
+    return f'"{_one_line(title)}"'
+
+
+@cli.command("delete")
+@db_option
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@click.pass_obj
+def delete_command(obj: Context, ids: Sequence[str]) -> None:
+    """Delete articles to the trash, with their text, annotations and reading position.
+
+    ID is an article's id or the start of it (as `reader list` shows), or an
+    annotation's id. Nothing is deleted if one of them is unknown. Prints what went to
+    the trash and how to bring it back: `reader undelete ID`. The trash keeps them for
+    30 days, or until `reader trash --empty`.
+    """
+    from annotations.errors import NotFoundError
+    from annotations.trash import TRASH_DAYS, delete_annotation, delete_article
+
+    with obj.store() as store:
+        articles: dict[str, Article] = {}
+        annotations: dict[str, str] = {}
+        for reference in ids:
+            try:
+                article = store.find_article(reference)
+            except NotFoundError as error:
+                try:
+                    annotation = store.get_annotation(reference.strip())
+                except NotFoundError:
+                    fail(f"{error}; nothing was deleted")
+                annotations[annotation.id] = annotation.article_id
+                continue
+            articles[article.id] = article
+        undo = []
+        # An annotation first, so that one of an article deleted too goes to the trash on its own.
+        for annotation_id in annotations:
+            entry = delete_annotation(store, annotation_id)
+            click.echo(f"deleted an annotation of {_quoted(entry.title)} to the trash")
+            undo.append(entry.item_id[:8])
+        for article_id in articles:
+            entry = delete_article(store, article_id)
+            annotated = (
+                f" with {plural(entry.annotations, 'annotation')}" if entry.annotations else ""
+            )
+            click.echo(
+                f"deleted {entry.item_id[:8]} {_quoted(entry.title)}{annotated} to the trash"
+            )
+            undo.append(entry.item_id[:8])
+    click.echo(
+        f"undo: reader undelete {' '.join(undo)} (the trash keeps them {TRASH_DAYS} days, "
+        "or until 'reader trash --empty')"
+    )
+
+
+@cli.command("undelete")
+@db_option
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@click.pass_obj
+def undelete_command(obj: Context, ids: Sequence[str]) -> None:
+    """Bring back articles or annotations from the trash, whole, and take them out of it.
+
+    ID is the id (or its start) of an article or annotation in the trash, as `reader
+    delete` and `reader trash` show. An article comes back with its text, annotations,
+    tags, reading position, archived state and edits, under the same id.
+    """
+    from annotations.trash import undelete
+
+    with obj.store() as store:
+        entries = {}
+        for reference in ids:
+            entry = store.find_trash_entry(reference)
+            entries[entry.item_id] = entry
+        # Articles first: an annotation comes back onto its article.
+        for entry in sorted(entries.values(), key=lambda item: item.kind != "article"):
+            undelete(store, entry.item_id)
+            if entry.kind == "article":
+                annotated = (
+                    f" with {plural(entry.annotations, 'annotation')}" if entry.annotations else ""
+                )
+                click.echo(f"brought back {entry.item_id[:8]} {_quoted(entry.title)}{annotated}")
+            else:
+                click.echo(f"brought back an annotation of {_quoted(entry.title)}")
+
+
+def _age(deleted_at: str, now: datetime) -> str:
+    """How long ago a timestamp of the library was, in words (`3 days ago`)."""
+    moment = datetime.fromisoformat(deleted_at)
+    seconds = max(0, int((now - moment).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            return f"{plural(seconds // size, unit)} ago"
+    return "just now"
+
+
+@cli.command("trash")
+@db_option
+@json_option
+@click.option("--empty", is_flag=True, help="Remove everything in the trash for good.")
+@click.pass_obj
+def trash_command(obj: Context, as_json: bool, empty: bool) -> None:
+    """List what was deleted to the trash, most recent first, or empty it (--empty).
+
+    One line each: kind, id (the start of it), annotations, how long ago, title.
+    `reader undelete ID` brings one back. The trash keeps things 30 days.
+    """
+    from annotations.trash import empty_trash, trash_entries
+
+    with obj.store() as store:
+        if empty:
+            removed = empty_trash(store)
+        else:
+            entries = trash_entries(store)
+            now = store.clock()
+    if empty:
+        if as_json:
+            echo_json({"removed": removed})
+        else:
+            click.echo(f"emptied the trash: {plural(removed, 'item')} removed for good")
+        return
+    if as_json:
+        echo_json(
+            [
+                {
+                    "id": entry.item_id,
+                    "kind": entry.kind,
+                    "article_id": entry.article_id,
+                    "title": entry.title,
+                    "annotations": entry.annotations,
+                    "deleted_at": entry.deleted_at,
+                }
+                for entry in entries
+            ]
+        )
+        return
+    if not entries:
+        click.echo("the trash is empty")
+        return
+    for entry in entries:
+        click.echo(
+            f"{entry.kind:<10}  {entry.item_id[:8]}  "
+            f"{plural(entry.annotations, 'annotation'):>15}  {_age(entry.deleted_at, now):>14}  "
+            f"{_one_line(entry.title)}"
+        )
+    click.echo("reader undelete ID brings one back; reader trash --empty empties it", err=True)
+
+
+@cli.command("edit")
+@db_option
+@click.argument("reference", metavar="ID")
+@click.option("--title", help="A new title.")
+@click.option("--author", help="A new author ('' removes it).")
+@click.option("--date", help="A new date: YYYY, YYYY-MM or YYYY-MM-DD ('' removes it).")
+@click.option(
+    "--tag", "tags", multiple=True, help="The article's tags (repeat for several); replaces them."
+)
+@click.option("--no-tags", is_flag=True, help="Remove the article's own tags.")
+@click.pass_obj
+def edit_command(
+    obj: Context,
+    reference: str,
+    title: str | None,
+    author: str | None,
+    date: str | None,
+    tags: Sequence[str],
+    no_tags: bool,
+) -> None:
+    """Edit an article's title, author, date or tags (ID: its id or the start of it).
+
+    Only what is given changes. What is edited here is kept when the article's file
+    is imported again: your title wins over the file's.
+    """
+    if tags and no_tags:
+        fail("--tag and --no-tags do not go together (see 'reader edit --help')", code=2)
+    if title is None and author is None and date is None and not tags and not no_tags:
+        fail(
+            "nothing to change: give --title, --author, --date, --tag or --no-tags "
+            "(see 'reader edit --help')",
+            code=2,
+        )
+    with obj.store() as store:
+        article = _find_article(store, reference)
+        try:
+            article = store.edit_article(
+                article.id,
+                title=title,
+                author=author,
+                date=date,
+                tags=tags if tags or no_tags else None,
+            )
+        except ValueError as error:
+            fail(f"{error} (see 'reader edit --help')", code=2)
+    details = [
+        f"author {_one_line(article.author or '') or '-'}" if author is not None else "",
+        f"date {article.date or '-'}" if date is not None else "",
+        f"tags {', '.join(map(_one_line, article.tags)) or '-'}" if tags or no_tags else "",
+    ]
+    shown = "; ".join(detail for detail in details if detail)
+    click.echo(
+        f"edited {article.id[:8]} {_quoted(article.title)}" + (f": {shown}" if shown else "")
+    )
 
 
 @cli.command("restore")

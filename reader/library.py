@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from annotations.store import AnnotationStore, Clock, utc_now
+from annotations.trash import purge_old_trash
 
 ENV_DB = "READER_DB"
 WELCOME = "welcome.md"
@@ -38,7 +39,8 @@ def sample_files() -> list[Path]:
 
 
 def open_library(path: Path, clock: Clock = utc_now, *, samples: bool = True) -> AnnotationStore:
-    """Open a library, creating it with the bundled samples on first start.
+    """Open a library, creating it with the bundled samples on first start; what was
+    deleted to the trash more than 30 days ago is emptied.
 
     Args:
         path: The library file.
@@ -55,6 +57,7 @@ def open_library(path: Path, clock: Clock = utc_now, *, samples: bool = True) ->
         from reader.ingest import import_files
 
         import_files(store, sample_files())
+    purge_old_trash(store)
     return store
 
 

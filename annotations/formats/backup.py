@@ -16,6 +16,7 @@ from annotations.errors import BadInputError
 from annotations.formats.interchange import FORMAT_NAME, FORMAT_VERSION
 from annotations.models import (
     ANCHOR_FIELDS,
+    EDITABLE_FIELDS,
     HIGHLIGHT_COLORS,
     PLAIN_ID,
     Anchor,
@@ -276,8 +277,14 @@ class _Fields:
             )
         return str(value)
 
-    def timestamp(self, name: str, *, optional: bool = False) -> Any:
-        """An ISO 8601 date and time, written back in the library's own form (UTC, ms)."""
+    def timestamp(self, name: str, *, optional: bool = False, missing: bool = False) -> Any:
+        """An ISO 8601 date and time, written back in the library's own form (UTC, ms).
+
+        With `missing`, a field that is not there is None (a field added to the export
+        later, which older exports lack).
+        """
+        if missing and name not in self.value:
+            return None
         value = self.text(name, optional=optional)
         if value is None:
             return None
@@ -349,8 +356,24 @@ def _parse_article(item: object, number: int) -> BackupArticle:
         created_at=fields.timestamp("created_at"),
         updated_at=fields.timestamp("updated_at"),
         opened_at=fields.timestamp("opened_at", optional=True),
+        archived_at=fields.timestamp("archived_at", optional=True, missing=True),
+        edited=_parse_edited(fields),
     )
     return BackupArticle(article, blocks, annotations)
+
+
+def _parse_edited(fields: _Fields) -> tuple[str, ...]:
+    """The details of an article edited by hand (none in exports made before they could be)."""
+    if "edited" not in fields.value:
+        return ()
+    edited = fields.texts("edited")
+    for name in edited:
+        if name not in EDITABLE_FIELDS:
+            raise RestoreError(
+                f'{fields.where}: field "edited" names {name!r}, '
+                f"not one of {', '.join(EDITABLE_FIELDS)}"
+            )
+    return tuple(name for name in EDITABLE_FIELDS if name in edited)
 
 
 def _parse_block(item: object, where: str) -> Block:

@@ -96,6 +96,8 @@ def article_record(
         "created_at": article.created_at,
         "updated_at": article.updated_at,
         "content_hash": article.content_hash,
+        "archived_at": article.archived_at,
+        "edited": list(article.edited),
         "blocks": [
             {"kind": str(block.kind), "level": block.level, "text": block.text} for block in blocks
         ],

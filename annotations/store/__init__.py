@@ -5,13 +5,15 @@ Each concern of the store has a module here, and `AnnotationStore` is made of th
 - `vetting`: a library file checked before it is opened, and the memo of files found intact;
 - `connection`: the connection (WAL, migrations and backups, transactions, SQLite errors);
 - `migrations`: the schema;
-- `articles`: articles and their blocks, in pages, orders and filters;
+- `articles`: articles and their blocks, in pages, orders, shelves and filters, their
+  details edited by hand, archiving;
 - `annotations`: highlights, their colours and notes; `tags`: the tags on them;
 - `importing`: documents imported, and annotations re-anchored in new versions;
 - `search`: ranked full-text search, and annotations across the library (the query
   itself is parsed by `annotations.search`);
 - `bulk`: export's batched reads, and what a restore writes;
-- `settings`: settings kept in the library.
+- `settings`: settings kept in the library;
+- `trash`: the trash's table (deleting to it and bringing back is `annotations.trash`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import inspect
 
 from annotations.models import content_hash, format_timestamp
+from annotations.store.articles import SHELVES, article_date
 from annotations.store.bulk import BulkMixin
 from annotations.store.connection import (
     Clock,
@@ -30,12 +33,15 @@ from annotations.store.importing import count_words
 from annotations.store.search import SearchMixin
 from annotations.store.settings import SettingsMixin
 from annotations.store.tags import normalize_tags
+from annotations.store.trash import TrashMixin
 from annotations.store.vetting import check_library_file, checked_unchanged, remember_checked
 
 # Importable from `annotations.store` itself (each lives in one of its modules).
 __all__ = [
+    "SHELVES",
     "AnnotationStore",
     "Clock",
+    "article_date",
     "check_library_file",
     "checked_unchanged",
     "content_hash",
@@ -48,7 +54,7 @@ __all__ = [
 ]
 
 
-class AnnotationStore(BulkMixin, SearchMixin, SettingsMixin):
+class AnnotationStore(BulkMixin, SearchMixin, SettingsMixin, TrashMixin):
     """The reader's library in one SQLite file (also reachable as a `sqlite_utils.Database`).
 
     Every public method that writes is one transaction.

@@ -1,17 +1,65 @@
-"""Articles and their blocks: reading, counting, paging and filtering, position, deletion."""
+"""Articles and their blocks: reading, counting, paging and filtering by shelf and tag,
+position, details edited by hand, archiving, deletion."""
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import date as calendar_date
 from typing import Any
 
 from annotations.errors import NotFoundError
-from annotations.models import Article, Block, BlockKind
-from annotations.store.tags import TagsMixin
+from annotations.models import EDITABLE_FIELDS, Article, Block, BlockKind, Document, content_hash
+from annotations.store.tags import TagsMixin, normalize_tags
 
 NO_BLOCK = 2**62
 """A block index past any article's last block (and within SQLite's integers)."""
+
+SHELVES: tuple[str, ...] = ("reading", "archived", "all")
+"""The library's shelves: articles not archived, archived ones, and all of them."""
+
+_SHELF_FILTERS = {
+    "reading": "(a.archived_at IS NOT NULL) = 0",
+    "archived": "(a.archived_at IS NOT NULL) = 1",
+    "all": "1",
+}
+"""Each shelf as a condition on `a`, written as the shelf indexes of m005 are made."""
+
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def article_date(text: str) -> str | None:
+    """An article's date as typed, checked: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; blank is None.
+
+    Raises:
+        ValueError: For anything else, or a month or day that does not exist.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    match = _DATE.fullmatch(text)
+    problem = f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD"
+    if match is None:
+        raise ValueError(problem)
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    try:
+        calendar_date(year, month, day)
+    except ValueError:
+        raise ValueError(f"date {text!r} does not exist") from None
+    return text
+
+
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+"""The combining diacritical marks that accented letters decompose into (NFKD)."""
+
+
+def folded(text: str) -> str:
+    """Text compared ignoring case and accents (`Goïta` and `GOITA` fold alike)."""
+    if text.isascii():
+        return text.lower()
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def _glob_class(char: str) -> str:
@@ -48,11 +96,20 @@ class ArticlesMixin(TagsMixin):
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             opened_at=row["opened_at"],
+            archived_at=row["archived_at"],
+            edited=tuple(json.loads(row["edited"] or "[]")),
         )
 
-    def list_articles(self) -> list[Article]:
-        """All articles, most recently imported first."""
-        rows = self._query(self._ARTICLE_SELECT + " ORDER BY a.created_at DESC, a.rowid DESC")
+    def list_articles(self, shelf: str = "all") -> list[Article]:
+        """All articles (of a shelf: see `SHELVES`), most recently imported first.
+
+        Raises:
+            ValueError: For an unknown shelf.
+        """
+        where = self._shelf_filter(shelf)
+        rows = self._query(
+            f"{self._ARTICLE_SELECT} WHERE {where} ORDER BY a.created_at DESC, a.rowid DESC"
+        )
         return [self._article(row) for row in rows]
 
     _ARTICLE_ORDERS = {
@@ -76,39 +133,80 @@ class ArticlesMixin(TagsMixin):
     before one in the order are those whose row value compares so with its own."""
 
     @staticmethod
-    def _article_filter(text: str | None) -> tuple[str, list[Any]]:
-        """The WHERE clause (over `a`) and parameters for a title or author filter.
+    def _shelf_filter(shelf: str) -> str:
+        """The condition on `a` for a shelf.
+
+        Raises:
+            ValueError: For an unknown shelf.
+        """
+        if shelf not in _SHELF_FILTERS:
+            raise ValueError(f"unknown shelf {shelf!r}; use one of {', '.join(SHELVES)}")
+        return _SHELF_FILTERS[shelf]
+
+    def _article_filter(
+        self, text: str | None, shelf: str = "all", tag: str | None = None
+    ) -> tuple[str, list[Any]]:
+        """The WHERE clause (over `a`) and parameters for a title or author filter, a
+        shelf and an article tag.
 
         SQLite's LIKE ignores the case of ASCII letters only; text with other letters
-        is matched by GLOB, each letter as a class of its two cases (`[öÖ]`).
+        is matched by GLOB, each letter as a class of its two cases (`[öÖ]`). A tag is
+        matched ignoring case (Unicode too), a leading '#' ignored.
+
+        Raises:
+            ValueError: For an unknown shelf.
         """
-        if not text:
-            return "1", []
-        if text.isascii():
-            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
-            where = "(a.title LIKE ? ESCAPE '\\' OR a.author LIKE ? ESCAPE '\\')"
-        else:
-            pattern = "*" + "".join(map(_glob_class, text)) + "*"
-            where = "(a.title GLOB ? OR a.author GLOB ?)"
-        return where, [pattern, pattern]
+        where = [self._shelf_filter(shelf)]
+        params: list[Any] = []
+        if text:
+            if text.isascii():
+                pattern = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+                where.append("(a.title LIKE ? ESCAPE '\\' OR a.author LIKE ? ESCAPE '\\')")
+            else:
+                pattern = "*" + "".join(map(_glob_class, text)) + "*"
+                where.append("(a.title GLOB ? OR a.author GLOB ?)")
+            params += [pattern, pattern]
+        names = normalize_tags([tag]) if tag is not None else ()
+        if names:
+            tag_ids = self._tag_ids(names[0])
+            if not tag_ids:
+                return "0", []
+            marks = ", ".join("?" * len(tag_ids))
+            where.append(f"a.id IN (SELECT article_id FROM article_tags WHERE tag_id IN ({marks}))")
+            params += tag_ids
+        return " AND ".join(where), params
 
     def _check_order(self, order: str) -> None:
         if order not in self._ARTICLE_ORDERS:
             names = ", ".join(self._ARTICLE_ORDERS)
             raise ValueError(f"unknown order {order!r}; use one of {names}")
 
-    def count_articles(self, text: str | None = None) -> int:
+    def count_articles(
+        self, text: str | None = None, shelf: str = "all", *, tag: str | None = None
+    ) -> int:
         """How many articles the library holds, or how many match a filter.
 
         Args:
             text: Only articles whose title or author contains this text (as for
                 `list_articles_page`).
+            shelf: Only the articles of this shelf (see `SHELVES`).
+            tag: Only articles carrying this tag (as for `list_articles_page`).
+
+        Raises:
+            ValueError: For an unknown shelf.
         """
-        where, params = self._article_filter(text)
+        where, params = self._article_filter(text, shelf, tag)
         return self._count(f"SELECT count(*) FROM articles a WHERE {where}", params)
 
     def list_articles_page(
-        self, offset: int, limit: int, *, order: str = "added", text: str | None = None
+        self,
+        offset: int,
+        limit: int,
+        *,
+        order: str = "added",
+        text: str | None = None,
+        shelf: str = "all",
+        tag: str | None = None,
     ) -> list[Article]:
         """A page of the library's articles in an order, optionally filtered.
 
@@ -124,15 +222,19 @@ class ArticlesMixin(TagsMixin):
                 overlap.
             text: Only articles whose title or author contains this text, ignoring the
                 case of ASCII letters (`%` and `_` are plain characters).
+            shelf: Only the articles of this shelf: `reading` (not archived),
+                `archived` or `all` (see `SHELVES`).
+            tag: Only articles carrying this tag themselves (not on an annotation),
+                ignoring case; a leading '#' is ignored, and a blank tag filters nothing.
 
         Returns:
             The articles of the page.
 
         Raises:
-            ValueError: For an unknown order.
+            ValueError: For an unknown order or shelf.
         """
         self._check_order(order)
-        where, params = self._article_filter(text)
+        where, params = self._article_filter(text, shelf, tag)
         order_by = self._ARTICLE_ORDERS[order]
         rows = self._query(
             f"""
@@ -148,7 +250,13 @@ class ArticlesMixin(TagsMixin):
         return [self._article(row) for row in rows]
 
     def position_of(
-        self, article_id: str, order: str = "added", text: str | None = None
+        self,
+        article_id: str,
+        order: str = "added",
+        text: str | None = None,
+        shelf: str = "all",
+        *,
+        tag: str | None = None,
     ) -> int | None:
         """Where an article is in an order of `list_articles_page` (0 for the first).
 
@@ -156,15 +264,17 @@ class ArticlesMixin(TagsMixin):
             article_id: The article's id.
             order: As for `list_articles_page`.
             text: As for `list_articles_page`.
+            shelf: As for `list_articles_page`.
+            tag: As for `list_articles_page`.
 
         Returns:
-            Its index, or None if there is no such article or the filter leaves it out.
+            Its index, or None if there is no such article or the filters leave it out.
 
         Raises:
-            ValueError: For an unknown order.
+            ValueError: For an unknown order or shelf.
         """
         self._check_order(order)
-        where, params = self._article_filter(text)
+        where, params = self._article_filter(text, shelf, tag)
         found = self.conn.execute(
             f"SELECT 1 FROM articles a WHERE a.id = ? AND {where}", [article_id, *params]
         ).fetchone()
@@ -197,7 +307,8 @@ class ArticlesMixin(TagsMixin):
         Raises:
             NotFoundError: If none or several articles match.
         """
-        reference = reference.strip().lower()
+        typed = reference.strip()  # errors quote what was typed
+        reference = typed.lower()
         if not reference:
             raise NotFoundError("no article id given")
         ids = [
@@ -208,10 +319,33 @@ class ArticlesMixin(TagsMixin):
             )
         ]
         if not ids:
-            raise NotFoundError(f"no article with id {reference}")
+            raise NotFoundError(f"no article with id {typed}")
         if len(ids) > 1 and reference not in ids:
-            raise NotFoundError(f"article id {reference} is ambiguous; give more characters")
+            raise NotFoundError(f"article id {typed} is ambiguous; give more characters")
         return self.get_article(reference if reference in ids else ids[0])
+
+    def find_articles(self, words: str) -> list[Article]:
+        """Articles whose title contains every word given, ignoring case and accents.
+
+        Words match anywhere in the title (`bri` finds `Bridges`); blank gives none.
+
+        Returns:
+            The articles found, by title (A to Z, ignoring case).
+        """
+        wanted = [folded(word) for word in words.split()]
+        if not wanted:
+            return []
+        found = [
+            article_id
+            for article_id, title in self.conn.execute("SELECT id, title FROM articles")
+            if all(word in folded(title) for word in wanted)
+        ]
+        rows = self._query(
+            f"{self._ARTICLE_SELECT} WHERE a.id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY a.title COLLATE NOCASE, a.id",
+            [json.dumps(found)],
+        )
+        return [self._article(row) for row in rows]
 
     def find_article_by_source(self, source: str) -> Article | None:
         """The article imported from a source (path or URL), if any."""
@@ -242,8 +376,85 @@ class ArticlesMixin(TagsMixin):
             [block, self._now(), article_id],
         )
 
+    def edit_article(
+        self,
+        article_id: str,
+        *,
+        title: str | None = None,
+        author: str | None = None,
+        date: str | None = None,
+        tags: Iterable[str] | None = None,
+    ) -> Article:
+        """Change an article's details by hand; a re-import of its source keeps them.
+
+        Only the details given change, and each is added to `Article.edited`, so that the
+        reader's value wins over the file's when the same source is imported again.
+
+        Args:
+            article_id: The article.
+            title: A new title (whitespace collapsed; cannot be blank).
+            author: A new author; blank clears it.
+            date: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; blank clears it.
+            tags: The article's own tags (cleaned as an annotation's are); empty clears them.
+
+        Returns:
+            The article as it is now.
+
+        Raises:
+            NotFoundError: If there is no such article.
+            ValueError: For a blank title or a date not in one of those forms.
+        """
+        values: dict[str, Any] = {}
+        if title is not None:
+            values["title"] = " ".join(title.split())
+            if not values["title"]:
+                raise ValueError("a title cannot be empty")
+        if author is not None:
+            values["author"] = " ".join(author.split()) or None
+        if date is not None:
+            values["date"] = article_date(date)
+        with self._write():
+            article = self.get_article(article_id)
+            fields = set(values) | ({"tags"} if tags is not None else set())
+            if tags is not None:
+                self._write_article_tags(article_id, tags)
+                self._drop_unused_tags()
+            if "title" in values:
+                document = Document(values["title"], tuple(self.get_blocks(article_id)))
+                values["content_hash"] = content_hash(document)
+            marked = set(article.edited) | fields
+            values["edited"] = json.dumps([name for name in EDITABLE_FIELDS if name in marked])
+            values["updated_at"] = self._now()
+            self._update("articles", article_id, values)
+        return self.get_article(article_id)
+
+    def set_archived(self, article_id: str, archived: bool) -> Article:
+        """Archive an article (finished, put away) or bring it back to the reading shelf.
+
+        An article already in that state is left as it is (its `archived_at` kept).
+
+        Returns:
+            The article as it is now.
+
+        Raises:
+            NotFoundError: If there is no such article.
+        """
+        with self._write():
+            article = self.get_article(article_id)
+            if article.archived != archived:
+                now = self._now()
+                self._update(
+                    "articles",
+                    article_id,
+                    {"archived_at": now if archived else None, "updated_at": now},
+                )
+        return self.get_article(article_id)
+
     def delete_article(self, article_id: str) -> None:
-        """Remove an article with its blocks and annotations."""
+        """Remove an article with its blocks, annotations and tags, for good.
+
+        The command line and the app delete to the trash instead (`annotations.trash`).
+        """
         with self._write():
             self.conn.execute("DELETE FROM articles WHERE id = ?", [article_id])
             self._drop_unused_tags()

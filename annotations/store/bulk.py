@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from annotations.models import (
+    EDITABLE_FIELDS,
     Anchor,
     Annotation,
     Article,
@@ -17,6 +18,11 @@ from annotations.models import (
     content_hash,
 )
 from annotations.store.importing import ImportingMixin
+
+
+def _edited_json(edited: Sequence[str]) -> str:
+    """The `edited` column: the names among `EDITABLE_FIELDS` given, in that order."""
+    return json.dumps([name for name in EDITABLE_FIELDS if name in edited])
 
 
 class BulkMixin(ImportingMixin):
@@ -113,7 +119,8 @@ class BulkMixin(ImportingMixin):
         return self._article(rows[0]) if rows else None
 
     def insert_restored_article(self, article: Article, blocks: Sequence[Block]) -> None:
-        """Add an article from a backup as it was: its id, timestamps and reading position.
+        """Add an article from a backup as it was: its id, timestamps, reading position,
+        archived state and the details edited by hand.
 
         Args:
             article: The article (its words, block count and content hash are recomputed).
@@ -138,26 +145,54 @@ class BulkMixin(ImportingMixin):
             opened_at=article.opened_at,
             created_at=article.created_at,
             updated_at=article.updated_at,
+            archived_at=article.archived_at,
+            edited=_edited_json(article.edited),
         )
         with self._write():
             if self.conn.execute("SELECT 1 FROM articles WHERE id = ?", [article.id]).fetchone():
                 raise ValueError(f"article {article.id} already exists")
             self._insert("articles", row)
+            self._write_article_tags(article.id, article.tags)
             self._insert_blocks(article.id, blocks)
 
-    def replace_restored_text(self, article: Article, document: Document, updated_at: str) -> int:
+    def replace_restored_text(
+        self,
+        article: Article,
+        document: Document,
+        updated_at: str,
+        *,
+        archived_at: str | None = None,
+        edited: Sequence[str] = (),
+    ) -> int:
         """Give an article the newer text and details of a backup, as a re-import does.
 
         Its annotations are re-anchored in the new text (those that cannot be placed are
-        kept and marked orphaned); the article then carries the backup's `updated_at`.
+        kept and marked orphaned); the article then carries the backup's `updated_at`,
+        archived state (`archived_at`) and details edited by hand (`edited`). When the
+        title and text are those the article has, only its details change.
 
         Returns:
             How many annotations became orphaned.
         """
+        digest = content_hash(document)
         with self._write():
-            orphaned = self._replace_article(article, document, content_hash(document))
-            self.conn.execute(
-                "UPDATE articles SET updated_at = ? WHERE id = ?", [updated_at, article.id]
+            if digest == article.content_hash:
+                orphaned = 0
+                row = self._article_row(document, digest)
+                del row["words"], row["block_count"]
+                self._update("articles", article.id, row)
+                self._write_article_tags(article.id, document.tags)
+                self._drop_unused_tags()
+            else:
+                orphaned = self._replace_article(article, document, digest)
+            self._update(
+                "articles",
+                article.id,
+                {
+                    "updated_at": updated_at,
+                    "archived_at": archived_at,
+                    "edited": _edited_json(edited),
+                },
             )
         return orphaned
 

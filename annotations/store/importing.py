@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from annotations.models import Article, Block, Document, ImportResult, anchor_record, content_hash
@@ -33,7 +33,8 @@ class ImportingMixin(AnnotationsMixin):
 
         Identical content already in the library is left as it is. A changed version of
         a source already imported replaces that article's text, and its annotations are
-        re-anchored (those that cannot be placed are kept and marked orphaned).
+        re-anchored (those that cannot be placed are kept and marked orphaned). The
+        details the reader edited by hand (`Article.edited`) keep the reader's values.
 
         Args:
             document: The parsed document.
@@ -54,16 +55,27 @@ class ImportingMixin(AnnotationsMixin):
                 article_id = str(uuid.uuid4())
                 self._insert_article(article_id, document, digest)
                 return ImportResult("imported", self.get_article(article_id), 0, warnings)
+            document = self._with_edits(existing, document)
+            digest = content_hash(document)
+            if digest == existing.content_hash:
+                return ImportResult("unchanged", existing, 0, warnings)
             orphaned = self._replace_article(existing, document, digest)
             return ImportResult("updated", self.get_article(existing.id), orphaned, warnings)
 
+    @staticmethod
+    def _with_edits(article: Article, document: Document) -> Document:
+        """A new version of an article's source, with the details the reader edited kept."""
+        kept = {name: getattr(article, name) for name in article.edited}
+        return replace(document, **kept) if kept else document
+
     def _article_row(self, document: Document, digest: str) -> dict[str, Any]:
+        """The columns of an article made from a document (its tags are written apart,
+        by `_write_article_tags`)."""
         return {
             "title": document.title,
             "source": document.source,
             "date": document.date,
             "author": document.author,
-            "tags": json.dumps(list(document.tags), ensure_ascii=False),
             "format": document.format,
             "words": sum(count_words(block.text) for block in document.blocks),
             "block_count": len(document.blocks),
@@ -104,6 +116,7 @@ class ImportingMixin(AnnotationsMixin):
         row = self._article_row(document, digest)
         row.update(id=article_id, position=0, created_at=now, updated_at=now)
         self._insert("articles", row)
+        self._write_article_tags(article_id, document.tags)
         self._insert_blocks(article_id, document.blocks)
 
     def _replace_article(self, article: Article, document: Document, digest: str) -> int:
@@ -144,4 +157,6 @@ class ImportingMixin(AnnotationsMixin):
         row = self._article_row(document, digest)
         row.update(updated_at=now, position=min(article.position, max(0, len(document.blocks) - 1)))
         self._update("articles", article.id, row)
+        self._write_article_tags(article.id, document.tags)
+        self._drop_unused_tags()
         return orphaned

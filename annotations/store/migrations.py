@@ -7,6 +7,7 @@ when one is pending (`migration_set`), not on every start.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -368,11 +369,97 @@ def m004_article_orders(db: Database) -> None:
     db.execute("CREATE INDEX idx_articles_annotations ON articles (annotation_total DESC, id)")
 
 
+def m005_library_shelves(db: Database) -> None:
+    """Archived articles, details edited by hand, article tags as links, and a trash.
+
+    - `articles.archived_at`: when the reader archived (finished) the article; NULL for
+      one still being read. The library's shelves are "reading" (NULL) and "archived".
+    - `articles.edited`: a JSON list of the details the reader set by hand (`title`,
+      `author`, `date`, `tags`), which a re-import of the same source keeps.
+    - `article_tags`: an article's own tags (front matter, or set by hand) as links to
+      `tags`, which annotations share, so that they are counted and filtered like
+      theirs. `articles.tags` keeps the same names, in the article's order, as JSON to
+      read with the row. The tags already in the library are linked (cleaned as tags
+      are when set: trimmed, no leading '#', one spelling per name whatever its case).
+    - `trash`: deleted articles and annotations, each kept as a record of the JSON
+      export (its text, annotations, position, ...) until brought back or emptied.
+    - Indexes: each order of the library list per shelf (the shelf first, so a page of
+      one shelf is read from an index, not sorted), article tags by tag, and the trash
+      by item and by time.
+    """
+    # Done here with the store's own cleaning of names, as every later write does it.
+    from annotations.store.tags import normalize_tags
+
+    db.execute("ALTER TABLE articles ADD COLUMN archived_at TEXT")
+    db.execute("ALTER TABLE articles ADD COLUMN edited TEXT NOT NULL DEFAULT '[]'")
+    db.execute(
+        """
+        CREATE TABLE article_tags (
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            PRIMARY KEY (article_id, tag_id)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX idx_article_tags_tag ON article_tags (tag_id, article_id)")
+    existing = {
+        name.casefold(): (tag_id, name)
+        for tag_id, name in db.execute("SELECT id, name FROM tags").fetchall()
+    }
+    for article_id, raw in db.execute("SELECT id, tags FROM articles").fetchall():
+        try:
+            loaded = json.loads(raw or "[]")
+        except ValueError:
+            loaded = []
+        names = normalize_tags(str(item) for item in loaded if isinstance(item, str))
+        spelled = []
+        for name in names:
+            found = existing.get(name.casefold())
+            if found is None:
+                cursor = db.execute("INSERT INTO tags (name) VALUES (?)", [name])
+                found = existing[name.casefold()] = (cursor.lastrowid, name)
+            db.execute(
+                "INSERT OR IGNORE INTO article_tags (article_id, tag_id) VALUES (?, ?)",
+                [article_id, found[0]],
+            )
+            spelled.append(found[1])
+        db.execute(
+            "UPDATE articles SET tags = ? WHERE id = ?",
+            [json.dumps(spelled, ensure_ascii=False), article_id],
+        )
+    shelf = "(archived_at IS NOT NULL)"
+    for name, columns in (
+        ("created", "created_at"),
+        ("opened", "opened_at, id"),
+        ("title", "title COLLATE NOCASE, id"),
+        ("date", "date, id"),
+        ("annotations", "annotation_total DESC, id"),
+    ):
+        db.execute(f"CREATE INDEX idx_articles_shelf_{name} ON articles ({shelf}, {columns})")
+    db.execute(
+        """
+        CREATE TABLE trash (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('article', 'annotation')),
+            item_id TEXT NOT NULL,
+            article_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            annotations INTEGER NOT NULL DEFAULT 0,
+            deleted_at TEXT NOT NULL,
+            record TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_trash_item ON trash (item_id, id)")
+    db.execute("CREATE INDEX idx_trash_deleted ON trash (deleted_at)")
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     m001_initial,
     m002_settings,
     m003_search,
     m004_article_orders,
+    m005_library_shelves,
 )
 """Every migration, in the order they apply; their names version the schema."""
 

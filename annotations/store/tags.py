@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 
 from annotations.errors import NotFoundError
-from annotations.models import TagCount
+from annotations.models import EDITABLE_FIELDS, Tag
 from annotations.store.connection import StoreBase
 
 _TAG_CONTROLS = re.compile(
@@ -45,43 +45,79 @@ def tag_names(names: str | None) -> tuple[str, ...]:
 
 
 class TagsMixin(StoreBase):
-    """The tags of annotations."""
+    """The tags of annotations and of articles (one set of names, shared by both)."""
 
-    def _write_tags(self, annotation_id: str, tags: Iterable[str]) -> None:
+    def _tag_links(self, tags: Iterable[str]) -> list[tuple[int, str]]:
+        """The tags for some names (cleaned), made if missing: (id, name as the library spells it).
+
+        SQLite's NOCASE folds ASCII only: existing tags are matched by casefold here, so
+        "ärger" reuses an existing "Ärger" as "foo" reuses "Foo".
+        """
         names = normalize_tags(tags)
         if not names:
-            return
-        # SQLite's NOCASE folds ASCII only: match existing tags by casefold here, so
-        # "ärger" reuses an existing "Ärger" as "foo" reuses "Foo".
+            return []
         existing = {
-            name.casefold(): tag_id
+            name.casefold(): (tag_id, name)
             for tag_id, name in self.conn.execute("SELECT id, name FROM tags")
         }
+        found = []
         for name in names:
-            tag_id = existing.get(name.casefold())
-            if tag_id is None:
+            tag = existing.get(name.casefold())
+            if tag is None:
                 tag_id = self.conn.execute("INSERT INTO tags (name) VALUES (?)", [name]).lastrowid
-                existing[name.casefold()] = tag_id
+                assert tag_id is not None
+                tag = existing[name.casefold()] = (tag_id, name)
+            found.append(tag)
+        return found
+
+    def _write_tags(self, annotation_id: str, tags: Iterable[str]) -> None:
+        for tag_id, _name in self._tag_links(tags):
             self.conn.execute(
                 "INSERT OR IGNORE INTO annotation_tags (annotation_id, tag_id) VALUES (?, ?)",
                 [annotation_id, tag_id],
             )
 
+    def _write_article_tags(self, article_id: str, tags: Iterable[str]) -> tuple[str, ...]:
+        """Set an article's own tags (replacing its links and `articles.tags`); call
+        inside a transaction. Returns the names as stored (cleaned, the library's spelling).
+
+        Tags no longer carried by anything are left for `_drop_unused_tags`.
+        """
+        links = self._tag_links(tags)
+        self.conn.execute("DELETE FROM article_tags WHERE article_id = ?", [article_id])
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO article_tags (article_id, tag_id) VALUES (?, ?)",
+            [(article_id, tag_id) for tag_id, _name in links],
+        )
+        names = tuple(name for _tag_id, name in links)
+        self.conn.execute(
+            "UPDATE articles SET tags = ? WHERE id = ?",
+            [json.dumps(list(names), ensure_ascii=False), article_id],
+        )
+        return names
+
     def _drop_unused_tags(self) -> None:
         self.conn.execute(
-            "DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM annotation_tags)"
+            "DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM annotation_tags) "
+            "AND id NOT IN (SELECT tag_id FROM article_tags)"
         )
 
-    def list_tags(self) -> list[TagCount]:
-        """Every tag with the number of annotations carrying it, most used first."""
+    def list_tags(self) -> list[Tag]:
+        """Every tag with the number of annotations and of articles carrying it.
+
+        Most used on annotations first, then on articles, then by name.
+        """
         rows = self.conn.execute(
             """
-            SELECT t.name, count(x.annotation_id) FROM tags t
-            LEFT JOIN annotation_tags x ON x.tag_id = t.id
-            GROUP BY t.id ORDER BY count(x.annotation_id) DESC, t.name COLLATE NOCASE
+            SELECT name, passages, articles FROM (
+                SELECT t.name,
+                    (SELECT count(*) FROM annotation_tags x WHERE x.tag_id = t.id) AS passages,
+                    (SELECT count(*) FROM article_tags y WHERE y.tag_id = t.id) AS articles
+                FROM tags t
+            ) ORDER BY passages DESC, articles DESC, name COLLATE NOCASE
             """
         )
-        return [TagCount(name, count) for name, count in rows]
+        return [Tag(name, passages, articles) for name, passages, articles in rows]
 
     def _tag_ids(self, name: str) -> list[int]:
         """Ids of the tags named `name`, compared case-insensitively (Unicode, not just ASCII)."""
@@ -93,12 +129,14 @@ class TagsMixin(StoreBase):
         ]
 
     def rename_tag(self, old: str, new: str) -> int:
-        """Rename a tag on every annotation; merge it into `new` if that tag exists.
+        """Rename a tag on every annotation and article; merge it into `new` if that tag exists.
 
         Names are compared case-insensitively, so renaming `history` to `History` only
         changes how it is written. When another tag already has the new name (in any
-        case), the two merge: every annotation of `old` gets that tag, once, keeping its
-        spelling (as setting tags does), and `old` disappears. One transaction does it all.
+        case), the two merge: every annotation and article of `old` gets that tag, once,
+        keeping its spelling (as setting tags does), and `old` disappears. An article's
+        tags renamed count as set by hand (a re-import keeps them, see `Article.edited`).
+        One transaction does it all.
 
         Args:
             old: The tag to rename.
@@ -128,6 +166,15 @@ class TagsMixin(StoreBase):
                     "SELECT annotation_id FROM annotation_tags WHERE tag_id = ?", [old_id]
                 )
             ]
+            articles = [
+                article_id
+                for (article_id,) in self.conn.execute(
+                    "SELECT article_id FROM article_tags WHERE tag_id = ?", [old_id]
+                )
+            ]
+            (old_name,) = self.conn.execute(
+                "SELECT name FROM tags WHERE id = ?", [old_id]
+            ).fetchone()
             if targets:
                 target_id = targets[0]
                 self.conn.execute(
@@ -136,12 +183,43 @@ class TagsMixin(StoreBase):
                     [target_id, old_id],
                 )
                 self.conn.execute("DELETE FROM annotation_tags WHERE tag_id = ?", [old_id])
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO article_tags (article_id, tag_id) "
+                    "SELECT article_id, ? FROM article_tags WHERE tag_id = ?",
+                    [target_id, old_id],
+                )
                 self.conn.execute("DELETE FROM tags WHERE id = ?", [old_id])
+                (name,) = self.conn.execute(
+                    "SELECT name FROM tags WHERE id = ?", [target_id]
+                ).fetchone()
             else:
                 self.conn.execute("UPDATE tags SET name = ? WHERE id = ?", [name, old_id])
+            now = self._now()
             self.conn.execute(
                 "UPDATE annotations SET updated_at = ? "
                 "WHERE id IN (SELECT value FROM json_each(?))",
-                [self._now(), json.dumps(moved)],
+                [now, json.dumps(moved)],
             )
+            self._respell_article_tags(articles, old_name, name, now)
         return len(moved)
+
+    def _respell_article_tags(self, article_ids: list[str], old: str, new: str, now: str) -> None:
+        """Write `new` for `old` in the `tags` of articles whose tag was renamed or merged."""
+        for article_id in article_ids:
+            (raw, edited) = self.conn.execute(
+                "SELECT tags, edited FROM articles WHERE id = ?", [article_id]
+            ).fetchone()
+            names: dict[str, str] = {}
+            for tag in json.loads(raw or "[]"):
+                spelled = new if tag.casefold() == old.casefold() else tag
+                names.setdefault(spelled.casefold(), spelled)
+            marked = set(json.loads(edited or "[]")) | {"tags"}
+            self.conn.execute(
+                "UPDATE articles SET tags = ?, edited = ?, updated_at = ? WHERE id = ?",
+                [
+                    json.dumps(list(names.values()), ensure_ascii=False),
+                    json.dumps([f for f in EDITABLE_FIELDS if f in marked]),
+                    now,
+                    article_id,
+                ],
+            )

@@ -115,15 +115,15 @@ def test_search_needs_a_query(db: Path) -> None:
 
 
 def test_tags_lists_names_and_counts_most_used_first(db: Path) -> None:
-    """`reader tags` prints `name  count` lines, most used first."""
+    """`reader tags` prints `name  N passages` lines, most used first."""
     result = run("--db", db, "tags")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["later   2", "Brücke  1"]
+    assert result.stdout.splitlines() == ["later   2 passages", "Brücke  1 passage"]
 
     result = run("--db", db, "tags", "--json")
     assert json.loads(result.stdout) == [
-        {"name": "later", "count": 2},
-        {"name": "Brücke", "count": 1},
+        {"name": "later", "count": 2, "articles": 0},
+        {"name": "Brücke", "count": 1, "articles": 0},
     ]
 
 

@@ -2,17 +2,24 @@
 
 A hypothesis state machine drives one `AnnotationStore` through imports, re-imports of
 changed text, highlights, notes, tags, colours, deletions, tag renames and merges,
-article deletions, reading positions, and restores of its own JSON export. After every
-step it checks:
+article deletions, reading positions, edits of an article's details, archiving,
+deletions to the trash and back (`annotations.trash`), and restores of its own JSON
+export. After every step it checks:
 
 - every annotation that is not orphaned lies inside its article, and its `exact` is the
   text there (its prefix and suffix too);
-- no tag without an annotation carrying it, no tag link pointing nowhere, and the tag
-  counts of `list_tags` are those of the annotations;
+- no tag without an annotation or article carrying it, no tag link pointing nowhere, one
+  spelling per tag, the tag counts of `list_tags` are those of the annotations and the
+  articles, and an article's `tags` are its tag links;
 - the full-text index is in sync: FTS5's own integrity check against its content, the
   index's mirror of annotations equals the annotations, and a search for a word of a
   note finds that note;
-- `PRAGMA foreign_key_check` finds nothing.
+- `PRAGMA foreign_key_check` finds nothing;
+- the trash: newest first, each entry's record a JSON export holding exactly what was
+  deleted, and nothing of a deleted article left in the library (rows, tag links, or
+  search entries: its words find nothing that is gone).
+
+What is deleted to the trash comes back whole: the same export of it as before.
 
 Export -> restore into an empty library -> export is identical at any point of the
 history, and a restore of the library's own export changes nothing.
@@ -25,13 +32,15 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlite_utils import Database
 
-from annotations import export
+from annotations import export, trash
 from annotations.anchoring import TextMap
+from annotations.errors import NotFoundError
 from annotations.formats.backup import parse_backup
 from annotations.models import HIGHLIGHT_COLORS, Block, BlockKind, Document
 from annotations.restore import restore
@@ -54,6 +63,7 @@ TAG = st.one_of(
 )
 """Tag names as people (and files) write them: cases, spaces, '#', accents, anything."""
 NOTE = st.one_of(st.just(""), st.lists(WORD, min_size=1, max_size=5).map(" ".join))
+DATE = st.sampled_from(["2024", "2024-02", "2024-02-29", "1999-12-31", ""])
 
 
 class LibraryMachine(RuleBasedStateMachine):
@@ -65,6 +75,9 @@ class LibraryMachine(RuleBasedStateMachine):
         self.store = AnnotationStore(Database(memory=True), clock=self.clock)
         self.sources = 0
         self.steps: dict[str, int] = {}
+        # What was last deleted to the trash, by id: its export, to compare once back.
+        self.trashed_articles: dict[str, dict[str, Any]] = {}
+        self.trashed_annotations: dict[str, tuple[dict[str, Any], str]] = {}
 
     def count(self, name: str) -> None:
         """Count an operation that ran."""
@@ -103,8 +116,14 @@ class LibraryMachine(RuleBasedStateMachine):
         self.store.import_document(Document(title, (), f"/src/{self.sources}.md"))
         self.count("import empty")
 
-    @rule(data=st.data(), edit=st.sampled_from(["insert", "delete", "replace", "reword"]))
-    def reimport_changed(self, data: st.DataObject, edit: str) -> None:
+    @rule(
+        data=st.data(),
+        edit=st.sampled_from(["insert", "delete", "replace", "reword"]),
+        retitle=st.booleans(),
+    )
+    def reimport_changed(self, data: st.DataObject, edit: str, retitle: bool) -> None:
+        """A new version of a source; sometimes its title and tags changed too (those the
+        reader edited by hand stay the reader's)."""
         if not self.article_ids(with_text=True):
             return
         choice = data.draw(st.sampled_from(self.article_ids(with_text=True)))
@@ -121,8 +140,14 @@ class LibraryMachine(RuleBasedStateMachine):
             words = blocks[where].text.split()
             words[data.draw(st.integers(0, len(words) - 1))] = data.draw(WORD)
             blocks[where] = Block(blocks[where].kind, " ".join(words))
-        document = Document(article.title, tuple(blocks), article.source, tags=article.tags)
+        title, tags = article.title, article.tags
+        if retitle:
+            title, tags = data.draw(TEXT), tuple(data.draw(st.lists(TAG, max_size=2)))
+        document = Document(title, tuple(blocks), article.source, tags=tags)
         self.store.import_document(document)
+        after = self.store.get_article(article.id)
+        for name in article.edited:
+            assert getattr(after, name) == getattr(article, name), name
         self.count("reimport")
 
     @rule(data=st.data(), color=st.sampled_from(HIGHLIGHT_COLORS), note=NOTE)
@@ -196,6 +221,110 @@ class LibraryMachine(RuleBasedStateMachine):
         self.store.delete_article(data.draw(st.sampled_from(self.article_ids())))
         self.count("delete article")
 
+    @rule(
+        data=st.data(),
+        title=st.one_of(st.none(), TEXT),
+        author=st.one_of(st.none(), st.just(""), WORD),
+        date=st.one_of(st.none(), DATE),
+        tags=st.one_of(st.none(), st.lists(TAG, max_size=3)),
+    )
+    def edit_article(
+        self,
+        data: st.DataObject,
+        title: str | None,
+        author: str | None,
+        date: str | None,
+        tags: list[str] | None,
+    ) -> None:
+        if not self.store.count_articles():
+            return
+        article_id = data.draw(st.sampled_from(self.article_ids()))
+        before = self.store.get_article(article_id)
+        after = self.store.edit_article(
+            article_id, title=title, author=author, date=date, tags=tags
+        )
+        given = {"title": title, "author": author, "date": date, "tags": tags}
+        assert set(after.edited) == set(before.edited) | {
+            k for k, v in given.items() if v is not None
+        }
+        assert after.title == (title if title is not None else before.title)
+        assert after.date == (date or None if date is not None else before.date)
+        self.count("edit article")
+
+    @rule(data=st.data(), archived=st.booleans())
+    def set_archived(self, data: st.DataObject, archived: bool) -> None:
+        if not self.store.count_articles():
+            return
+        article_id = data.draw(st.sampled_from(self.article_ids()))
+        assert self.store.set_archived(article_id, archived).archived == archived
+        assert (article_id in {a.id for a in self.store.list_articles("archived")}) == archived
+        self.count("archive")
+
+    @rule(data=st.data())
+    def trash_article(self, data: st.DataObject) -> None:
+        if not self.store.count_articles():
+            return
+        article_id = data.draw(st.sampled_from(self.article_ids()))
+        self.trashed_articles[article_id] = article_export(self.store, article_id)
+        entry = trash.delete_article(self.store, article_id)
+        assert (entry.kind, entry.item_id, entry.article_id) == ("article", article_id, article_id)
+        assert article_id not in {article.id for article in self.store.list_articles()}
+        assert self.store.trash_entries()[0] == entry
+        self.count("trash article")
+
+    @rule(data=st.data())
+    def trash_annotation(self, data: st.DataObject) -> None:
+        if not self.store.list_annotations():
+            return
+        annotation_id = data.draw(st.sampled_from(self.annotation_ids()))
+        article_id = self.store.get_annotation(annotation_id).article_id
+        record = annotation_export(self.store, annotation_id)
+        digest = self.store.get_article(article_id).content_hash
+        self.trashed_annotations[annotation_id] = (record, digest)
+        entry = trash.delete_annotation(self.store, annotation_id)
+        assert (entry.kind, entry.item_id, entry.article_id) == (
+            "annotation",
+            annotation_id,
+            article_id,
+        )
+        assert annotation_id not in self.annotation_ids()
+        self.count("trash annotation")
+
+    @rule(data=st.data())
+    def undelete(self, data: st.DataObject) -> None:
+        """The latest entry of an id comes back as it was deleted, and leaves the trash."""
+        entries = sorted(self.store.trash_entries(), key=lambda entry: entry.id)
+        if not entries:
+            return
+        entry = data.draw(st.sampled_from(entries))
+        articles = {article.id: article for article in self.store.list_articles()}
+        if entry.kind == "annotation" and entry.article_id not in articles:
+            with pytest.raises(NotFoundError):
+                trash.undelete(self.store, entry.item_id)
+            assert entry in self.store.trash_entries()
+            return
+        if entry.kind == "article":
+            saved = self.trashed_articles.pop(entry.item_id)
+            # The same text imported again meanwhile: the annotations go to that article.
+            twin = saved["content_hash"] in {a.content_hash for a in articles.values()}
+            back = trash.undelete(self.store, entry.item_id)
+            if not twin:
+                assert without_tag_case(article_export(self.store, entry.item_id)) == (
+                    without_tag_case(saved)
+                )
+        else:
+            record, digest = self.trashed_annotations.pop(entry.item_id)
+            back = trash.undelete(self.store, entry.item_id)
+            if articles[entry.article_id].content_hash == digest:
+                assert without_tag_case(annotation_export(self.store, entry.item_id)) == (
+                    without_tag_case(record)
+                )
+            else:  # placed again in a changed text
+                self.store.get_annotation(entry.item_id)
+        assert back == entry
+        assert entry not in self.store.trash_entries()
+        self.count(f"undelete {entry.kind}")
+
     @rule(data=st.data(), block=st.integers(-3, 12))
     def set_position(self, data: st.DataObject, block: int) -> None:
         if not self.store.count_articles():
@@ -252,6 +381,12 @@ OPERATIONS = {
     "position",
     "restore own export",
     "export, restore, export",
+    "edit article",
+    "archive",
+    "trash article",
+    "trash annotation",
+    "undelete article",
+    "undelete annotation",
 }
 """Every kind of operation the machine makes (an operation with nothing to work on, such
 as a note without any annotation, is skipped and not counted)."""
@@ -264,6 +399,33 @@ def snapshot(store: AnnotationStore) -> dict[str, Any]:
     return data
 
 
+def article_export(store: AnnotationStore, article_id: str) -> dict[str, Any]:
+    """One article's record in the JSON export."""
+    data = json.loads(export.export_json(store, [store.get_article(article_id)]))
+    record: dict[str, Any] = data["articles"][0]
+    return record
+
+
+def annotation_export(store: AnnotationStore, annotation_id: str) -> dict[str, Any]:
+    """One annotation's record in the JSON export."""
+    article_id = store.get_annotation(annotation_id).article_id
+    (record,) = (
+        item
+        for item in article_export(store, article_id)["annotations"]
+        if item["id"] == annotation_id
+    )
+    return record
+
+
+def without_tag_case(record: dict[str, Any]) -> dict[str, Any]:
+    """An export's record with its tags (and its annotations') in lower case: a tag comes
+    back with the spelling the library has for it by then."""
+    changed = dict(record, tags=sorted(tag.casefold() for tag in record["tags"]))
+    if "annotations" in record:
+        changed["annotations"] = [without_tag_case(item) for item in record["annotations"]]
+    return changed
+
+
 def backup_of(store: AnnotationStore) -> Any:
     """The library's export, checked as `reader restore` checks it."""
     return parse_backup(json.loads(export.export_json(store)))
@@ -273,7 +435,8 @@ def check_library(store: AnnotationStore) -> None:
     """Assert every invariant of a library."""
     db = store.db
     annotations = store.list_annotations()
-    for article in store.list_articles():
+    articles = store.list_articles()
+    for article in articles:
         texts = [block.text for block in store.get_blocks(article.id)]
         assert article.block_count == len(texts)
         assert 0 <= article.position <= max(0, len(texts) - 1), article.position
@@ -291,11 +454,13 @@ def check_library(store: AnnotationStore) -> None:
             assert text.text[start:end] == anchor.exact
             assert text.text[:start].endswith(anchor.prefix)
             assert text.text[end:].startswith(anchor.suffix)
-    # Tags: none unused, no link pointing nowhere, counts as the annotations say.
-    assert (
-        list(db.query("SELECT id FROM tags WHERE id NOT IN (SELECT tag_id FROM annotation_tags)"))
-        == []
+    # Tags: none unused, no link pointing nowhere, one spelling each, counts as the
+    # annotations and articles say, an article's tags its links.
+    unused = (
+        "SELECT id FROM tags WHERE id NOT IN (SELECT tag_id FROM annotation_tags)"
+        " AND id NOT IN (SELECT tag_id FROM article_tags)"
     )
+    assert list(db.query(unused)) == []
     assert (
         list(
             db.query(
@@ -305,12 +470,42 @@ def check_library(store: AnnotationStore) -> None:
         )
         == []
     )
-    counts: dict[str, int] = {}
+    assert (
+        list(
+            db.query(
+                "SELECT * FROM article_tags WHERE tag_id NOT IN (SELECT id FROM tags)"
+                " OR article_id NOT IN (SELECT id FROM articles)"
+            )
+        )
+        == []
+    )
+    names = [row["name"] for row in db.query("SELECT name FROM tags")]
+    assert len({name.casefold() for name in names}) == len(names)
+    counts: dict[str, list[int]] = {}
     for annotation in annotations:
         assert len({tag.casefold() for tag in annotation.tags}) == len(annotation.tags)
         for tag in annotation.tags:
-            counts[tag] = counts.get(tag, 0) + 1
-    assert {tag.name: tag.count for tag in store.list_tags()} == counts
+            counts.setdefault(tag, [0, 0])[0] += 1
+    for article in articles:
+        assert len({tag.casefold() for tag in article.tags}) == len(article.tags)
+        linked = {
+            row["name"]
+            for row in db.query(
+                "SELECT t.name FROM article_tags x JOIN tags t ON t.id = x.tag_id "
+                "WHERE x.article_id = ?",
+                [article.id],
+            )
+        }
+        assert set(article.tags) == linked, (article.tags, linked)
+        for tag in article.tags:
+            counts.setdefault(tag, [0, 0])[1] += 1
+    assert {tag.name: [tag.count, tag.articles] for tag in store.list_tags()} == counts
+    # Shelves: each article on one of the two, archived or not.
+    reading = {article.id for article in store.list_articles("reading")}
+    archived = {article.id for article in store.list_articles("archived")}
+    assert not reading & archived
+    assert reading | archived == {article.id for article in articles}
+    assert store.count_articles(shelf="archived") == len(archived)
     # The search index: FTS5's own check against the content, and its mirror of annotations.
     db.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('integrity-check', 1)")
     mirror = {
@@ -331,6 +526,44 @@ def check_library(store: AnnotationStore) -> None:
             hits = store.search(words[len(words) // 2], limit=10_000)
             assert any(hit.annotation_id == annotation.id for hit in hits), annotation.note
     assert list(db.query("PRAGMA foreign_key_check")) == []
+    check_trash(store)
+
+
+def check_trash(store: AnnotationStore) -> None:
+    """Assert the trash's invariants: newest first, each record exactly what was deleted,
+    and nothing left in the library of a deleted article."""
+    entries = store.trash_entries()
+    assert [entry.id for entry in entries] == sorted((entry.id for entry in entries), reverse=True)
+    present = {article.id for article in store.list_articles()}
+    for entry in entries:
+        (item,) = parse_backup(json.loads(store.trash_record(entry.id))).articles
+        assert item.article.id == entry.article_id
+        assert item.article.title == entry.title
+        if entry.kind == "annotation":
+            assert [annotation.id for annotation in item.annotations] == [entry.item_id]
+            assert entry.annotations == 1
+            continue
+        assert entry.kind == "article"
+        assert entry.item_id == entry.article_id
+        assert len(item.annotations) == entry.annotations
+        if entry.article_id in present:
+            continue
+        # Gone for good: no row of it, and its words find nothing that does not exist.
+        for table in ("blocks", "annotations", "article_tags"):
+            assert store.db.execute(
+                f"SELECT count(*) FROM {table} WHERE article_id = ?", [entry.article_id]
+            ).fetchone() == (0,), table
+        words = {word for block in item.blocks for word in block.text.split()}
+        words |= {word for annotation in item.annotations for word in annotation.note.split()}
+        for word in sorted(words):
+            rows = store.db.execute(
+                "SELECT rowid FROM search_fts WHERE search_fts MATCH ?", [f'"{word}"']
+            ).fetchall()
+            for (rowid,) in rows:
+                table = "blocks" if rowid > 0 else "annotation_texts"
+                assert store.db.execute(
+                    f"SELECT 1 FROM {table} WHERE id = ?", [rowid]
+                ).fetchone(), (word, rowid)
 
 
 class TestLibraryMachine(LibraryMachine.TestCase):
@@ -340,7 +573,7 @@ class TestLibraryMachine(LibraryMachine.TestCase):
     # Derandomized: the same runs every time, so whether every operation ran does not
     # depend on luck (a random draw once left out every `set_tags`).
     settings = settings(
-        max_examples=75,
+        max_examples=100,
         stateful_step_count=40,
         deadline=None,
         derandomize=True,
@@ -382,6 +615,38 @@ def test_machine_finds_an_unused_tag() -> None:
     except AssertionError:
         return
     raise AssertionError("the checks missed an unused tag")
+
+
+def test_machine_finds_a_deletion_that_left_search_entries() -> None:
+    """The checks fail when an article deleted to the trash left its words in the index."""
+    store = AnnotationStore(Database(memory=True), clock=FixedClock())
+    blocks = (Block(BlockKind.PARAGRAPH, "abc def"), Block(BlockKind.PARAGRAPH, "ghi"))
+    article = store.import_document(Document("t", blocks)).article
+    check_library(store)
+    store.db.execute("DROP TRIGGER blocks_search_delete")
+    trash.delete_article(store, article.id)
+    try:
+        check_library(store)
+    except Exception:  # sqlite3.DatabaseError from the integrity check, or an assertion
+        return
+    raise AssertionError("the checks missed search entries of a deleted article")
+
+
+def test_machine_finds_a_trash_record_that_lost_an_annotation() -> None:
+    """The checks fail when an article's record in the trash lacks one of its annotations."""
+    store = AnnotationStore(Database(memory=True), clock=FixedClock())
+    article = store.import_document(Document("t", (Block(BlockKind.PARAGRAPH, "abc def"),))).article
+    store.add_highlight(article.id, (0, 0), (0, 3))
+    entry = trash.delete_article(store, article.id)
+    check_library(store)
+    record = json.loads(store.trash_record(entry.id))
+    record["articles"][0]["annotations"] = []
+    store.db.execute("UPDATE trash SET record = ? WHERE id = ?", [json.dumps(record), entry.id])
+    try:
+        check_library(store)
+    except AssertionError:
+        return
+    raise AssertionError("the checks missed an annotation lost from the trash")
 
 
 def test_reading_position_stays_inside_the_article() -> None:

@@ -173,7 +173,8 @@ async def test_t_tags_with_completion(library: AnnotationStore, make_app: AppFac
         assert isinstance(app.screen, ArticleScreen)
     [tagged] = [a for a in library.list_annotations(welcome) if a.anchor.start_block == 1]
     assert tagged.tags == ("idea", "philosophy")
-    assert {tag.name: tag.count for tag in library.list_tags()} == {"philosophy": 2, "idea": 1}
+    on_passages = {tag.name: tag.count for tag in library.list_tags() if tag.count}
+    assert on_passages == {"philosophy": 2, "idea": 1}
 
 
 async def test_t_escape_changes_nothing(library: AnnotationStore, make_app: AppFactory) -> None:
