@@ -17,6 +17,7 @@ class ConfirmDialog(Dialog[bool]):
 
     Args:
         question: The question, one line.
+        detail: What answering yes means, if the question does not say it all.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -25,13 +26,16 @@ class ConfirmDialog(Dialog[bool]):
     ]
     """y answers yes; n or escape answer no."""
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, detail: str = "") -> None:
         super().__init__(classes="dialog")
         self.question = question
+        self.detail = detail
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(self.question, classes="dialog-title", markup=False)
+            if self.detail:
+                yield Label(self.detail, markup=False)
             yield Label("y yes · n no", classes="dialog-hint")
 
     def action_answer(self, answer: bool) -> None:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
-from annotations.errors import StorageError
+from annotations.errors import NotFoundError, StorageError
 from annotations.models import Annotation, AnnotationEntry
 from reader.dialogs.confirm import ConfirmDialog
 from reader.dialogs.note import NoteDialog
@@ -43,7 +43,12 @@ class AnnotationsScreen(FilteredListScreen):
         Binding("number_sign,f", "pick_tag", "Tag", tooltip="Filter by tag", id="filter-tag"),
         Binding("n", "note", "Note", tooltip="Write or edit the annotation's note", id="note"),
         Binding("t", "tag", "Tags", tooltip="Edit the annotation's tags", id="tag"),
-        Binding("d,delete", "delete", "Delete", tooltip="Delete the annotation", id="delete"),
+        Binding(
+            "d,delete", "delete", "Delete", tooltip="Delete the annotation (u undoes)", id="delete"
+        ),
+        Binding(
+            "u", "undelete", "Undo", tooltip="Bring back the last deleted annotation", id="undo"
+        ),
         Binding(
             "escape",
             "clear_filters",
@@ -68,6 +73,8 @@ class AnnotationsScreen(FilteredListScreen):
         """The tag filtering the list, if any."""
         self.order = "newest"
         """How the list is sorted: `newest` or `text`."""
+        self._deleted: list[str] = []
+        """The annotations deleted from this list to the trash, the last one last (u)."""
 
     def compose(self) -> ComposeResult:
         yield FittedLines(id="annotations-header")
@@ -96,7 +103,8 @@ class AnnotationsScreen(FilteredListScreen):
         self.reload(keep_cursor=True)
 
     def _tag_names(self) -> set[str]:
-        return {tag.name.casefold() for tag in self.app.store.list_tags()}
+        """The tags on annotations (an article's own tags do not filter this list)."""
+        return {tag.name.casefold() for tag in self.app.store.list_tags() if tag.count}
 
     # Reading --------------------------------------------------------------
 
@@ -252,28 +260,57 @@ class AnnotationsScreen(FilteredListScreen):
         self.app.ask(TagDialog(tags, known, unsaved=unsaved), chosen)
 
     def action_delete(self) -> None:
-        """Delete the selected annotation, after asking."""
+        """Delete the selected annotation to the trash, after asking (u brings it back)."""
         entry = self.listing.selected
         if entry is None:
             self.notify("No annotation to delete", severity="warning")
             return
 
         def confirmed(yes: bool | None) -> None:
+            from annotations.trash import delete_annotation
+
             store = self.app.store
-            if not yes or not self.app.save(lambda: store.delete_annotation(entry.id)):
+            if not yes or not self.app.save(lambda: delete_annotation(store, entry.id)):
                 return
+            self._deleted.append(entry.id)
             self.reload(keep_cursor=True)
-            self.notify("Annotation deleted")
+            self.notify("Annotation deleted · u brings it back")
 
         has_note = bool(entry.note.strip()) or entry.note_is_cut
         extras = " with its tags and note" if entry.tags or has_note else ""
         self.app.ask(ConfirmDialog(f"Delete this annotation{extras}?"), confirmed)
 
+    def action_undelete(self) -> None:
+        """Bring back the annotation deleted last from this list, as it was."""
+        if not self._deleted:
+            return
+        from annotations.trash import undelete
+
+        annotation_id = self._deleted.pop()
+        self.refresh_bindings()
+        try:
+            undelete(self.app.store, annotation_id)
+        except NotFoundError as error:
+            # Brought back or emptied elsewhere, or its article was deleted meanwhile.
+            self.notify(f"Not brought back: {error}", severity="warning", markup=False)
+            self.reload(keep_cursor=True)
+            return
+        except StorageError as error:
+            self._deleted.append(annotation_id)  # u can try again
+            self.refresh_bindings()
+            self.app.not_saved(error)
+            return
+        self.reload(keep_cursor=True)
+        self.notify("Annotation brought back")
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer clearing the filters only while there are some; editing and deleting
-        only an annotation shown (dimmed while the list is empty)."""
+        only an annotation shown (dimmed while the list is empty); undoing a delete only
+        while there is one to undo."""
         if action == "clear_filters":
             return self.filtered
+        if action == "undelete":
+            return bool(self._deleted)
         if action in ("delete", "note", "tag"):
             return bool(self.listing.total) or None
         return True

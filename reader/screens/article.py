@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
 from annotations.errors import NotFoundError, StorageError
+from annotations.formats.markdown import tag_hashtag
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Article
 from reader.clipboard import copy_text
 from reader.debounce import Debounce
@@ -20,6 +21,7 @@ from reader.dialogs.tag import TagDialog
 from reader.find import Finder
 from reader.safe import safe_text
 from reader.screens.base import ReaderScreen, refusals_noticed
+from reader.widgets.annotation_list import one_line
 from reader.widgets.fitted import FittedLines, Part
 from reader.widgets.key_bar import KeyBar
 from reader.widgets.notices import NoticeLine
@@ -41,6 +43,20 @@ class ArticleScreen(ReaderScreen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "x",
+            "archive(True)",
+            "Archive",
+            tooltip="Archive the article (finished), at its end",
+            id="archive",
+        ),
+        Binding(
+            "x",
+            "archive(False)",
+            "Unarchive",
+            tooltip="Unarchive the article, at its end",
+            id="unarchive",
+        ),
         Binding("h", "highlight", "Highlight", tooltip="Highlight or unhighlight", id="highlight"),
         Binding(
             "s",
@@ -97,6 +113,14 @@ class ArticleScreen(ReaderScreen[None]):
             id="export",
         ),
         Binding(
+            "E",
+            "edit",
+            "Edit",
+            tooltip="Edit the article's title, author, date and tags",
+            show=False,
+            id="edit",
+        ),
+        Binding(
             "escape", "close_find", "Close find", tooltip="Close the find field", id="find-close"
         ),
         Binding(
@@ -132,6 +156,10 @@ class ArticleScreen(ReaderScreen[None]):
         self._saved_position: int | None = None
         self._leaving = False
         """Whether the screen is being taken down (nothing to show any more)."""
+        self._at_end = False
+        """Whether the cursor is on the last block (x archives the article there)."""
+        self._archive_offered = False
+        """Whether reaching the end has offered to archive the article (once a reading)."""
 
     def compose(self) -> ComposeResult:
         store = self.app.store
@@ -170,15 +198,17 @@ class ArticleScreen(ReaderScreen[None]):
             return
         self.view.focus()
         self._update_status()
+        self._at_end = self.view.cursor == len(self.view.blocks) - 1
         # Opening counts as reading: the library then shows progress instead of "new".
         self._position = self.view.cursor
         self.save_position()
 
     def _header(self) -> tuple[list[Part], list[Part]]:
-        """The title (cut when too long), then author, date and length.
+        """The title (cut when too long), then author, date, length, whether it is
+        archived, and its tags.
 
-        When the line is too narrow, the length goes first, then the date: what is
-        shown is whole.
+        When the line is too narrow, the tags go first, then whether it is archived,
+        the length, the date: what is shown is whole.
         """
         if self.article is None:
             return [], []
@@ -189,6 +219,11 @@ class ArticleScreen(ReaderScreen[None]):
         if article.date:
             details.append(Part.text(safe_text(article.date), "dim", rank=2))
         details.append(Part.text(f"{article.words:,} words", "dim", rank=1))
+        if article.archived:
+            details.append(Part.text("archived", "dim", rank=1))
+        if article.tags:
+            tags = " ".join(one_line(tag_hashtag(tag)) for tag in article.tags)
+            details.append(Part.text(tags, "$text-accent", rank=1))
         return [Part.text(safe_text(article.title), "bold")], details
 
     def _update_status(self) -> None:
@@ -238,6 +273,19 @@ class ArticleScreen(ReaderScreen[None]):
         self._position = event.block
         self._update_status()
         self._position_save.restart()
+        at_end = event.block == len(self.view.blocks) - 1
+        if at_end != self._at_end:
+            self._at_end = at_end
+            self.refresh_bindings()  # x archives the article at its end
+            if at_end:
+                self._offer_archive()
+
+    def _offer_archive(self) -> None:
+        """Once a reading, on reaching the end: say that x archives the article."""
+        if self._archive_offered or self.article is None or self.article.archived:
+            return
+        self._archive_offered = True
+        self.notify("The end. x archives the article (finished); it leaves the reading shelf")
 
     def save_position(self) -> None:
         """Write the reading position to the library, if it changed."""
@@ -259,7 +307,8 @@ class ArticleScreen(ReaderScreen[None]):
 
         Escape offers the first of closing the find field, clearing its matches and
         cancelling a selection that applies (else it goes back); `v` starts a selection
-        or cancels it; `s` switches to the other way of moving.
+        or cancels it; `s` switches to the other way of moving; at the last block, `x`
+        archives the article or unarchives it.
         """
         if action == "close_find":
             return self.query_one("#find", Input).has_focus
@@ -271,6 +320,9 @@ class ArticleScreen(ReaderScreen[None]):
             return self.view.selection_anchor is None
         if action == "sentence_mode" and parameters:
             return parameters[0] != self.view.sentence_mode
+        if action == "archive":
+            archived = self.article is not None and self.article.archived
+            return self._at_end and parameters[0] != archived
         return True
 
     def action_close_find(self) -> None:
@@ -546,6 +598,43 @@ class ArticleScreen(ReaderScreen[None]):
         else:
             self.notify(f"Not found: {event.value}", severity="warning", markup=False)
         self._update_status()
+
+    # The article itself --------------------------------------------------------
+
+    def _show_article(self, article: Article) -> None:
+        """Show the article's details as saved (its text has not changed)."""
+        self.article = article
+        self.query_one("#article-header", FittedLines).update(*self._header())
+        self.refresh_bindings()
+
+    def action_edit(self) -> None:
+        """Edit the article's title, author, date and tags."""
+        if not self._is_current() or self.article is None:
+            return
+        from reader.dialogs.edit_article import EditArticleDialog
+
+        def edited(saved: Article | None) -> None:
+            if saved is not None:
+                self._show_article(saved)
+                self.notify("Saved")
+
+        known = [tag.name for tag in self.app.store.list_tags()]
+        self.app.ask(EditArticleDialog(self.app.store.get_article(self.article_id), known), edited)
+
+    def action_archive(self, archived: bool = True) -> None:
+        """Archive the article (finished), or put it back on the reading shelf."""
+        if not self._is_current():
+            return
+        try:
+            article = self.app.store.set_archived(self.article_id, archived)
+        except StorageError as error:
+            self.app.not_saved(error)
+            return
+        self._show_article(article)
+        if archived:
+            self.notify("Archived: it left the reading shelf · x puts it back")
+        else:
+            self.notify("Back on the reading shelf")
 
     def action_export(self) -> None:
         """Export this article's annotations as Markdown."""

@@ -13,11 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
-from annotations.errors import LibraryError
+from annotations.errors import LibraryError, NotFoundError, StorageError
 from annotations.models import Article
 from annotations.store import AnnotationStore
+from reader.dialogs.confirm import ConfirmDialog
 from reader.safe import safe_text
 from reader.screens.base import FilteredListScreen, refusals_noticed
+from reader.widgets.annotation_list import fit
 from reader.widgets.article_table import ArticleTable
 from reader.widgets.fitted import FittedLines, Part
 from reader.widgets.import_progress import ImportProgress
@@ -45,8 +47,18 @@ ORDERS = {
 }
 """The list's orders, as the store names them and as the summary line says them; `o`
 goes through them in this order."""
+SHELVES = {
+    "reading": "Reading",
+    "archived": "Archived",
+    "all": "All",
+}
+"""The library's shelves, as the store names them and as the summary line says them; `s`
+goes through them in this order. The list opens on the articles being read."""
 ORDER_SETTING = "library_order"
 """The library setting that remembers the order between sessions."""
+
+TITLE_SHOWN = 50
+"""Cells of an article's title that a question or a notice names it by at most."""
 
 Returned = TypeVar("Returned")
 
@@ -74,10 +86,18 @@ class LibraryScreen(FilteredListScreen):
             "i", "import", "Import", tooltip="Import a file, a folder or a web page", id="import"
         ),
         Binding(
+            "s",
+            "cycle_shelf",
+            "Shelf",
+            tooltip="Switch shelf: reading, archived, all",
+            id="shelf",
+        ),
+        Binding("u", "undelete", "Undo", tooltip="Bring back the article deleted last", id="undo"),
+        Binding(
             "escape",
             "clear_filter",
             "Clear filter",
-            tooltip="Show every article again",
+            tooltip="Show every article of the shelf again",
             id="clear-filter",
         ),
         Binding(
@@ -88,6 +108,29 @@ class LibraryScreen(FilteredListScreen):
             id="stop-import",
         ),
         Binding("e", "export", "Export", tooltip="Export the article's annotations", id="export"),
+        Binding("E", "edit", "Edit", tooltip="Edit the title, author, date and tags", id="edit"),
+        Binding(
+            "x",
+            "archive(True)",
+            "Archive",
+            tooltip="Archive the article (finished): off the reading shelf",
+            id="archive",
+        ),
+        Binding(
+            "x",
+            "archive(False)",
+            "Unarchive",
+            tooltip="Put the archived article back on the reading shelf",
+            id="unarchive",
+        ),
+        Binding(
+            "d,delete",
+            "delete",
+            "Delete",
+            tooltip="Delete the article to the trash (asks first; u brings it back)",
+            id="delete",
+        ),
+        Binding("number_sign", "pick_tag", "Tag", tooltip="Filter by article tag", id="filter-tag"),
         Binding(
             "o",
             "cycle_order",
@@ -115,6 +158,14 @@ class LibraryScreen(FilteredListScreen):
         """Set when the import thread has ended (it may outlive the screen by one item)."""
         self.order = "added"
         """How the list is sorted: a key of `ORDERS`."""
+        self.shelf = "reading"
+        """Which articles the list shows: a key of `SHELVES`."""
+        self.tag: str | None = None
+        """The article tag filtering the list, if any."""
+        self._deleted: list[str] = []
+        """The articles deleted from the list to the trash, the last one last (u)."""
+        self._tagged = False
+        """Whether any article has a tag (to filter by), when the list was last read."""
 
     def compose(self) -> ComposeResult:
         yield FittedLines(id="library-summary")
@@ -134,6 +185,11 @@ class LibraryScreen(FilteredListScreen):
         saved = self.app.store.get_setting(ORDER_SETTING)
         self.order = saved if saved in ORDERS else "added"
         self.reload()
+        # What x does (archive or unarchive) follows the article under the cursor.
+        self.watch(self.table, "cursor", self._cursor_moved, init=False)
+
+    def _cursor_moved(self) -> None:
+        self.refresh_bindings()
 
     def on_screen_resume(self) -> None:
         if self.library_changed():
@@ -157,48 +213,73 @@ class LibraryScreen(FilteredListScreen):
         """
         self.library_read()
         store = self.app.store
-        order, text = self.order, self.text or None
+        order, text, shelf, tag = self.order, self.text or None, self.shelf, self.tag
         select = select or self.table.selected_id
         cursor = self.table.cursor_row
-        total = store.count_articles(text)
+        total = store.count_articles(text, shelf=shelf, tag=tag)
 
         def fetch(offset: int, limit: int) -> list[Article]:
-            return store.list_articles_page(offset, limit, order=order, text=text)
+            return store.list_articles_page(
+                offset, limit, order=order, text=text, shelf=shelf, tag=tag
+            )
 
         def locate(article_id: str) -> int | None:
-            return store.position_of(article_id, order, text)
+            return store.position_of(article_id, order, text, shelf=shelf, tag=tag)
 
         if select is not None:
             found = locate(select)
             cursor = cursor if found is None else found
         self.table.show(total, fetch, locate, cursor=cursor)
+        self._tagged = any(tag.articles for tag in store.list_tags())
         self._show_summary(total)
+        self.refresh_bindings()  # the article under the cursor, the filters may have changed
+
+    @property
+    def filtered(self) -> bool:
+        """Whether words or a tag narrow the shelf's list."""
+        return bool(self.text or self.tag)
 
     def _show_summary(self, shown: int) -> None:
-        """The summary line (counts, order, filter, library file) and the empty message."""
+        """The summary line (shelf, counts, order, filters, library file) and the empty
+        message."""
         store = self.app.store
-        articles = store.count_articles() if self.text else shown
+        on_shelf = store.count_articles(shelf=self.shelf) if self.filtered else shown
         # When the line is too narrow, the library file goes first, then the app's
-        # name, the annotations and the order; the count and the filter stay.
-        count = plural(articles, "article")
+        # name, the annotations and the order; the shelf, the count and the filters stay.
+        count = plural(on_shelf, "article")
         parts = [
             Part.text("reader", "bold", rank=1),
-            Part.text(f"{shown:,} of {count}" if self.text else count, rank=9, before="  "),
+            Part.text(SHELVES[self.shelf], "$text-accent", rank=10, before="  "),
+            Part.text(f"{shown:,} of {count}" if self.filtered else count, rank=9),
         ]
+        if self.tag:
+            parts.append(Part.text(f"#{safe_text(self.tag)}", "$text-accent", rank=8))
         if self.text:
             parts.append(Part.text(f"“{safe_text(self.text)}”", rank=8))
         parts.append(Part.text(plural(store.count_annotations(), "annotation"), rank=2))
         parts.append(Part.text(ORDERS[self.order], "$text-accent", rank=3))
         parts.append(Part.text(safe_text(shown_path(store.path)), "dim", rank=0))
         self.summary.update(parts)
-        if shown:
-            message = ""
-        elif self.text:
-            message = "No article's title or author contains that. Escape clears the filter."
-        else:
-            message = "The library is empty. Press i to import a file or a folder."
-        self.empty.update(message)
+        self.empty.update("" if shown else self._empty_message(on_shelf))
         self.set_class(not shown, "-empty")
+
+    def _empty_message(self, on_shelf: int) -> str:
+        """What the screen says when the list is empty, and what to do about it."""
+        if self.tag and on_shelf:
+            return "No article here has that tag. Escape clears the filter."
+        if self.text and on_shelf:
+            return "No article's title or author contains that. Escape clears the filter."
+        if self.shelf == "archived":
+            return "No archived articles. x on an article archives it; s shows the others."
+        if self.shelf == "reading" and self.app.store.count_articles(shelf="all"):
+            return "Every article is archived. s shows the archived ones; i imports more."
+        return "The library is empty. Press i to import a file or a folder."
+
+    def action_cycle_shelf(self) -> None:
+        """Show the next shelf: the articles being read, the archived ones, all of them."""
+        names = list(SHELVES)
+        self.shelf = names[(names.index(self.shelf) + 1) % len(names)]
+        self.reload()
 
     def action_cycle_order(self) -> None:
         """Sort the list the next way: by import, last read, title, date, annotations."""
@@ -224,9 +305,30 @@ class LibraryScreen(FilteredListScreen):
         self.remove_class("-filtering")
         self.table.focus()
         self.refresh_bindings()  # the focus may not have moved: escape from the list
-        if self.text:
+        if self.filtered:
             self.text = ""
+            self.tag = None
             self.reload()
+
+    def action_pick_tag(self) -> None:
+        """Choose an article tag to filter the list by (or all tags)."""
+        from reader.dialogs.tag_filter import ALL_TAGS, TagFilterDialog
+
+        tags = sorted(
+            ((tag.name, tag.articles) for tag in self.app.store.list_tags() if tag.articles),
+            key=lambda pair: (-pair[1], pair[0].casefold()),
+        )
+        if not tags:
+            self.notify("No article has a tag yet: E on an article gives it some")
+            return
+
+        def chosen(tag: str | None) -> None:
+            if tag is not None:
+                self.tag = None if tag == ALL_TAGS else tag
+                self.reload()
+
+        dialog = TagFilterDialog(tags, self.tag, title="Filter articles by tag")
+        self.app.ask(dialog, chosen)
 
     def action_open_article(self) -> None:
         """Open the selected article."""
@@ -297,19 +399,32 @@ class LibraryScreen(FilteredListScreen):
 
         - stopping an import while one runs (dimmed once asked, while it finishes the
           current file);
-        - clearing the filter while it is shown;
+        - clearing the filter while it is shown, or words or a tag filter the list;
         - one import at a time (dimmed while one runs);
-        - opening and exporting while the list shows an article (dimmed when empty).
+        - undoing a delete while there is one to undo;
+        - filtering by tag while an article has one (dimmed when none has);
+        - archiving the article under the cursor, or unarchiving an archived one;
+        - opening, exporting, editing, archiving and deleting while the list shows an
+          article (dimmed when empty).
         """
         if action == "stop_import":
             if not self._importing:
                 return False
             return None if self._stop_import.is_set() else True
         if action == "clear_filter":
-            return self.has_class("-filtering") or bool(self.text)
+            return self.has_class("-filtering") or self.filtered
         if action == "import":
             return not self._importing or None
-        if action in ("open_article", "export"):
+        if action == "undelete":
+            return bool(self._deleted)
+        if action == "pick_tag":
+            return self._tagged or bool(self.tag) or None
+        if action == "archive":
+            article = self.table.selected
+            if article is None:
+                return None if parameters[0] else False  # "Archive", dimmed
+            return parameters[0] != article.archived
+        if action in ("open_article", "export", "edit", "delete"):
             return bool(self.table.row_count) or None
         return True
 
@@ -407,6 +522,102 @@ class LibraryScreen(FilteredListScreen):
             severity="error" if summary.failed else "information",
             markup=False,
         )
+
+    # Changing the articles ---------------------------------------------------
+
+    def _selected_article(self, missing: str) -> Article | None:
+        """The article under the cursor as the library holds it now; None, said in a
+        notice, when the list is empty."""
+        article_id = self.table.selected_id
+        if article_id is None:
+            self.notify(missing, severity="warning")
+            return None
+        return self.app.store.get_article(article_id)
+
+    def action_edit(self) -> None:
+        """Edit the selected article's title, author, date and tags."""
+        article = self._selected_article("No article to edit")
+        if article is None:
+            return
+        from reader.dialogs.edit_article import EditArticleDialog
+
+        def edited(saved: Article | None) -> None:
+            if saved is not None:
+                self.reload(select=saved.id)
+                self.notify(f"Saved “{fit(safe_text(saved.title), TITLE_SHOWN)}”")
+
+        known = [tag.name for tag in self.app.store.list_tags()]
+        self.app.ask(EditArticleDialog(article, known), edited)
+
+    def action_archive(self, archived: bool = True) -> None:
+        """Archive the selected article (finished), or put it back on the reading shelf."""
+        article = self._selected_article("No article to archive")
+        if article is None or article.archived == archived:
+            return
+        if not self.app.save(lambda: self.app.store.set_archived(article.id, archived)):
+            return
+        self.reload(select=article.id)
+        title = fit(safe_text(article.title), TITLE_SHOWN)
+        if not archived:
+            self.notify(f"“{title}” is back on the reading shelf")
+        elif self.shelf == "reading":
+            self.notify(f"Archived “{title}” · s shows the archived shelf")
+        else:
+            self.notify(f"Archived “{title}”")
+
+    def action_delete(self) -> None:
+        """Delete the selected article to the trash, after asking (u brings it back)."""
+        article = self._selected_article("No article to delete")
+        if article is None:
+            return
+        title = fit(safe_text(article.title), TITLE_SHOWN)
+
+        def confirmed(yes: bool | None) -> None:
+            from annotations.trash import delete_article
+
+            store = self.app.store
+            if not yes or not self.app.save(lambda: delete_article(store, article.id)):
+                return
+            self._deleted.append(article.id)
+            self.reload()
+            self.notify(f"Deleted “{title}” · u brings it back")
+
+        count = article.annotation_count
+        if count:
+            question = f"Delete “{title}” and its {plural(count, 'annotation')}?"
+        else:
+            question = f"Delete “{title}” (no annotations)?"
+        detail = "It goes to the trash: u right after brings it back whole."
+        self.app.ask(ConfirmDialog(question, detail), confirmed)
+
+    def action_undelete(self) -> None:
+        """Bring back the article deleted last, whole: text, annotations, position."""
+        if not self._deleted:
+            return
+        from annotations.trash import undelete
+
+        article_id = self._deleted.pop()
+        self.refresh_bindings()
+        try:
+            entry = undelete(self.app.store, article_id)
+        except NotFoundError:
+            self.notify(
+                "That article is no longer in the trash (brought back or emptied elsewhere)",
+                severity="warning",
+            )
+            self.reload()
+            return
+        except StorageError as error:
+            self._deleted.append(article_id)  # u can try again
+            self.refresh_bindings()
+            self.app.not_saved(error)
+            return
+        self.reload(select=article_id)
+        title = fit(safe_text(entry.title), TITLE_SHOWN)
+        if self.table.selected_id == article_id:
+            self.notify(f"Brought back “{title}”")
+        else:
+            self.notify(f"Brought back “{title}” (not on this shelf or filter)")
 
     def action_export(self) -> None:
         """Export the selected article's annotations to a Markdown file."""

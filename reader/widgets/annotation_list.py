@@ -56,7 +56,7 @@ MIN_NOTE_CELLS = 8
 """A note's first line is shown only if this much room is left for it."""
 
 
-def _whole_tags(tags: Sequence[str], room: int) -> str:
+def whole_tags(tags: Sequence[str], room: int) -> str:
     """As many whole tags as fit in `room` cells, then how many more (`  #a #b +2`)."""
     for count in range(len(tags), -1, -1):
         more = len(tags) - count
@@ -207,7 +207,7 @@ class AnnotationList(PagedList[AnnotationEntry]):
         parts: list[tuple[str, str]] = [(title, "title"), (where, "meta")]
         left = room - cell_len(title) - cell_len(where)
         if tags:
-            parts.append((_whole_tags(tags, left), "tags"))
+            parts.append((whole_tags(tags, left), "tags"))
             left -= cell_len(parts[-1][0])
         if note and left >= MIN_NOTE_CELLS:
             parts.append((note, "note"))

@@ -13,10 +13,11 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.strip import Strip
 
+from annotations.formats.markdown import tag_hashtag
 from annotations.models import Article
 from reader.keys import movement_bindings
 from reader.safe import safe_text
-from reader.widgets.annotation_list import fit
+from reader.widgets.annotation_list import fit, one_line, whole_tags
 from reader.widgets.paging import PagedList
 
 EDGE = 1
@@ -72,10 +73,29 @@ Locate = Callable[[str], int | None]
 
 
 def progress_label(article: Article) -> str:
-    """Reading progress as shown in the list."""
+    """Reading progress as shown in the list: `done` once archived."""
+    if article.archived:
+        return "done"
     if article.opened_at is None:
         return "new"
     return f"{round(article.progress * 100)}%"
+
+
+def tag_labels(article: Article) -> list[str]:
+    """An article's tags as its row shows them (`#tag`)."""
+    return [one_line(tag_hashtag(tag)) for tag in article.tags]
+
+
+def title_with_tags(title: str, tags: Sequence[str], room: int) -> tuple[str, str]:
+    """The title and the tags after it, fitted to `room` cells together.
+
+    The tags have what the title leaves, and at least a third of the room: as many
+    whole tags as fit, then how many more (`  #a #b +2`); the title is cut to the rest.
+    """
+    if not tags:
+        return fit(title, room), ""
+    shown_tags = whole_tags(tags, max(room - cell_len(title), room // 3))
+    return fit(title, room - cell_len(shown_tags)), shown_tags
 
 
 def cells(article: Article) -> list[str]:
@@ -90,7 +110,7 @@ def cells(article: Article) -> list[str]:
 
 
 class ArticleTable(PagedList[Article]):
-    """One row per article: title, date, words, annotations, progress; any length.
+    """One row per article: title and tags, date, words, annotations, progress; any length.
 
     The screen gives the total, a function that reads a page of articles and one that
     finds an article's index; the table reads only the pages it shows, and keeps a few.
@@ -100,8 +120,10 @@ class ArticleTable(PagedList[Article]):
         "article-table--header",
         "article-table--cursor",
         "article-table--even-row",
+        "article-table--tags",
     }
-    """The column headings, the cursor row, and every second row (zebra stripes)."""
+    """The column headings, the cursor row, every second row (zebra stripes), and the
+    tags after a title."""
 
     DEFAULT_CSS = """
     ArticleTable {
@@ -109,6 +131,7 @@ class ArticleTable(PagedList[Article]):
         color: $foreground;
         & > .article-table--header { text-style: bold; background: $panel; }
         & > .article-table--even-row { background: $surface-lighten-1 50%; }
+        & > .article-table--tags { color: $text-accent; }
         &:dark > .article-table--even-row { background: $surface-darken-1 40%; }
         & > .article-table--cursor {
             background: $block-cursor-blurred-background;
@@ -238,6 +261,9 @@ class ArticleTable(PagedList[Article]):
         for article in articles:
             texts = cells(article)
             texts[0] = texts[0][:MEASURED_TITLE_CHARACTERS]
+            tags = tag_labels(article)
+            if tags:  # the tags show after the title, in its column
+                texts[0] += "  " + " ".join(tags)
             for key, text in zip(("title", *(c.key for c in COLUMNS)), texts, strict=True):
                 widest[key] = max(widest.get(key, 0), cell_len(text))
         if widest != self._widest:
@@ -313,19 +339,35 @@ class ArticleTable(PagedList[Article]):
         texts = dict(zip(("title", *(c.key for c in COLUMNS)), cells(article), strict=True))
         layout = self.layout_for(width)
         shown = [texts["title"], *(texts[column.key] for column, _, _ in layout.columns)]
-        return self._row_strip(layout, shown, style, width)
+        # On the cursor row the tags keep the cursor's colours, so they stay readable.
+        tag_style = style if is_cursor else style + self._style("tags")
+        return self._row_strip(layout, shown, style, width, tag_labels(article), tag_style)
 
-    def _row_strip(self, layout: Layout, texts: list[str], style: Style, width: int) -> Strip:
-        """One line of the table: the texts cut or padded to their columns."""
+    def _row_strip(
+        self,
+        layout: Layout,
+        texts: list[str],
+        style: Style,
+        width: int,
+        tags: Sequence[str] = (),
+        tag_style: Style | None = None,
+    ) -> Strip:
+        """One line of the table: the texts cut or padded to their columns, the tags
+        after the title."""
         sizes = [(layout.title, False, 0), *((size, c.right, GAP) for c, size, _ in layout.columns)]
         if len(sizes) > 1:
             sizes[1] = (sizes[1][0], sizes[1][1], TITLE_GAP)
-        parts = [" " * EDGE]
-        for text, (size, right, gap) in zip(texts, sizes, strict=True):
+        title, shown_tags = title_with_tags(texts[0], tags, layout.title)
+        segments = [Segment(" " * EDGE + title, style)]
+        if shown_tags:
+            segments.append(Segment(shown_tags, tag_style or style))
+        parts = [" " * (layout.title - cell_len(title) - cell_len(shown_tags))]
+        for text, (size, right, gap) in zip(texts[1:], sizes[1:], strict=True):
             shown = fit(text, size)
             room = " " * (size - cell_len(shown))
             parts.append(" " * gap + (room + shown if right else shown + room))
-        strip = Strip([Segment("".join(parts), style)])
+        segments.append(Segment("".join(parts), style))
+        strip = Strip(segments)
         return strip.extend_cell_length(width, style).crop(0, width)
 
     # Cursor ---------------------------------------------------------------

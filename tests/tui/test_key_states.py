@@ -15,7 +15,7 @@ from reader.screens.library import LibraryScreen
 from reader.screens.search import SearchScreen
 from tests.tui.conftest import AppFactory, article_id, bar_keys, screen_text, typed
 
-SIZE = (140, 30)
+SIZE = (170, 30)
 """Wide enough for every key of every state in the bar."""
 
 LIBRARY_KEYS = {
@@ -23,7 +23,12 @@ LIBRARY_KEYS = {
     "/": ("Search", True),
     "a": ("Annotations", True),
     "i": ("Import", True),
+    "s": ("Shelf", True),
     "e": ("Export", True),
+    "E": ("Edit", True),
+    "x": ("Archive", True),
+    "d": ("Delete", True),
+    "#": ("Tag", True),
     "o": ("Sort", True),
     "f": ("Filter", True),
     "q": ("Quit", True),
@@ -49,7 +54,7 @@ def bar_line(app: object) -> str:
 
 
 def tagged_store(store: AnnotationStore) -> str:
-    """One article with a tagged highlight; returns its id."""
+    """One article with a tag and a tagged highlight; returns its id."""
     article = store.import_document(
         Document(
             title="Harbour notes",
@@ -58,6 +63,7 @@ def tagged_store(store: AnnotationStore) -> str:
                 Block(BlockKind.PARAGRAPH, "Nobody walked on the quay before the ferry came."),
             ),
             source="/notes/harbour.txt",
+            tags=("harbour",),
         )
     ).article
     store.add_highlight(article.id, (0, 0), (0, 11), tags=["sea"])
@@ -99,8 +105,8 @@ async def test_escape_after_the_filter_is_cleared_is_no_longer_offered(
 async def test_an_empty_list_dims_open_and_export(
     library: AnnotationStore, make_app: AppFactory
 ) -> None:
-    """A filter that matches nothing dims enter and e (they would do nothing); clearing
-    it brings them back."""
+    """A filter that matches nothing dims enter, e, E, d and x (they would do nothing);
+    clearing it brings them back."""
     app = make_app(library)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f")
@@ -108,8 +114,10 @@ async def test_an_empty_list_dims_open_and_export(
         await pilot.press("enter")
         keys = bar_keys(app)
         assert keys["⏎"] == ("Open", False) and keys["e"] == ("Export", False)
-        await pilot.press("enter", "e")
-        assert isinstance(app.screen, LibraryScreen)  # no article, no export dialog
+        assert keys["E"] == ("Edit", False) and keys["d"] == ("Delete", False)
+        assert keys["x"] == ("Archive", False)
+        await pilot.press("enter", "e", "E", "d", "x")
+        assert isinstance(app.screen, LibraryScreen)  # no article, no dialog
         await pilot.press("escape")
         assert bar_keys(app) == LIBRARY_KEYS
 
@@ -117,14 +125,18 @@ async def test_an_empty_list_dims_open_and_export(
 async def test_an_empty_library_dims_open_and_export(
     store: AnnotationStore, make_app: AppFactory
 ) -> None:
-    """With no article at all, only enter and e are dimmed; the rest work. An article
-    that another process adds, once the list is read again, brings them back."""
+    """With no article at all, only enter, e, E, x, d and # are dimmed; the rest work.
+    An article that another process adds, once the list is read again, brings them back."""
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         assert bar_keys(app) == {
             **LIBRARY_KEYS,
             "⏎": ("Open", False),
             "e": ("Export", False),
+            "E": ("Edit", False),
+            "x": ("Archive", False),
+            "d": ("Delete", False),
+            "#": ("Tag", False),
         }
         tagged_store(store)
         screen = app.screen
