@@ -33,9 +33,9 @@ class ConfirmDialog(Dialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(self.question, classes="dialog-title", markup=False)
+            yield Label(self.question, classes="dialog-title confirm-text", markup=False)
             if self.detail:
-                yield Label(self.detail, markup=False)
+                yield Label(self.detail, classes="confirm-text", markup=False)
             yield Label("y yes · n no", classes="dialog-hint")
 
     def action_answer(self, answer: bool) -> None:

@@ -17,6 +17,7 @@ from annotations.models import Block, BlockKind, Document
 from annotations.store import AnnotationStore
 from reader.app import ReaderApp
 from reader.dialogs.confirm import ConfirmDialog
+from reader.dialogs.edit_article import EditArticleDialog
 from reader.dialogs.note import NoteDialog
 from reader.dialogs.path import PathDialog
 from reader.dialogs.rename_tag import RenameTagDialog
@@ -168,8 +169,10 @@ def test_markup_in_a_part_is_text() -> None:
 async def test_library_and_its_dialogs_fit_a_small_terminal(
     store: AnnotationStore, make_app: AppFactory
 ) -> None:
-    """The library, the import, export and help dialogs at 60x20: whole and apart."""
-    small_library(store)
+    """The library, the import, export, edit, delete, tag filter and help dialogs at
+    60x20: whole and apart."""
+    ids = small_library(store)
+    store.edit_article(ids["article"], tags=TAGS[:5])
     app = make_app(store)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -189,6 +192,22 @@ async def test_library_and_its_dialogs_fit_a_small_terminal(
         # The article with the long title is the newest.
         await open_dialog(app, pilot, "e", PathDialog)
         assert_on_screen(app, app.screen.query_one(Input))
+        await pilot.press("escape")
+
+        await open_dialog(app, pilot, "E", EditArticleDialog)
+        for name in ("title", "author", "date", "tags"):
+            assert_on_screen(app, app.screen.query_one(f"#edit-{name}", Input))
+        await pilot.press("tab", "tab", "ctrl+u", *"June 1911", "enter")  # refused
+        await settle(pilot)
+        assert_dialog_fits(app)
+        assert "is not YYYY, YYYY-MM or YYYY-MM-DD" in screen_text(app)
+        await pilot.press("escape")
+
+        await open_dialog(app, pilot, "d", ConfirmDialog)
+        assert "and its 2 annotations?" in screen_text(app)
+        await pilot.press("n")
+
+        await open_dialog(app, pilot, "number_sign", TagFilterDialog)
         await pilot.press("escape")
 
         await open_dialog(app, pilot, "question_mark", HelpScreen)
