@@ -278,7 +278,8 @@ class AnnotationsScreen(FilteredListScreen):
 
         has_note = bool(entry.note.strip()) or entry.note_is_cut
         extras = " with its tags and note" if entry.tags or has_note else ""
-        self.app.ask(ConfirmDialog(f"Delete this annotation{extras}?"), confirmed)
+        detail = "It goes to the trash: u right after brings it back."
+        self.app.ask(ConfirmDialog(f"Delete this annotation{extras}?", detail), confirmed)
 
     def action_undelete(self) -> None:
         """Bring back the annotation deleted last from this list, as it was."""

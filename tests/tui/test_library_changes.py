@@ -569,3 +569,23 @@ async def test_another_process_changes_the_library_while_a_dialog_is_open(
         assert isinstance(app.screen, LibraryScreen)
         # Kaffee, archived elsewhere, is on the "all" shelf, marked done.
         assert row_of(app, "Renamed elsewhere").rstrip().endswith("done")
+
+
+async def test_an_article_deleted_by_another_process_under_its_edit_dialog(
+    library: AnnotationStore, library_path: Path, make_app: AppFactory
+) -> None:
+    """E on the article screen, then another process deletes the article: enter says so
+    and the article screen closes onto the library, which no longer lists it."""
+    harbour_id = library.import_document(harbour()).article.id
+    app = make_app(library, open_article=harbour_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("E")
+        await pilot.pause()
+        assert isinstance(app.screen, EditArticleDialog)
+        await in_another_process(library_path, f"delete-article={harbour_id}")
+        await pilot.press(*" again", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, LibraryScreen)
+        assert any("no longer in the library" in text for text in toasts(app))
+        assert "Harbour notes" not in listed(app)
