@@ -90,9 +90,8 @@ def main() -> None:
                         f"{median_ms(position):9.2f} {median_ms(count):6.2f}"
                     )
         print(f"list_tags: {median_ms(store.list_tags):.2f} ms")
-        print(
-            f"find_articles('goita brug'): {median_ms(lambda: store.find_articles('goita brug')):.2f} ms"
-        )
+        found = median_ms(lambda: store.find_articles("goita brug"))
+        print(f"find_articles('goita brug'): {found:.2f} ms")
         store.close()
 
 
