@@ -108,7 +108,8 @@ class Article:
         annotation_count: Number of annotations on it.
         content_hash: Hash of the title and blocks, to spot unchanged re-imports.
         created_at: When it was first imported (ISO 8601, UTC).
-        updated_at: When its text last changed (ISO 8601, UTC).
+        updated_at: When its text or details last changed (ISO 8601, UTC): an import of
+            a new version, an edit by hand (`edit_article`), archiving (`set_archived`).
         opened_at: When it was last opened for reading, if ever.
         archived_at: When the reader archived it (finished, put away); None if not.
         edited: Which of `EDITABLE_FIELDS` the reader set by hand: a re-import of the

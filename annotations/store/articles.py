@@ -404,6 +404,8 @@ class ArticlesMixin(TagsMixin):
             NotFoundError: If there is no such article.
             ValueError: For a blank title or a date not in one of those forms.
         """
+        if isinstance(tags, str):
+            raise TypeError("tags are a list of names, not one string")
         values: dict[str, Any] = {}
         if title is not None:
             values["title"] = " ".join(title.split())

@@ -152,7 +152,8 @@ class BulkMixin(ImportingMixin):
             if self.conn.execute("SELECT 1 FROM articles WHERE id = ?", [article.id]).fetchone():
                 raise ValueError(f"article {article.id} already exists")
             self._insert("articles", row)
-            self._write_article_tags(article.id, article.tags)
+            if article.tags:
+                self._write_article_tags(article.id, article.tags)
             self._insert_blocks(article.id, blocks)
 
     def replace_restored_text(

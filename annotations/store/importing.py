@@ -116,7 +116,8 @@ class ImportingMixin(AnnotationsMixin):
         row = self._article_row(document, digest)
         row.update(id=article_id, position=0, created_at=now, updated_at=now)
         self._insert("articles", row)
-        self._write_article_tags(article_id, document.tags)
+        if document.tags:
+            self._write_article_tags(article_id, document.tags)
         self._insert_blocks(article_id, document.blocks)
 
     def _replace_article(self, article: Article, document: Document, digest: str) -> int:
