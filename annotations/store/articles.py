@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Any
 
 from annotations.errors import NotFoundError
@@ -12,6 +13,12 @@ from annotations.store.tags import TagsMixin
 
 NO_BLOCK = 2**62
 """A block index past any article's last block (and within SQLite's integers)."""
+
+
+def _folded(text: str) -> str:
+    """Text to match without case and accents: `Goïta` and `GOITA` both give `goita`."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def _glob_class(char: str) -> str:
@@ -197,7 +204,7 @@ class ArticlesMixin(TagsMixin):
         Raises:
             NotFoundError: If none or several articles match.
         """
-        reference = reference.strip().lower()
+        typed, reference = reference, reference.strip().lower()
         if not reference:
             raise NotFoundError("no article id given")
         ids = [
@@ -207,11 +214,37 @@ class ArticlesMixin(TagsMixin):
                 [reference, reference + "\uffff"],
             )
         ]
-        if not ids:
-            raise NotFoundError(f"no article with id {reference}")
+        if not ids:  # the error quotes the id as typed
+            raise NotFoundError(f"no article with id {typed}")
         if len(ids) > 1 and reference not in ids:
-            raise NotFoundError(f"article id {reference} is ambiguous; give more characters")
+            raise NotFoundError(f"article id {typed} is ambiguous; give more characters")
         return self.get_article(reference if reference in ids else ids[0])
+
+    def find_articles(self, words: str) -> list[Article]:
+        """The articles whose title contains every one of some words, in title order.
+
+        Case and accents are ignored (`goita` finds `Goïta`, `strasse` finds `Straße`);
+        a word may be any part of the title (`bridge` finds `Bridges`), in any order.
+
+        Args:
+            words: Words separated by white space; none finds no article.
+        """
+        wanted = [_folded(word) for word in words.split()]
+        if not wanted:
+            return []
+        matched = []
+        for article_id, title in self.conn.execute("SELECT id, title FROM articles"):
+            folded = _folded(title)
+            if all(word in folded for word in wanted):
+                matched.append((folded, article_id))
+        ids = [article_id for _, article_id in sorted(matched)]
+        found: dict[str, Article] = {}
+        for start in range(0, len(ids), 500):  # within SQLite's limit on parameters
+            batch = ids[start : start + 500]
+            marks = ", ".join("?" * len(batch))
+            for row in self._query(f"{self._ARTICLE_SELECT} WHERE a.id IN ({marks})", batch):
+                found[row["id"]] = self._article(row)
+        return [found[article_id] for article_id in ids if article_id in found]
 
     def find_article_by_source(self, source: str) -> Article | None:
         """The article imported from a source (path or URL), if any."""
