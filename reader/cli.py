@@ -46,11 +46,12 @@ class Context:
     db: Path | None
 
     @contextmanager
-    def store(self, *, samples: bool = True) -> Iterator[AnnotationStore]:
+    def store(self, *, samples: bool = False) -> Iterator[AnnotationStore]:
         """Open the library, with a one-line error when it cannot be used.
 
         Args:
-            samples: Whether a library created now gets the bundled samples.
+            samples: Whether a library created now gets the bundled samples: only for
+                the TUI; the other commands create a new library empty.
         """
         from annotations.errors import LibraryError, ReaderError, StorageError
         from reader.library import library_path, open_library
@@ -151,37 +152,73 @@ def cli(ctx: click.Context, db: Path | None) -> None:
     """
     ctx.obj = Context(db)
     if ctx.invoked_subcommand is None:
-        with ctx.obj.store() as store:
+        with ctx.obj.store(samples=True) as store:  # the TUI's first start: the samples
             run_tui(store)
 
 
 @cli.command("open")
 @db_option
-@click.argument("target")
+@click.argument("target", nargs=-1, required=True)
 @click.pass_obj
-def open_command(obj: Context, target: str) -> None:
-    """Open an article by id (or id prefix), importing it first if TARGET is a file or URL.
+def open_command(obj: Context, target: Sequence[str]) -> None:
+    """Open an article in the TUI: by id (or id prefix), file or URL (imported first if
+    needed), or words of its title (`reader open bridges essay`).
 
-    A file of Kindle or Readwise highlights opens its first book.
+    A file of Kindle or Readwise highlights opens its first book. Several titles with
+    the words are listed, with their ids. On a library that does not exist yet, the
+    bundled samples are added as the TUI's first start adds them.
+    """
+    from reader.library import add_samples, is_new_library, library_path
+
+    typed = " ".join(target)
+    new = is_new_library(library_path(obj.db))
+    with obj.store() as store:
+        article_id = _article_to_open(store, typed)
+        if new:
+            add_samples(store)
+        run_tui(store, open_article=article_id)
+
+
+def _article_to_open(store: AnnotationStore, target: str) -> str:
+    """The id of the article `reader open` names, imported first if it is a file or URL.
+
+    TARGET is tried as a file, as an article id or unique id prefix, as a web address,
+    then as words of a title. Errors quote TARGET as it was typed.
+
+    Raises:
+        SystemExit: With a one-line error (exit 1) if no article or several match; those
+            several are listed on stdout first, an id prefix and a title a line.
     """
     from annotations.errors import NotFoundError
 
-    with obj.store() as store:
-        path = Path(target).expanduser()
-        if path.is_file():
-            article_id = _import_to_open(store, target, path)
-        else:
-            try:
-                article_id = store.find_article(target).id
-            except NotFoundError as error:
-                # An id is hexadecimal: a web address is never one. The ingest package
-                # (parsers, fetching) is imported only for an import, not to open an id.
-                from reader.ingest import is_url
+    path = Path(target).expanduser()
+    if path.is_file():
+        return _import_to_open(store, target, path)
+    with contextlib.suppress(NotFoundError):
+        return store.find_article(target).id
+    # An id is hexadecimal: a web address is never one. The ingest package (parsers,
+    # fetching) is imported only when it may be needed, not to open an id.
+    from reader.ingest import is_url
 
-                if not is_url(target):
-                    fail(f"{error} (and no such file)")
-                article_id = _import_to_open(store, target, target)
-        run_tui(store, open_article=article_id)
+    if is_url(target):
+        return _import_to_open(store, target, target)
+    found = store.find_articles(target)
+    if len(found) == 1:
+        return found[0].id
+    prefix = target.strip().lower()
+    if not found and prefix:  # an id prefix several articles share
+        found = [article for article in store.list_articles() if article.id.startswith(prefix)]
+    if not found:
+        fail(f'no file, article id or title matches "{target}"')
+    width = 8  # as `reader list` shows ids, or more where the candidates share as much
+    while len({article.id[:width] for article in found}) < len(found):
+        width += 1
+    for article in found:
+        click.echo(f"{article.id[:width]}  {safe_text(' '.join(article.title.split()))}")
+    fail(
+        f'{len(found)} articles match "{target}": give more words of the title, '
+        f"or more of the id (reader open {found[0].id[:width]})"
+    )
 
 
 def _import_to_open(store: AnnotationStore, target: str, item: Path | str) -> str:

@@ -38,25 +38,36 @@ def sample_files() -> list[Path]:
     return sorted(files, key=lambda path: path.name == WELCOME)
 
 
+def is_new_library(path: Path) -> bool:
+    """Whether a library file does not exist yet (an empty file, as `mktemp` makes, counts)."""
+    return not path.exists() or path.stat().st_size == 0
+
+
+def add_samples(store: AnnotationStore) -> None:
+    """Import the bundled samples (those already in the library stay as they are)."""
+    from reader.ingest import import_files
+
+    import_files(store, sample_files())
+
+
 def open_library(path: Path, clock: Clock = utc_now, *, samples: bool = True) -> AnnotationStore:
-    """Open a library, creating it with the bundled samples on first start; what was
-    deleted to the trash more than 30 days ago is emptied.
+    """Open a library, creating it, with the bundled samples if asked, when it does not
+    exist; what was deleted to the trash more than 30 days ago is emptied.
 
     Args:
         path: The library file.
         clock: Returns the current time; injected for tests.
-        samples: Whether a new library gets the bundled samples (a library created to
-            restore a backup into should hold exactly the backup).
+        samples: Whether a library created now gets the bundled samples: only when the
+            TUI starts on it (the command line's other commands create it empty, and a
+            library created to restore a backup into holds exactly the backup).
 
     Raises:
         LibraryError: If the file exists but is not a usable library.
     """
-    is_new = not path.exists() or path.stat().st_size == 0
+    is_new = is_new_library(path)
     store = AnnotationStore(path, clock=clock)
     if samples and is_new and store.count_articles() == 0:
-        from reader.ingest import import_files
-
-        import_files(store, sample_files())
+        add_samples(store)
     purge_old_trash(store)
     return store
 

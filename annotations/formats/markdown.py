@@ -8,9 +8,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from json.encoder import encode_basestring
+from typing import TYPE_CHECKING
 
 from annotations.models import Annotation, Article, Block, BlockKind, format_timestamp
 from annotations.text import normalize_newlines
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
@@ -226,8 +231,190 @@ def _annotation_markdown(annotation: Annotation, blocks: Blocks) -> list[str]:
     return parts
 
 
+_NOTE_MARKUP = re.compile(
+    r"^[ \t>]*(?:[#=*_~`<+-]|\d+[.)])|<!--|%%|\$\$|\^[A-Za-z0-9-]+[ \t]*$", re.MULTILINE
+)
+"""What a note needs looked at for: a line that could open a heading, a rule, a fence, HTML
+or a list (which may hold a heading), a comment, Obsidian's `%%` comments and `$$` math,
+or a line ending in a block id."""
+_AFTER_NOTE = "\n\n> next"
+"""What follows a note in a document (the next annotation's quote), to see what reaches it."""
+_NOTE_ROUNDS = 32
+"""The most passes `_contained_note` makes before it escapes the whole note instead."""
+_NOTE_BLOCK_ID = re.compile(r"(^|[ \t])\^([A-Za-z0-9-]+[ \t]*)$")
+_HTML_COMMENT_OPEN = "<!--"
+
+
+@functools.cache
+def _note_parser() -> MarkdownIt:
+    """CommonMark's blocks, with the tables of Obsidian's Markdown; no inline parsing."""
+    from markdown_it import MarkdownIt  # only for notes with markup, not for every export
+
+    return MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
+
+
 def _note_markdown(note: str) -> str:
-    """A note as Markdown paragraphs whose single line breaks are kept (hard breaks)."""
+    """A note as its writer's own Markdown, kept within its own blocks.
+
+    The note goes out as written (wikilinks, emphasis, lists, links, code, `#tags`, line
+    breaks), but for what would reach beyond it: a fence left open is closed at its end;
+    HTML that would run on (an open `<!--`, `<script>`...), an unpaired `%%` or `$$`
+    (Obsidian's comments and math) are escaped; headings and rules, which would join
+    the document's outline or split its annotations, and Obsidian block ids (`^id`, the
+    annotations' own) are escaped too, so they read as the text they are.
+    """
+    lines = _note_lines(note)
+    text = "\n".join(lines)
+    if _NOTE_MARKUP.search(text) is None:
+        return text  # most notes: prose, links, emphasis and tags, nothing to look at
+    return _contained_note(lines)
+
+
+def _note_lines(note: str) -> list[str]:
+    """A note's lines, without control characters nor blank lines at either end."""
+    lines = _CONTROL.sub("", normalize_newlines(note)).split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        del lines[0]
+    return lines
+
+
+def _escaped_at(line: str, column: int) -> str:
+    """A line with a backslash before its character at `column`."""
+    return f"{line[:column]}\\{line[column:]}"
+
+
+def _contained_note(lines: list[str]) -> str:
+    """`_note_markdown` without its quick test: the note's lines looked at closely.
+
+    Args:
+        lines: The note's `_note_lines`, changed in place.
+    """
+    written = "\n".join(lines)
+    for _ in range(_NOTE_ROUNDS):
+        tokens = _note_parser().parse("\n".join(lines) + _AFTER_NOTE)
+        changed = _contain_note_blocks(lines, tokens)
+        if changed is None:
+            break  # a construct no escape here knows: the whole note as plain text
+        if not changed:
+            verbatim = {
+                row
+                for token in tokens
+                if token.type in ("fence", "code_block", "html_block") and token.map
+                for row in range(*token.map)
+            }
+            code = {
+                row
+                for token in tokens
+                if token.type in ("fence", "code_block") and token.map
+                for row in range(*token.map)
+            }
+            _contain_note_inline(lines, verbatim, code)
+            return "\n".join(lines)
+    return _escaped_note(written)
+
+
+def _contain_note_blocks(lines: list[str], tokens: Sequence[Token]) -> bool | None:
+    """Escape the headings and rules of a note, and what of it would run past its end.
+
+    Args:
+        lines: The note's lines, changed in place.
+        tokens: The note parsed with `_AFTER_NOTE` after it.
+
+    Returns:
+        Whether a line changed (then the note must be parsed again); None if something
+        runs past the note that no escape here stops.
+    """
+    end = len(lines)
+    changed = False
+    for token in tokens:
+        if token.map is None:
+            continue
+        first, last = token.map
+        if first >= end:
+            break  # what follows the note: reached by nothing
+        if token.level == 0 and last > end + 1:  # a list's lines take in a blank one
+            # A block that takes in what follows: a fence left open, HTML running on.
+            if token.type == "fence":
+                lines.append(token.markup)
+            elif token.type == "html_block":
+                lines[first] = _escaped_at(lines[first], lines[first].index("<"))
+            else:
+                return None
+            return True
+        if token.type == "heading_open":
+            if token.markup.startswith("#"):  # `# Title`: no container marker holds a `#`
+                row, column = first, lines[first].index("#")
+            else:  # a setext underline: after the quote markers of the lines it continues
+                row = last - 1
+                column = len(lines[row]) - len(lines[row].lstrip(" \t>"))
+            lines[row] = _escaped_at(lines[row], column)
+            changed = True
+        elif token.type == "hr" and token.level == 0:
+            row = first
+            lines[row] = _escaped_at(lines[row], len(lines[row]) - len(lines[row].lstrip()))
+            changed = True
+    return changed
+
+
+def _contain_note_inline(lines: list[str], verbatim: set[int], code: set[int]) -> None:
+    """Escape what in a note's text (outside code) would hide or claim what follows it.
+
+    An HTML comment left open, an unpaired `%%` or `$$`, and Obsidian block ids at the end
+    of a line.
+
+    Args:
+        lines: The note's lines, changed in place.
+        verbatim: The rows of code and HTML blocks, where a backslash is not an escape.
+        code: The rows of code blocks, where nothing is markup.
+    """
+    for row, line in enumerate(lines):
+        if row not in verbatim:
+            lines[row] = _NOTE_BLOCK_ID.sub(r"\1\\^\2", line)
+    while (opened := _open_comment(lines, code)) is not None:
+        row, column = opened
+        if row in verbatim:  # raw HTML: an entity, not a backslash
+            lines[row] = lines[row][:column] + "&lt;" + lines[row][column + 1 :]
+        else:
+            lines[row] = _escaped_at(lines[row], column)
+    for pair, escaped in (("%%", "%\\%"), ("$$", "\\$\\$")):
+        places = [
+            (row, match.start())
+            for row, line in enumerate(lines)
+            if row not in verbatim
+            for match in re.finditer(re.escape(pair), line)
+        ]
+        if len(places) % 2:  # the last one opens what nothing closes
+            row, column = places[-1]
+            lines[row] = lines[row][:column] + escaped + lines[row][column + 2 :]
+
+
+def _open_comment(lines: Sequence[str], code: set[int]) -> tuple[int, int] | None:
+    """Where an HTML comment opens that no `-->` after it closes, if one does."""
+    opened: tuple[int, int] | None = None
+    for row, line in enumerate(lines):
+        if row in code:
+            continue
+        column = 0
+        while True:
+            if opened is None:
+                start = line.find(_HTML_COMMENT_OPEN, column)
+                if start < 0:
+                    break
+                column = start + 2  # `<!-->` closes itself
+                if not line.endswith("\\", 0, start):  # `\<!--` is text
+                    opened = (row, start)
+            else:
+                close = line.find("-->", column)
+                if close < 0:
+                    break
+                opened, column = None, close + 3
+    return opened
+
+
+def _escaped_note(note: str) -> str:
+    """A note as plain text: escaped paragraphs whose single line breaks are kept."""
     paragraphs = re.split(r"\n\s*\n", normalize_newlines(note).strip())
     rendered = []
     for paragraph in paragraphs:

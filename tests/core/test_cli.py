@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 
 from annotations.store import AnnotationStore
 from reader.cli import cli
+from reader.library import open_library
 
 SUMMARY = re.compile(r"^imported (\d+), updated (\d+), unchanged (\d+), failed (\d+)$")
 
@@ -55,8 +56,19 @@ def test_version_and_help() -> None:
     assert "imported N, updated N, unchanged N, failed N" in result.stdout
 
 
-def test_first_use_of_a_new_library_imports_the_samples(db: Path) -> None:
-    """A new library starts with the bundled samples, a Welcome article among them."""
+def test_first_use_of_a_new_library_by_a_command_creates_it_empty(db: Path) -> None:
+    """A command creates a new library without the samples (only the TUI adds them)."""
+    result = run("--db", db, "list", "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == []
+    assert db.exists()
+
+
+def test_list_json_has_the_fields_of_each_article(db: Path) -> None:
+    """`list --json` gives id, title, date, source, words and annotations of each article."""
+    open_library(db).close()  # the samples, as the TUI's first start adds them
+
     result = run("--db", db, "list", "--json")
 
     assert result.exit_code == 0, result.output
@@ -66,7 +78,6 @@ def test_first_use_of_a_new_library_imports_the_samples(db: Path) -> None:
         assert {"id", "title", "date", "source", "words", "annotations"} <= article.keys()
         assert article["words"] > 0
     assert any(article["title"].startswith("Welcome") for article in articles)
-    assert db.exists()
 
 
 @pytest.fixture
@@ -167,7 +178,7 @@ def test_import_of_a_missing_path_fails(db: Path, tmp_path: Path) -> None:
 @pytest.fixture
 def annotated(db: Path) -> tuple[str, str]:
     """A library whose Welcome article has one annotation; returns (article id, title)."""
-    assert run("--db", db, "list").exit_code == 0  # first use imports the samples
+    open_library(db).close()  # the samples, as the TUI's first start adds them
     store = AnnotationStore(db)
     article = next(a for a in store.list_articles() if a.title.startswith("Welcome"))
     store.add_highlight(article.id, (0, 0), (0, 5), tags=["first"], note="My note.")
@@ -273,7 +284,7 @@ def test_db_is_accepted_after_the_subcommand(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["list", "--json", "--db", str(db)], prog_name="reader")
     assert result.exit_code == 0, result.output
     assert db.exists()
-    assert any(item["title"].startswith("Welcome") for item in json.loads(result.stdout))
+    assert json.loads(result.stdout) == []
 
 
 def run_process(*args: str | Path) -> subprocess.CompletedProcess[str]:

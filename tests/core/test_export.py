@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import count
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from annotations import export, files
-from annotations.formats.markdown import block_id, without_export_time
+from annotations.formats.markdown import block_id, exported_id, without_export_time
 from annotations.models import Article, Block, BlockKind, Document
 from annotations.store import AnnotationStore
 from reader.cli import cli
@@ -118,17 +120,18 @@ def plain_text(token: Token) -> str:
 
 
 @pytest.mark.parametrize("passage", NASTY, ids=range(len(NASTY)))
-def test_passages_and_notes_never_break_the_document(store: AnnotationStore, passage: str) -> None:
-    """Markup-like text exports as exactly one quote of the passage and a note paragraph."""
+def test_passages_never_break_the_document(store: AnnotationStore, passage: str) -> None:
+    """Markup-like text in a passage exports as exactly one quote of the plain passage.
+
+    (Notes are the user's own Markdown: see `test_hostile_notes_stay_in_their_annotation`.)
+    """
     blocks = (
         Block(BlockKind.PARAGRAPH, "Before."),
         Block(BlockKind.PARAGRAPH, passage),
         Block(BlockKind.PARAGRAPH, "After."),
     )
     article = store.import_document(Document("Title", blocks, source="/t.txt")).article
-    annotation = store.add_highlight(
-        article.id, (1, 0), (1, len(passage)), tags=["t"], note=passage
-    )
+    annotation = store.add_highlight(article.id, (1, 0), (1, len(passage)), tags=["t"])
 
     body = markdown_body(export.article_markdown(store, store.get_article(article.id)))
     tokens = MarkdownIt("commonmark").parse(body)
@@ -148,7 +151,7 @@ def test_passages_and_notes_never_break_the_document(store: AnnotationStore, pas
         elif token.type not in ("paragraph_open", "paragraph_close", "heading_open"):
             assert token.type in ("heading_close", "blockquote_open", "blockquote_close")
     assert quoted == [expected]
-    assert outside == ["Title", f"^{annotation.id}", "#t · colour: yellow", expected]
+    assert outside == ["Title", f"^{annotation.id}", "#t · colour: yellow"]
 
 
 def test_a_passage_across_blocks_with_code_stays_one_quote(store: AnnotationStore) -> None:
@@ -166,6 +169,228 @@ def test_a_passage_across_blocks_with_code_stays_one_quote(store: AnnotationStor
     fences = [t for t in tokens if t.type == "fence"]
     assert [t.content for t in fences] == [code + "\n"]
     assert fences[0].level == 1, "the code fence is inside the quote"
+
+
+# Notes: the user's own Markdown, kept in their annotation ------------------------------------
+
+
+@dataclass
+class Found:
+    """One annotation as a Markdown parser finds it in an export."""
+
+    quote: str
+    """The plain text of its block quote."""
+    block_id: str
+    """Its block id, without the `^`."""
+    after: str
+    """The source of what follows the id up to the next annotation or heading: tags, note."""
+
+    @property
+    def note(self) -> str:
+        """What follows the line of tags and colour."""
+        return self.after.partition("\n\n")[2]
+
+
+BLOCK_ID = re.compile(r"\^[A-Za-z0-9-]+")
+
+
+def found_annotations(markdown: str) -> tuple[list[str], list[Found]]:
+    """The headings and the annotations of an exported document, as markdown-it reads it.
+
+    An annotation is a top-level block quote followed by a paragraph that is only a block
+    id; what follows, up to the next annotation or heading, is its tags and its note.
+    """
+    body = markdown_body(markdown)
+    lines = body.split("\n")
+    tokens = MarkdownIt("commonmark").enable("table").parse(body)
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    blocks: list[list[Token]] = []  # the top-level blocks, each with the tokens inside it
+    for token in tokens:
+        if token.level == 0 and token.nesting >= 0:
+            blocks.append([])
+        blocks[-1].append(token)
+    found: list[Found] = []
+    starts: list[int] = []  # for each annotation, the line after its block id
+    stops: list[int] = []  # and the first line that is no longer its own
+    index = 0
+    while index < len(blocks):
+        block, following = blocks[index], blocks[index + 1 : index + 2]
+        assert block[0].map is not None
+        if (
+            block[0].type == "blockquote_open"
+            and following
+            and following[0][0].type == "paragraph_open"
+            and BLOCK_ID.fullmatch(following[0][1].content)
+        ):
+            if len(stops) < len(starts):
+                stops.append(block[0].map[0])
+            quote = "\n".join(plain_text(t) for t in block if t.type == "inline")
+            found.append(Found(quote, following[0][1].content[1:], ""))
+            assert following[0][0].map is not None
+            starts.append(following[0][0].map[1])
+            index += 2
+            continue
+        if block[0].type == "heading_open" and len(stops) < len(starts):
+            stops.append(block[0].map[0])  # a heading ends the annotation before it
+        index += 1
+    stops += [len(lines)] * (len(starts) - len(stops))
+    for annotation, start, stop in zip(found, starts, stops, strict=True):
+        annotation.after = "\n".join(lines[start:stop]).strip("\n")
+    return headings, found
+
+
+def export_with_notes(store: AnnotationStore, *notes: str) -> tuple[str, list[str]]:
+    """An article of one paragraph per note, each highlighted with that note and tag `t`;
+    its Markdown and the annotation ids."""
+    blocks = tuple(Block(BlockKind.PARAGRAPH, f"Passage {n}.") for n in range(len(notes)))
+    article = store.import_document(Document("Title", blocks, source="/notes.txt")).article
+    ids = [
+        store.add_highlight(article.id, (n, 0), (n, len(f"Passage {n}.")), tags=["t"], note=note).id
+        for n, note in enumerate(notes)
+    ]
+    return export.article_markdown(store, store.get_article(article.id)), ids
+
+
+ISSUE_NOTE = "Compare [[Sahel]] and **Wagner**; see #followup"
+"""The note of issue 16, which an export once sent out as `Compare \\[\\[Sahel\\]\\] ...`."""
+
+
+def test_a_note_with_wikilinks_bold_and_tags_goes_out_as_written(store: AnnotationStore) -> None:
+    """Obsidian finds the wikilink, the bold and the tag of a note where the user put them."""
+    markdown, [annotation_id] = export_with_notes(store, ISSUE_NOTE)
+
+    assert f"\n\n{ISSUE_NOTE}\n" in markdown
+    assert "\\" not in markdown_body(markdown)
+    headings, [found] = found_annotations(markdown)
+    assert headings == ["Title"]
+    assert (found.quote, found.block_id, found.note) == ("Passage 0.", annotation_id, ISSUE_NOTE)
+    html = MarkdownIt("commonmark").render(found.note)
+    assert html == "<p>Compare [[Sahel]] and <strong>Wagner</strong>; see #followup</p>\n"
+
+
+WRITTEN_NOTES = {
+    "wikilinks": "[[Sahel]], [[Wagner Group|Wagner]], [[Notes#Heading]] and ![[map.png]]",
+    "emphasis": "**bold**, __bold__, *em*, _em_, ~~struck~~ and ==marked==",
+    "lists": "- one\n- two\n  - nested\n\n1. first\n2. second\n\n- [ ] a task",
+    "tags": "#followup at the start, #nested/tag and #2024-review",
+    "links": "[a link](https://example.org), <https://example.org> and https://example.org",
+    "inline code": "`inline code`, ``a ` tick`` and `# no heading`",
+    "closed fence": "```python\nprint('# not a heading')\n---\n```",
+    "quote": "> a quote of my own\n> on two lines",
+    "line breaks": "line one\nline two\n\nsecond paragraph",
+    "table": "| a | b |\n|---|---|\n| 1 | 2 |",
+    "paired comments and math": "%%hidden%%, $$x^2$$ and <!-- a closed comment -->",
+    "inline html": "<mark>marked</mark> and a<br>break",
+    "footnote": "A footnote[^1].\n\n[^1]: The footnote.",
+    "numbers": "x^2, 2^10 and 100% = 1",
+    "long line": "word " * 3000 + "end",
+}
+
+
+@pytest.mark.parametrize("note", WRITTEN_NOTES.values(), ids=WRITTEN_NOTES.keys())
+def test_markdown_in_notes_goes_out_as_written(store: AnnotationStore, note: str) -> None:
+    """Wikilinks, emphasis, lists, tags, links, code, quotes, tables: the note as typed,
+    inside its own annotation (between its tags and the next annotation's quote)."""
+    markdown, ids = export_with_notes(store, "First.", note, "Last.")
+
+    assert f"\n\n{note}\n\n> Passage 2." in markdown
+    headings, found = found_annotations(markdown)
+    assert headings == ["Title"]
+    assert [(a.quote, a.block_id) for a in found] == [
+        (f"Passage {n}.", annotation_id) for n, annotation_id in enumerate(ids)
+    ]
+    assert [a.note for a in found] == ["First.", note, "Last."]
+
+
+HOSTILE_NOTES = {
+    # name: (the note, what the export writes)
+    "rule": ("---", "\\---"),
+    "rule of stars": ("Before\n\n***\n\nAfter", "Before\n\n\\***\n\nAfter"),
+    "heading": ("# Heading", "\\# Heading"),
+    "empty heading": ("#", "\\#"),
+    "underlined heading": ("Text\n===", "Text\n\\==="),
+    "dashed heading": ("Text\n---", "Text\n\\---"),
+    "heading becoming underlined": ("# One\n===", "\\# One\n\\==="),
+    "heading in a quote": ("> # Heading\n> ---", "> \\# Heading\n> \\---"),
+    "heading in a list": ("- # Heading\n1. ## Heading", "- \\# Heading\n1. \\## Heading"),
+    "open fence": ("See:\n```\nunclosed fence", "See:\n```\nunclosed fence\n```"),
+    "fence closed too short": ("~~~~ python\nx = 1\n~~~", "~~~~ python\nx = 1\n~~~\n~~~~"),
+    "open comment": ("<!-- an open comment", "\\<!-- an open comment"),
+    "comment opened in a line": ("a <!-- b", "a \\<!-- b"),
+    "comment in raw html": ("<div>\n<!-- x\n</div>", "<div>\n&lt;!-- x\n</div>"),
+    "open script": ("<script>\nalert(1)", "\\<script>\nalert(1)"),
+    "open pre": ("<pre>\nkeep", "\\<pre>\nkeep"),
+    "processing instruction": ("<?php echo 1;", "\\<?php echo 1;"),
+    "block id": ("^blockid", "\\^blockid"),
+    "block id at a line end": ("See above ^blockid", "See above \\^blockid"),
+    "block id in a quote": ("> quoted ^quote-id", "> quoted \\^quote-id"),
+    "open obsidian comment": ("%% hides what follows", "%\\% hides what follows"),
+    "odd obsidian comments": ("%%a%% and %%b", "%%a%% and %\\%b"),
+    "open math": ("$$\nx", "\\$\\$\nx"),
+    "blank lines around": ("\n \n\t\nText\n\n\n", "Text"),
+    "line ends and controls": ("one\r\ntwo\rthree\x1b[2J\x00", "one\ntwo\nthree[2J"),
+    "code kept as code": ("```\n# code\n<!--\n%%\n^id\n```", "```\n# code\n<!--\n%%\n^id\n```"),
+}
+
+
+@pytest.mark.parametrize(("note", "written"), HOSTILE_NOTES.values(), ids=HOSTILE_NOTES.keys())
+def test_hostile_notes_stay_in_their_annotation(
+    store: AnnotationStore, note: str, written: str
+) -> None:
+    """No note breaks the front matter, the outline or the next annotation: a fence left
+    open is closed, open HTML and comments, headings, rules and block ids are escaped."""
+    markdown, ids = export_with_notes(store, "First.", note, "Last.")
+
+    front = yaml.safe_load(markdown.split("\n---\n", 1)[0].removeprefix("---\n"))
+    assert front["title"] == "Title"
+    assert exported_id(markdown) == front["reader_id"]
+    headings, found = found_annotations(markdown)
+    assert headings == ["Title"]
+    assert [(a.quote, a.block_id) for a in found] == [
+        (f"Passage {n}.", annotation_id) for n, annotation_id in enumerate(ids)
+    ]
+    assert [a.note for a in found] == ["First.", written, "Last."]
+    # What Obsidian reads beyond CommonMark: comments, math and block ids.
+    body = markdown_body(markdown)
+    outside_code = re.sub(r"(?ms)^(```|~~~~).*?^\1$", "", body)
+    assert outside_code.count("%%") % 2 == 0
+    assert outside_code.count("$$") % 2 == 0
+    block_ids = re.findall(r"(?m)(?:^|[ \t])\^([A-Za-z0-9-]+)[ \t]*$", outside_code)
+    assert block_ids == ids
+    # What a browser reads in the HTML: no comment nor raw text element left open.
+    html = re.sub(r"(?s)<!--.*?-->", "", MarkdownIt("commonmark").render(body))
+    assert "<!--" not in html
+    for element in ("script", "style", "pre", "textarea"):
+        assert html.count(f"<{element}") == html.count(f"</{element}>"), element
+
+
+def test_a_note_too_tangled_to_keep_goes_out_as_plain_text(store: AnnotationStore) -> None:
+    """HTML openers each hiding the next need more passes than a note is given: the note
+    then goes out escaped, as plain text, still in its place."""
+    note = "<!--\n" * 40 + "end"
+    markdown, ids = export_with_notes(store, note, "Last.")
+
+    headings, found = found_annotations(markdown)
+
+    assert headings == ["Title"]
+    assert [a.block_id for a in found] == ids
+    assert found[0].note == "\\<!--\\\n" * 40 + "end"
+    assert found[1].note == "Last."
+
+
+def test_a_note_holding_every_hostile_line_stays_in_its_annotation(store: AnnotationStore) -> None:
+    """All of them in one note, each line after the others: still one note in its place."""
+    note = "\n".join(note for note, _ in HOSTILE_NOTES.values() if "```" not in note)
+    markdown, ids = export_with_notes(store, note, "Last.")
+
+    headings, found = found_annotations(markdown)
+
+    assert headings == ["Title"]
+    assert [(a.quote, a.block_id) for a in found] == [
+        ("Passage 0.", ids[0]),
+        ("Passage 1.", ids[1]),
+    ]
+    assert found[1].note == "Last."
 
 
 def test_front_matter_round_trips_awkward_values(store: AnnotationStore, clock: FixedClock) -> None:
@@ -383,8 +608,9 @@ def test_write_text_atomic_gives_normal_permissions(tmp_path: Path) -> None:
     assert kept.read_text(encoding="utf-8") == "new\n"
 
 
-def test_note_line_breaks_survive_rendering(store: AnnotationStore) -> None:
-    """A multi-line note renders with its line breaks, and its paragraphs stay apart."""
+def test_note_line_breaks_are_kept_as_written(store: AnnotationStore) -> None:
+    """A multi-line note keeps its lines as typed (no backslash added: the note is Markdown,
+    where Obsidian shows a line break as one), and its paragraphs stay apart."""
     from markdown_it import MarkdownIt
 
     from annotations.models import Block, BlockKind, Document
@@ -393,8 +619,10 @@ def test_note_line_breaks_survive_rendering(store: AnnotationStore) -> None:
         Document(title="Notes", blocks=(Block(BlockKind.PARAGRAPH, "Some passage."),))
     ).article
     store.add_highlight(article.id, (0, 0), (0, 4), note="line one\nline two\n\nsecond para")
-    html = MarkdownIt("commonmark").render(export.article_markdown(store, article))
-    assert "<p>line one<br />\nline two</p>" in html
+    markdown = export.article_markdown(store, article)
+    assert markdown.endswith("\n\nline one\nline two\n\nsecond para\n")
+    html = MarkdownIt("commonmark").render(markdown)
+    assert "<p>line one\nline two</p>" in html
     assert "<p>second para</p>" in html
 
 

@@ -318,6 +318,63 @@ def test_find_article_by_id_prefix(store: AnnotationStore, monkeypatch: pytest.M
         store.find_article("  ")
 
 
+def test_find_article_errors_quote_the_id_as_typed(store: AnnotationStore) -> None:
+    """`NonExistent.TXT` is named as typed, not as the lower case the lookup uses."""
+    add_article(store, "Text.")
+
+    with pytest.raises(NotFoundError, match=r"^no article with id NonExistent\.TXT$"):
+        store.find_article("NonExistent.TXT")
+
+
+def titled(store: AnnotationStore, *titles: str) -> dict[str, str]:
+    """Articles with these titles; their ids by title."""
+    return {
+        title: store.import_document(make_document("Text.", title=title, source=f"/{n}")).article.id
+        for n, title in enumerate(titles)
+    }
+
+
+def test_find_articles_by_words_of_the_title(store: AnnotationStore) -> None:
+    """Every word must be in the title, in any order, as any part of it; case and accents
+    are ignored; the articles come in title order."""
+    ids = titled(
+        store,
+        "The Old Bridges of Oosterlede",
+        "A bridge too far",
+        "Goïta meets the Wagner Group in Bamako",
+        "Die Straße am Fluss",
+        "Ｗｉｄｅ letters and ﬁne ligatures",
+        "Kaffee und Zeit",
+    )
+
+    def titles(words: str) -> list[str]:
+        found = store.find_articles(words)
+        assert [article.id for article in found] == [ids[article.title] for article in found]
+        return [article.title for article in found]
+
+    assert titles("bridge") == ["A bridge too far", "The Old Bridges of Oosterlede"]
+    assert titles("BRIDGES old") == ["The Old Bridges of Oosterlede"]
+    assert titles("  old   bridges  ") == ["The Old Bridges of Oosterlede"]
+    assert titles("goita wagner") == ["Goïta meets the Wagner Group in Bamako"]
+    assert titles("GOÏTA") == ["Goïta meets the Wagner Group in Bamako"]
+    assert titles("strasse") == ["Die Straße am Fluss"]
+    assert titles("wide fine") == ["Ｗｉｄｅ letters and ﬁne ligatures"]
+    assert titles("bridge wagner") == []
+    assert titles("%") == titles("_") == titles("*") == []
+    assert titles("") == titles("   ") == []
+
+
+def test_find_articles_in_a_big_library_returns_every_match(store: AnnotationStore) -> None:
+    """More matches than SQLite takes parameters at once are all found, in title order."""
+    titles = [f"Report {number:04d}" for number in range(1200)]
+    titled(store, *reversed(titles), "Something else")
+
+    found = store.find_articles("report")
+
+    assert [article.title for article in found] == titles
+    assert store.find_articles("report 0042")[0].title == "Report 0042"
+
+
 # Import and re-import -----------------------------------------------------------------
 
 

@@ -6,7 +6,9 @@
   cover, writes for each article exactly what `article_markdown` (all of its blocks,
   one article at a time) renders;
 - the front matter an export writes reads back through the Markdown importer as PyYAML
-  reads it, whatever the title, author, source and tags hold.
+  reads it, whatever the title, author, source and tags hold;
+- a note goes out untouched only when looking at it closely would have left it as it
+  is, and whatever it holds, it stays inside its own annotation.
 """
 
 from __future__ import annotations
@@ -17,16 +19,23 @@ from tempfile import TemporaryDirectory
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlite_utils import Database
 
 from annotations import export
 from annotations.formats.markdown import (
+    _contained_note,
     _escape_markdown_fully,
+    _note_lines,
+    _note_markdown,
     escape_markdown,
     render_article_markdown,
     without_export_time,
 )
 from annotations.models import Article
+from annotations.store import AnnotationStore
 from reader.ingest import parse_markdown
+from tests.conftest import FixedClock
+from tests.core.test_export import export_with_notes, found_annotations
 from tests.property.test_roundtrip import ArticleSpec, build, libraries
 
 SETTINGS = settings(
@@ -115,3 +124,90 @@ def test_exported_front_matter_imports_as_yaml_reads_it(
     assert document.source == front["source"].strip()
     assert document.date == front["date"] == date
     assert list(document.tags) == front["tags"]
+
+
+NOTE_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "\n",
+                "\n\n",
+                " ",
+                "   ",
+                "    ",
+                "\t",
+                "\r",
+                "#",
+                "# ",
+                "-",
+                "---",
+                "=",
+                "===",
+                "*",
+                "***",
+                "_",
+                "+",
+                "1.",
+                "2)",
+                ">",
+                "> ",
+                "`",
+                "```",
+                "~~~",
+                "<",
+                "<!--",
+                "-->",
+                "<script>",
+                "</script>",
+                "<div>",
+                "<pre>",
+                "<?",
+                "?>",
+                "<!X",
+                "<![CDATA[",
+                "]]>",
+                "%%",
+                "$$",
+                "^",
+                "^id",
+                " ^id",
+                "|",
+                "|---|",
+                "[[",
+                "]]",
+                "\\",
+                "a",
+                "word",
+            ]
+        ),
+        st.characters(exclude_categories=("Cs",)),
+    ),
+    max_size=30,
+).map("".join)
+"""Notes made of what Markdown, HTML and Obsidian read as structure, and of anything."""
+
+
+@settings(max_examples=1000, deadline=None)
+@given(NOTE_TEXT)
+def test_note_quick_test_changes_nothing(note: str) -> None:
+    """The quick test of `_note_markdown` gives what looking at the note closely gives."""
+    assert _note_markdown(note) == _contained_note(_note_lines(note))
+
+
+@settings(max_examples=300, deadline=None)
+@given(NOTE_TEXT)
+def test_any_note_stays_inside_its_annotation(note: str) -> None:
+    """Whatever a note holds, the document keeps its one heading and every annotation, each
+    with its own quote, block id and note, the note of the next one whole."""
+    store = AnnotationStore(Database(memory=True), clock=FixedClock())
+    markdown, ids = export_with_notes(store, "First.", note, "Last.")
+
+    headings, found = found_annotations(markdown)
+
+    assert headings == ["Title"]
+    assert [(a.quote, a.block_id) for a in found] == [
+        (f"Passage {n}.", annotation_id) for n, annotation_id in enumerate(ids)
+    ]
+    assert found[0].note == "First."
+    assert found[2].note == "Last."
+    assert found[1].note == _note_markdown(note)

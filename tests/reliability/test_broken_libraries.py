@@ -577,9 +577,10 @@ async def test_a_full_library_refuses_a_note_with_a_toast_and_gives_it_back(
 
 
 def test_an_empty_file_becomes_a_new_library(tmp_path: Path, backup_file: Path) -> None:
-    """A 0-byte file holds nothing to lose: it is taken as a new library (as SQLite does)."""
-    for samples, args in ((True, ["list", "--json"]), (False, ["restore", str(backup_file)])):
-        folder = tmp_path / f"data-{samples}"
+    """A 0-byte file holds nothing to lose: it is taken as a new library (as SQLite does),
+    empty for a command."""
+    for listed, args in ((True, ["list", "--json"]), (False, ["restore", str(backup_file)])):
+        folder = tmp_path / f"data-{listed}"
         folder.mkdir()
         library = folder / "library.db"
         library.touch()
@@ -588,8 +589,8 @@ def test_an_empty_file_becomes_a_new_library(tmp_path: Path, backup_file: Path) 
 
         assert run.code == 0, run.stderr
         articles, _annotations = library_rows(library)
-        if samples:
-            assert len(json.loads(run.stdout)) == articles > 0
+        if listed:
+            assert json.loads(run.stdout) == [] and articles == 0
         else:
             assert run.stdout.startswith("restored: articles added")
         assert sorted(p.name for p in folder.iterdir()) == ["library.db"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import pty
@@ -40,6 +41,7 @@ from sqlite_utils import Database
 from textual.widgets import Input
 
 from annotations import export
+from annotations.formats.markdown import _note_markdown
 from annotations.models import Article, Block, BlockKind, Document
 from annotations.store import AnnotationStore
 from reader.app import ReaderApp
@@ -57,6 +59,7 @@ from reader.screens.library import LibraryScreen
 from reader.screens.search import SearchScreen
 from reader.widgets.import_progress import ImportProgress
 from tests.conftest import FixedClock
+from tests.core.test_export import found_annotations
 
 HOSTILE: dict[str, str] = {
     "markup": "[bold]B[/bold] [/]",
@@ -781,18 +784,24 @@ def test_markdown_export_keeps_one_quote_per_annotation(
     front, body = document.split("\n---\n", 1)
     tokens = MarkdownIt("commonmark").enable("table").parse(body)
     parsed = top_level(tokens)
-    quotes = [inner for kind, inner in parsed if kind == "blockquote"]
+    # An annotation's quote is followed by its block id (a note, being Markdown, may quote).
+    quotes = [
+        inner
+        for (kind, inner), (after, id_line) in itertools.pairwise(parsed)
+        if kind == "blockquote"
+        and after == "paragraph"
+        and re.fullmatch(r"\^[\w-]+", inline_text(id_line).strip())
+    ]
     assert len(quotes) == len(annotations) == len(items)
     assert [kind for kind, _ in parsed].count("heading") == 1
     for annotation, quote in zip(annotations, quotes, strict=True):
         assert plain(inline_text(quote)) == plain(annotation.anchor.exact)
-    # After each quote: its block id, its tags line, then its note's paragraphs.
-    rest = [(kind, plain(inline_text(inner))) for kind, inner in parsed if kind != "blockquote"]
-    texts = [text for _, text in rest[1:]]
-    for annotation in annotations:
+    # After each quote: its block id, its tags line, then its note as written.
+    texts = [plain(inline_text(inner)) for _, inner in parsed]
+    _, found = found_annotations(document)
+    for annotation, where in zip(annotations, found, strict=True):
         assert f"#x · colour: {annotation.color}" in texts
-        if annotation.note.strip():
-            assert plain(annotation.note) in " ".join(texts)
+        assert where.note == _note_markdown(annotation.note)
     import yaml
 
     meta = yaml.safe_load(front.removeprefix("---\n"))
