@@ -307,22 +307,15 @@ class ArticlesMixin(TagsMixin):
         Raises:
             NotFoundError: If none or several articles match.
         """
-        typed = reference.strip()  # errors quote what was typed
-        reference = typed.lower()
-        if not reference:
+        if not reference.strip():
             raise NotFoundError("no article id given")
-        ids = [
-            row["id"]
-            for row in self._query(
-                "SELECT id FROM articles WHERE id >= ? AND id < ? LIMIT 2",
-                [reference, reference + "\uffff"],
-            )
-        ]
-        if not ids:
-            raise NotFoundError(f"no article with id {typed}")
-        if len(ids) > 1 and reference not in ids:
-            raise NotFoundError(f"article id {typed} is ambiguous; give more characters")
-        return self.get_article(reference if reference in ids else ids[0])
+        article_id = self._unique_prefix(
+            "SELECT id FROM articles WHERE id >= ? AND id < ? LIMIT 2",
+            reference,
+            missing="no article with id {typed}",  # errors quote what was typed
+            ambiguous="article id {typed} is ambiguous; give more characters",
+        )
+        return self.get_article(article_id)
 
     def find_articles(self, words: str) -> list[Article]:
         """Articles whose title contains every word given, ignoring case and accents.

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from annotations import guard
-from annotations.errors import LibraryError, StorageError
+from annotations.errors import LibraryError, NotFoundError, StorageError
 from annotations.models import format_timestamp
 from annotations.store.migrations import MIGRATION_NAMES, MIGRATION_SET, migration_set
 from annotations.store.vetting import check_library_file, disk_full_hint, remember_checked
@@ -295,6 +295,28 @@ class StoreBase:
 
     def _now(self) -> str:
         return format_timestamp(self.clock())
+
+    def _unique_prefix(self, sql: str, reference: str, *, missing: str, ambiguous: str) -> str:
+        """The one id that a full id or its first characters name among those `sql`
+        lists (`sql` takes the two bounds of a range of ids, lowest first).
+
+        Args:
+            sql: A query of ids in a range, at most two rows.
+            reference: What the user typed (case does not matter).
+            missing: The error when nothing matches, with `{typed}` for what was typed.
+            ambiguous: The error when several ids start so, with `{typed}`.
+
+        Raises:
+            NotFoundError: With one of the two messages.
+        """
+        typed = reference.strip()
+        key = typed.lower()
+        ids = [item_id for (item_id,) in self.conn.execute(sql, [key, key + "\uffff"])]
+        if not ids:
+            raise NotFoundError(missing.format(typed=typed))
+        if len(ids) > 1 and key not in ids:
+            raise NotFoundError(ambiguous.format(typed=typed))
+        return key if key in ids else str(ids[0])
 
     def _count(self, sql: str, params: Sequence[Any] = ()) -> int:
         """The number a `SELECT count(*) ...` query gives."""

@@ -100,20 +100,13 @@ class TrashMixin(StoreBase):
         row = self.conn.execute(latest, [reference]).fetchone()
         if row is not None:
             return self._trash_entry(row)
-        reference = reference.lower()
-        ids = [
-            item_id
-            for (item_id,) in self.conn.execute(
-                "SELECT DISTINCT item_id FROM trash WHERE item_id >= ? AND item_id < ? "
-                "ORDER BY item_id LIMIT 2",
-                [reference, reference + "\uffff"],
-            )
-        ]
-        if not ids:
-            raise NotFoundError(f"nothing with id {reference} in the trash")
-        if len(ids) > 1 and reference not in ids:
-            raise NotFoundError(f"id {reference} is ambiguous in the trash; give more characters")
-        chosen = reference if reference in ids else ids[0]
+        chosen = self._unique_prefix(
+            "SELECT DISTINCT item_id FROM trash WHERE item_id >= ? AND item_id < ? "
+            "ORDER BY item_id LIMIT 2",
+            reference,
+            missing="nothing with id {typed} in the trash",
+            ambiguous="id {typed} is ambiguous in the trash; give more characters",
+        )
         return self._trash_entry(self.conn.execute(latest, [chosen]).fetchone())
 
     def trash_record(self, entry_id: int) -> str:
