@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -46,6 +48,46 @@ class Block:
 
 
 @dataclass(frozen=True)
+class ContentsEntry:
+    """One entry of an article's table of contents (a book's own, or its headings).
+
+    Attributes:
+        title: The entry's label, one line.
+        block: The block index where it starts.
+        level: Its depth, 1 for the top (a part or book), 2 for a chapter in it, ...
+    """
+
+    title: str
+    block: int
+    level: int = 1
+
+
+def chapter_path(contents: Sequence[ContentsEntry], block: int) -> tuple[ContentsEntry, ...]:
+    """The entries a block is in: the last entry at or before it, with the entries
+    above it (each the last before it at a smaller level), outermost first.
+
+    `contents` is in reading order (blocks ascending); empty when the block comes
+    before the first entry.
+    """
+    index = bisect_right([entry.block for entry in contents], block) - 1
+    if index < 0:
+        return ()
+    path = [contents[index]]
+    for entry in reversed(contents[:index]):
+        if entry.level < path[0].level:
+            path.insert(0, entry)
+            if entry.level <= 1:
+                break
+    return tuple(path)
+
+
+def chapter_title(contents: Sequence[ContentsEntry], block: int) -> str | None:
+    """Where a block is, as one line: `BOOK ONE: 1805 › CHAPTER I`; None before any entry."""
+    path = chapter_path(contents, block)
+    return " › ".join(entry.title for entry in path) if path else None
+
+
+@dataclass(frozen=True)
 class Document:
     """A parsed document, ready to be stored as an article.
 
@@ -59,6 +101,8 @@ class Document:
         format: The format it was read from (`txt`, `md`, ...).
         warnings: What could not be read but did not stop the import (e.g. front
             matter that is not valid YAML, kept as text), one line each.
+        contents: The document's own table of contents (an EPUB's nav or NCX), in
+            reading order; empty when it has none (its headings then serve).
     """
 
     title: str
@@ -69,6 +113,7 @@ class Document:
     tags: tuple[str, ...] = ()
     format: str = "txt"
     warnings: tuple[str, ...] = ()
+    contents: tuple[ContentsEntry, ...] = ()
 
 
 def content_hash(document: Document) -> str:

@@ -11,7 +11,16 @@ from datetime import date as calendar_date
 from typing import Any
 
 from annotations.errors import NotFoundError
-from annotations.models import EDITABLE_FIELDS, Article, Block, BlockKind, Document, content_hash
+from annotations.models import (
+    EDITABLE_FIELDS,
+    Article,
+    Block,
+    BlockKind,
+    ContentsEntry,
+    Document,
+    chapter_title,
+    content_hash,
+)
 from annotations.store.tags import TagsMixin, normalize_tags
 
 NO_BLOCK = 2**62
@@ -352,6 +361,32 @@ class ArticlesMixin(TagsMixin):
         )
         kinds = {kind.value: kind for kind in BlockKind}
         return [Block(kinds[kind], text, level) for kind, text, level in cursor]
+
+    def get_contents(self, article_id: str) -> list[ContentsEntry]:
+        """An article's table of contents in reading order: its own (a book's nav or
+        NCX) if it has one, else its headings (level as the heading's)."""
+        own = [
+            ContentsEntry(title, block, level)
+            for title, block, level in self.conn.execute(
+                "SELECT title, block, level FROM contents WHERE article_id = ? ORDER BY seq",
+                [article_id],
+            )
+        ]
+        if own:
+            return own
+        cursor = self.conn.execute(
+            "SELECT text, idx, level FROM blocks WHERE article_id = ? AND kind = 'heading' "
+            "ORDER BY idx",
+            [article_id],
+        )
+        return [
+            ContentsEntry(" ".join(text.split()), idx, max(1, level)) for text, idx, level in cursor
+        ]
+
+    def chapter_of(self, article_id: str, block: int) -> str | None:
+        """Where a block of an article is, as one line (`BOOK ONE › CHAPTER I`, see
+        `chapter_title`); None for an article without contents, or before its first entry."""
+        return chapter_title(self.get_contents(article_id), block)
 
     def _block_texts(self, article_id: str, first: int = 0, last: int | None = None) -> list[str]:
         """The texts of an article's blocks, all or those from `first` to `last`."""

@@ -13,11 +13,12 @@ from annotations.models import (
     Article,
     Block,
     BlockKind,
+    ContentsEntry,
     Document,
     anchor_record,
     content_hash,
 )
-from annotations.store.importing import ImportingMixin
+from annotations.store.importing import ImportingMixin, valid_contents
 
 
 def _edited_json(edited: Sequence[str]) -> str:
@@ -118,13 +119,19 @@ class BulkMixin(ImportingMixin):
         )
         return self._article(rows[0]) if rows else None
 
-    def insert_restored_article(self, article: Article, blocks: Sequence[Block]) -> None:
+    def insert_restored_article(
+        self,
+        article: Article,
+        blocks: Sequence[Block],
+        contents: Sequence[ContentsEntry] = (),
+    ) -> None:
         """Add an article from a backup as it was: its id, timestamps, reading position,
         archived state and the details edited by hand.
 
         Args:
             article: The article (its words, block count and content hash are recomputed).
             blocks: Its text.
+            contents: Its own table of contents, if it has one (a book's).
 
         Raises:
             ValueError: If an article with that id exists.
@@ -137,6 +144,7 @@ class BulkMixin(ImportingMixin):
             article.author,
             article.tags,
             article.format,
+            contents=tuple(contents),
         )
         row = self._article_row(document, content_hash(document))
         row.update(
@@ -155,6 +163,8 @@ class BulkMixin(ImportingMixin):
             if article.tags:
                 self._write_article_tags(article.id, article.tags)
             self._insert_blocks(article.id, blocks)
+            if document.contents:
+                self._write_contents(article.id, valid_contents(document))
 
     def replace_restored_text(
         self,
@@ -184,6 +194,8 @@ class BulkMixin(ImportingMixin):
                 self._update("articles", article.id, row)
                 self._write_article_tags(article.id, document.tags)
                 self._drop_unused_tags()
+                if document.contents:
+                    self._write_contents(article.id, valid_contents(document))
             else:
                 orphaned = self._replace_article(article, document, digest)
             self._update(

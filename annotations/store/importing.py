@@ -9,7 +9,15 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from annotations.models import Article, Block, Document, ImportResult, anchor_record, content_hash
+from annotations.models import (
+    Article,
+    Block,
+    ContentsEntry,
+    Document,
+    ImportResult,
+    anchor_record,
+    content_hash,
+)
 from annotations.store.annotations import AnnotationsMixin
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -111,6 +119,20 @@ class ImportingMixin(AnnotationsMixin):
                 [article_id],
             )
 
+    def _write_contents(self, article_id: str, contents: Sequence[ContentsEntry]) -> None:
+        """Replace an article's own table of contents (none: its headings serve).
+
+        Entries pointing outside the text are dropped; titles are one line.
+        """
+        self.conn.execute("DELETE FROM contents WHERE article_id = ?", [article_id])
+        self.conn.executemany(
+            "INSERT INTO contents (article_id, seq, block, level, title) VALUES (?, ?, ?, ?, ?)",
+            (
+                (article_id, seq, entry.block, max(1, entry.level), " ".join(entry.title.split()))
+                for seq, entry in enumerate(contents)
+            ),
+        )
+
     def _insert_article(self, article_id: str, document: Document, digest: str) -> None:
         now = self._now()
         row = self._article_row(document, digest)
@@ -119,6 +141,8 @@ class ImportingMixin(AnnotationsMixin):
         if document.tags:
             self._write_article_tags(article_id, document.tags)
         self._insert_blocks(article_id, document.blocks)
+        if document.contents:
+            self._write_contents(article_id, valid_contents(document))
 
     def _replace_article(self, article: Article, document: Document, digest: str) -> int:
         """Replace an article's text and re-anchor its annotations; returns how many are orphaned.
@@ -155,9 +179,19 @@ class ImportingMixin(AnnotationsMixin):
             self._update("annotations", annotation.id, values)
         self.conn.execute("DELETE FROM blocks WHERE article_id = ?", [article.id])
         self._insert_blocks(article.id, document.blocks)
+        self._write_contents(article.id, valid_contents(document))
         row = self._article_row(document, digest)
         row.update(updated_at=now, position=min(article.position, max(0, len(document.blocks) - 1)))
         self._update("articles", article.id, row)
         self._write_article_tags(article.id, document.tags)
         self._drop_unused_tags()
         return orphaned
+
+
+def valid_contents(document: Document) -> list[ContentsEntry]:
+    """A document's contents with entries inside its text, in reading order, titled."""
+    total = len(document.blocks)
+    entries = [
+        entry for entry in document.contents if 0 <= entry.block < total and entry.title.strip()
+    ]
+    return sorted(entries, key=lambda entry: entry.block)  # stable: same-block order kept

@@ -454,12 +454,34 @@ def m005_library_shelves(db: Database) -> None:
     db.execute("CREATE INDEX idx_trash_deleted ON trash (deleted_at)")
 
 
+def m006_contents(db: Database) -> None:
+    """A book's own table of contents (an EPUB's nav or NCX).
+
+    One row per entry, in reading order (`seq`); `block` is where the entry starts and
+    `level` its depth (1 for the top). An article without rows here has its headings
+    as contents.
+    """
+    db.execute(
+        """
+        CREATE TABLE contents (
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            block INTEGER NOT NULL,
+            level INTEGER NOT NULL DEFAULT 1,
+            title TEXT NOT NULL,
+            PRIMARY KEY (article_id, seq)
+        ) WITHOUT ROWID
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     m001_initial,
     m002_settings,
     m003_search,
     m004_article_orders,
     m005_library_shelves,
+    m006_contents,
 )
 """Every migration, in the order they apply; their names version the schema."""
 
