@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
-from textual import getters, on
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from annotations.errors import NotFoundError, StorageError
 from annotations.formats.markdown import tag_hashtag
@@ -18,7 +19,7 @@ from reader.debounce import Debounce
 from reader.dialogs.confirm import ConfirmDialog
 from reader.dialogs.note import NoteDialog
 from reader.dialogs.tag import TagDialog
-from reader.find import Finder
+from reader.find import Finder, Matches
 from reader.safe import safe_text
 from reader.screens.base import ReaderScreen, refusals_noticed
 from reader.widgets.annotation_list import one_line
@@ -31,6 +32,9 @@ from reader.words import plural
 
 POSITION_SAVE_DELAY = 0.5
 """Seconds after the last move before the reading position is written."""
+FIND_AT_ONCE = 300_000
+"""Characters searched on the UI thread when a find is submitted. A longer article shows
+the first match found in them at once, and its matches are counted by a worker."""
 
 
 class ArticleScreen(ReaderScreen[None]):
@@ -153,6 +157,12 @@ class ArticleScreen(ReaderScreen[None]):
         self._position_save = Debounce(self, POSITION_SAVE_DELAY, self.save_position)
         self._position: int | None = None
         self._finder: Finder | None = None
+        self._counting: Worker[Matches | None] | None = None
+        """The worker counting the matches of the latest find, until it is done."""
+        self._steps = 0
+        """Presses of ] (+1) and [ (-1) while counting, done when the count is in."""
+        self._query = ""
+        """What the latest find looked for."""
         self._saved_position: int | None = None
         self._leaving = False
         """Whether the screen is being taken down (nothing to show any more)."""
@@ -248,9 +258,11 @@ class ArticleScreen(ReaderScreen[None]):
         if view.selection is not None:
             parts.append(Part.text("selecting", rank=8))
             parts.append(Part.text("h/t/n act on it, escape cancels", rank=6))
-        if view.matches:
-            number = "–" if view.current_match is None else view.current_match + 1
-            parts.append(Part.text(f"match {number}/{len(view.matches)}", rank=8))
+        if self._counting is not None:
+            parts.append(Part.text("counting matches…", rank=8))
+        elif view.matches:
+            number = "–" if view.current_match is None else f"{view.current_match + 1:,}"
+            parts.append(Part.text(f"match {number}/{len(view.matches):,}", rank=8))
             parts.append(Part.text("]/[ next/previous", rank=2))
         self.status.show(parts)
 
@@ -299,6 +311,7 @@ class ArticleScreen(ReaderScreen[None]):
 
     def on_unmount(self) -> None:
         self._leaving = True
+        self._stop_counting()
         self._position_save.cancel()
         self.save_position()
 
@@ -313,7 +326,7 @@ class ArticleScreen(ReaderScreen[None]):
         if action == "close_find":
             return self.query_one("#find", Input).has_focus
         if action == "clear_find":
-            return bool(self.view.matches)
+            return bool(self.view.matches) or self._counting is not None
         if action == "cancel_selection":
             return self.view.selection_anchor is not None
         if action == "select":
@@ -331,8 +344,9 @@ class ArticleScreen(ReaderScreen[None]):
         self.view.focus()
 
     def action_clear_find(self) -> None:
-        """Forget the find matches."""
-        self.view.set_matches([])
+        """Forget the find matches (and stop counting them)."""
+        self._stop_counting()
+        self.view.set_matches(Matches.none())
         self._update_status()
 
     def action_cancel_selection(self) -> None:
@@ -417,6 +431,8 @@ class ArticleScreen(ReaderScreen[None]):
         blocks = store.get_blocks(self.article_id)
         view = ParagraphView(blocks, store.list_annotations(self.article_id), cursor=old.cursor)
         self._view = view
+        self._stop_counting()
+        self._finder = None  # the matches were in the old text
         old.remove()
         self.mount(view, before=self.status)
         view.focus()
@@ -536,6 +552,9 @@ class ArticleScreen(ReaderScreen[None]):
     def action_jump(self, direction: int) -> None:
         """Next (1) or previous (-1) find match, or else annotated passage."""
         view = self.view
+        if self._counting is not None and view.matches:
+            self._steps += direction  # done when the count is in
+            return
         if view.matches:
             view.jump_to_match(direction)
             self._update_status()
@@ -586,18 +605,84 @@ class ArticleScreen(ReaderScreen[None]):
 
     @on(Input.Submitted, "#find")
     def _find_submitted(self, event: Input.Submitted) -> None:
+        """Show the first match at or after the cursor at once; a long article's matches
+        are then counted by a worker while the reader goes on."""
         field = event.input
         field.remove_class("-shown")
-        self.view.focus()
+        view = self.view
+        view.focus()
+        self._stop_counting()
+        query = self._query = event.value
         if self._finder is None:
-            self._finder = Finder([block.text for block in self.view.blocks])
-        matches = self._finder.find(event.value)
-        self.view.set_matches(matches)
-        if matches:
-            self.view.jump_to_match(1)
-        else:
-            self.notify(f"Not found: {event.value}", severity="warning", markup=False)
+            self._finder = Finder([block.text for block in view.blocks])
+        finder = self._finder
+        if finder.size <= FIND_AT_ONCE:
+            self._show_matches(query, finder.find(query) or Matches.none())
+            return
+        found, searched_all = finder.first(
+            query, view.cursor, view.cursor_span[0], limit=FIND_AT_ONCE
+        )
+        if found is None and searched_all:
+            self._show_matches(query, Matches.none())
+            return
+        view.set_matches(finder.matches_of([found]) if found else Matches.none())
+        if found:
+            view.show_match(0)
+        self._steps = 0
+        self._counting = self._count_matches(finder, query)
         self._update_status()
+
+    @work(thread=True, exclusive=True, group="find", exit_on_error=False)
+    def _count_matches(self, finder: Finder, query: str) -> Matches | None:
+        """Every match of a query (in a thread); None when a newer find replaced it."""
+        worker = get_current_worker()
+        return finder.find(query, cancelled=lambda: worker.is_cancelled)
+
+    @on(Worker.StateChanged)
+    def _counted(self, event: Worker.StateChanged) -> None:
+        """Show the counted matches, unless a newer find or a clear made them stale."""
+        worker = event.worker
+        if worker is not self._counting or not worker.is_finished:
+            return
+        self._counting = None
+        matches = worker.result if event.state == WorkerState.SUCCESS else None
+        if matches is None:  # failed: the find is as if never made
+            self.view.set_matches(Matches.none())
+            self._update_status()
+            return
+        view = self.view
+        shown = view.current_match
+        if matches and view.matches and shown is not None:
+            # The match shown at once is one of these; the cursor stays unless ] or [ moved it.
+            block, start, _end = view.matches[shown]
+            number = matches.number_at(block, start) % len(matches)
+            view.set_matches(matches, current=number)
+            if self._steps:
+                view.show_match((number + self._steps) % len(matches))
+                self._steps = 0
+            self._update_status()
+            return
+        self._show_matches(self._query, matches)
+
+    def _show_matches(self, query: str, matches: Matches) -> None:
+        """Show all the matches of a find, going to the first at or after the cursor."""
+        view = self.view
+        view.set_matches(matches)
+        if matches:
+            number = view.jump_to_match(1) or 0
+            if self._steps:
+                view.show_match((number + self._steps) % len(matches))
+        else:
+            self.notify(f"Not found: {query}", severity="warning", markup=False)
+        self._steps = 0
+        self._update_status()
+
+    def _stop_counting(self) -> None:
+        """Cancel counting matches: its result, if it still comes, is ignored."""
+        if self._counting is not None:
+            self._counting.cancel()
+            self._counting = None
+        self._steps = 0
 
     # The article itself --------------------------------------------------------
 

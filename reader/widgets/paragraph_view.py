@@ -22,6 +22,7 @@ from textual.strip import Strip
 
 from annotations.formats.markdown import tag_hashtag
 from annotations.models import HIGHLIGHT_COLORS, Annotation, Block, BlockKind
+from reader.find import Matches
 from reader.keys import movement_bindings
 from reader.safe import safe_text
 from reader.sentences import sentence_spans
@@ -170,10 +171,10 @@ class ParagraphView(ScrollView, can_focus=True):
         self._sentences: dict[int, list[tuple[int, int]]] = {}
         self.selection_anchor: tuple[int, int, int] | None = None
         """Where a selection started: (block, start, end) of the passage at `v`."""
-        self.matches: list[tuple[int, int, int]] = []
+        self.matches = Matches.none()
         """Find results: (block, start, end), in text order."""
-        self._matches_by_block: dict[int, list[tuple[int, int, int]]] = {}
         self.current_match: int | None = None
+        """The number of the match shown as the current one."""
         self.set_annotations(annotations, relayout=False)
         self.set_reactive(ParagraphView.cursor, self._clamp(cursor))
 
@@ -377,7 +378,7 @@ class ParagraphView(ScrollView, can_focus=True):
         self._by_block = {}
         self._ending = {}
         self._sentences = {}
-        self._matches_by_block = {}
+        self.matches = Matches.none()
         self._cache.clear()
 
     def notify_style_update(self) -> None:
@@ -426,7 +427,7 @@ class ParagraphView(ScrollView, can_focus=True):
                 spans.append((*self.cursor_span, "sentence"))
             elif selection is None:
                 whole = True
-        for start, end, number in self._matches_by_block.get(index, ()):
+        for start, end, number in self.matches.in_block(index):
             name = "match-current" if number == self.current_match else "match"
             spans.append((start, end, name))
         return whole, bar, tuple(spans)
@@ -684,35 +685,38 @@ class ParagraphView(ScrollView, can_focus=True):
 
     # Find -------------------------------------------------------------------
 
-    def set_matches(self, matches: Sequence[tuple[int, int, int]]) -> None:
-        """Show find results, (block, start, end) in text order; an empty list clears them."""
-        self.matches = list(matches)
-        self._matches_by_block = {}
-        for number, (block, start, end) in enumerate(self.matches):
-            self._matches_by_block.setdefault(block, []).append((start, end, number))
-        self.current_match = None
+    def set_matches(self, matches: Matches, current: int | None = None) -> None:
+        """Show find results (`Matches.none()` clears them), with `current` as the current
+        one; the cursor stays where it is."""
+        self.matches = matches
+        self.current_match = current if matches else None
         self.refresh()
         self.refresh_bindings()
 
     def jump_to_match(self, direction: int) -> int | None:
-        """Go to the next (1) or previous (-1) match from the cursor; returns its number."""
-        if not self.matches:
+        """Go to the next (1) or previous (-1) match, wrapping; returns its number.
+
+        From the current match while the cursor is on its block, else from the cursor:
+        after `G`, `]` goes to a match in the last block, or wraps to the first match.
+        """
+        matches = self.matches
+        if not matches:
             return None
-        if self.current_match is not None:
-            number = (self.current_match + direction) % len(self.matches)
+        current = self.current_match
+        if current is not None and matches[current][0] == self.cursor:
+            number = (current + direction) % len(matches)
         else:
-            here = (self.cursor, self.cursor_span[0])
-            after = [n for n, m in enumerate(self.matches) if (m[0], m[1]) >= here]
-            before = [n for n, m in enumerate(self.matches) if (m[0], m[1]) < here]
-            if direction > 0:
-                number = after[0] if after else 0
-            else:
-                number = before[-1] if before else len(self.matches) - 1
+            after = matches.number_at(self.cursor, self.cursor_span[0])
+            number = (after if direction > 0 else after - 1) % len(matches)
+        self.show_match(number)
+        return number
+
+    def show_match(self, number: int) -> None:
+        """Make a match the current one and put the cursor on it."""
         self.current_match = number
         block, start, _end = self.matches[number]
         self.move_to(block, start)
         self.refresh()
-        return number
 
     def refresh_block(self, index: int) -> None:
         """Redraw the rows of one block, if it is laid out."""
