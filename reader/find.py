@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
@@ -16,8 +17,9 @@ SEPARATOR = "\n"
 """Between the blocks of the folded article: never in a query, whose spaces are folded to
 single ones, so a match never runs from one block into the next."""
 
-CHECK_EVERY = 50_000
-"""Matches listed between two looks at whether the list is still wanted."""
+CHUNK = 65_536
+"""Characters folded or searched in one go (a millisecond or so): between two, a thread
+gives way to the UI thread and looks whether its work is still wanted."""
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _REPLACES = 24
@@ -165,11 +167,28 @@ class Finder:
         """Characters in the article (its blocks joined)."""
         return self.starts[-1]
 
+    @property
+    def is_folded(self) -> bool:
+        """Whether the article is folded already (`first` and `find` are then quicker)."""
+        return self._folded is not None
+
     def folded(self) -> str:
-        """The article's blocks, folded and joined by `SEPARATOR` (made once)."""
+        """The article's blocks, folded and joined by `SEPARATOR` (made once).
+
+        Folded a chunk of blocks at a time: a thread doing this holds Python's lock for a
+        few milliseconds at most, so the UI stays responsive meanwhile.
+        """
         with self._folding:
             if self._folded is None:
-                self._folded = fold(SEPARATOR.join(self.texts))
+                chunks = []
+                first = 0
+                while first < len(self.texts):
+                    last = bisect_right(self.starts, self.starts[first] + CHUNK, first + 1)
+                    last = min(max(last - 1, first + 1), len(self.texts))
+                    chunks.append(fold(SEPARATOR.join(self.texts[first:last])))
+                    first = last
+                    time.sleep(0)  # let a waiting thread (the UI's) run
+                self._folded = SEPARATOR.join(chunks)
             return self._folded
 
     def find(self, query: str, cancelled: Callable[[], bool] | None = None) -> Matches | None:
@@ -178,11 +197,18 @@ class Finder:
         if not needle:
             return Matches.none()
         text = self.folded()
+        pattern = re.compile(re.escape(needle))
         offsets = array("q")
-        for number, found in enumerate(re.finditer(re.escape(needle), text), 1):
-            offsets.append(found.start())
-            if cancelled is not None and number % CHECK_EVERY == 0 and cancelled():
+        start = 0
+        while start < len(text):
+            # A chunk ends at a block's end: no match is cut in two.
+            end = text.find(SEPARATOR, start + CHUNK)
+            end = len(text) if end == -1 else end
+            offsets.extend(map(re.Match.start, pattern.finditer(text, start, end)))
+            if cancelled is not None and cancelled():
                 return None
+            start = end
+            time.sleep(0)  # let a waiting thread (the UI's) run
         return Matches(offsets, len(needle), self.starts)
 
     def first(

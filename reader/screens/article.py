@@ -602,6 +602,19 @@ class ArticleScreen(ReaderScreen[None]):
         field = self.query_one("#find", Input)
         field.add_class("-shown")
         field.focus()
+        finder = self._article_finder()
+        if finder.size > FIND_AT_ONCE and not finder.is_folded:
+            self._fold(finder)
+
+    def _article_finder(self) -> Finder:
+        if self._finder is None:
+            self._finder = Finder([block.text for block in self.view.blocks])
+        return self._finder
+
+    @work(thread=True, exclusive=True, group="fold", exit_on_error=False)
+    def _fold(self, finder: Finder) -> None:
+        """Fold a long article while the query is typed: the find then starts from it."""
+        finder.folded()
 
     @on(Input.Submitted, "#find")
     def _find_submitted(self, event: Input.Submitted) -> None:
@@ -613,9 +626,7 @@ class ArticleScreen(ReaderScreen[None]):
         view.focus()
         self._stop_counting()
         query = self._query = event.value
-        if self._finder is None:
-            self._finder = Finder([block.text for block in view.blocks])
-        finder = self._finder
+        finder = self._article_finder()
         if finder.size <= FIND_AT_ONCE:
             self._show_matches(query, finder.find(query) or Matches.none())
             return

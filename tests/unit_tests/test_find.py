@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reader.find import CHECK_EVERY, Finder, Matches, fold, fold_query
+from reader.find import CHUNK, Finder, Matches, fold, fold_query
 
 TEXTS = ["In Goïta the market opened.", "", "Goita is a TOWN; goïta again.", "Nothing here."]
 
@@ -45,7 +45,7 @@ def test_find_stops_when_no_longer_wanted() -> None:
         asked.append(1)
         return True
 
-    assert Finder(["a " * CHECK_EVERY]).find("a", cancelled=cancelled) is None
+    assert Finder(["a " * CHUNK]).find("a", cancelled=cancelled) is None
     assert asked == [1]
 
 
