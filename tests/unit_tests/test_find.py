@@ -16,7 +16,7 @@ def test_fold_keeps_length_and_drops_case_and_diacritics() -> None:
     assert fold("Goïta ÉTÉ crème") == "goita ete creme"
     assert fold("İstanbul") == "istanbul"
     assert fold("ΟΔΟΣ") == fold("οδοσ") == fold("οδος")
-    assert fold("Pierre’s “word”") == "pierre's \"word\""
+    assert fold("Pierre’s “word”") == 'pierre\'s "word"'
     assert fold_query("  Goïta \n  Town ") == "goita town"
 
 
