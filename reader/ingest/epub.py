@@ -88,6 +88,10 @@ class _Problems:
         return f"{total} {'part' if total == 1 else 'parts'} could not be read: " + "; ".join(named)
 
 
+def _size(count: int) -> str:
+    return f"{count // 1_000_000} MB" if count >= 1_000_000 else f"{count // 1000} KB"
+
+
 # The zip ------------------------------------------------------------------------------------
 
 
@@ -107,15 +111,16 @@ class _Book:
             return name
         return self.folded.get(name.casefold())
 
-    def read(self, name: str, limit: int = MAX_MEMBER) -> bytes | None:
+    def read(self, name: str, limit: int | None = None) -> bytes | None:
         """A member's bytes, or None (and a problem noted) if it cannot be read."""
+        limit = MAX_MEMBER if limit is None else limit
         found = self.find(name)
         if found is None:
             self.problems.part(name, "missing from the file")
             return None
         info = self.members[found]
         if info.file_size > limit:
-            self.problems.part(name, f"too large: {info.file_size // 1_000_000} MB unpacked")
+            self.problems.part(name, f"too large: {_size(info.file_size)} unpacked")
             return None
         if self.total + info.file_size > MAX_TOTAL:
             self.problems.part(name, "past the 1 GB the book may hold unpacked")
@@ -364,9 +369,9 @@ def _page(data: bytes) -> tuple[_Element | None, bool]:
         huge_tree=True,
     )
     root = None
-    for attempt in (data, _html_entities(data)):
+    for attempt in (lambda: data, lambda: _html_entities(data)):
         try:
-            root = etree.fromstring(attempt, parser)
+            root = etree.fromstring(attempt(), parser)
             break
         except etree.XMLSyntaxError:
             continue
@@ -381,7 +386,8 @@ def _page(data: bytes) -> tuple[_Element | None, bool]:
         except (etree.ParserError, etree.XMLSyntaxError, ValueError):
             return None, False
     _strip_namespaces(root)
-    _drop_page_numbers(root)
+    if b"pagebreak" in data:
+        _drop_page_numbers(root)
     return root, intact
 
 

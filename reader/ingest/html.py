@@ -91,29 +91,31 @@ def _extract(html: str, *, recall: bool = False) -> Any:
         return None
 
 
-def _text(element: _Element, line_break: str = " ") -> str:
-    """An element's text, its line breaks as `line_break`, its images as their alt text.
+def _text(element: _Element) -> str:
+    """An element's text (once `_prepare_tree` has run: images as alt text, breaks as newlines)."""
+    return "".join(element.itertext())
 
-    Iterative, so any depth is fine.
-    """
-    from lxml import etree
 
-    parts: list[str] = []
-    walker = etree.iterwalk(element, events=("start", "end"))
-    for event, node in walker:
+def _prepare_tree(body: _Element) -> None:
+    """Make every element's text what a reader sees: images become their alt text, line
+    breaks newlines, and scripts and styles go (their tails stay)."""
+    for node in list(body.iter(*_IMAGES, *_LINE_BREAKS, *_NOT_READ)):
         tag = node.tag
-        if event == "start":
-            if not isinstance(tag, str) or tag in _NOT_READ:
-                walker.skip_subtree()  # a comment's or a script's text is not read
+        if tag in _IMAGES:
+            node.text = node.get("alt") or ""
+        elif tag in _LINE_BREAKS:
+            node.text = "\n"
+        else:
+            parent = node.getparent()
+            if parent is None:
                 continue
-            if tag in _LINE_BREAKS:
-                parts.append(line_break)
-            elif tag in _IMAGES:
-                parts.append(node.get("alt") or "")
-            parts.append(node.text or "")
-        elif node is not element:
-            parts.append(node.tail or "")
-    return "".join(parts)
+            if node.tail:
+                previous = node.getprevious()
+                if previous is not None:
+                    previous.tail = (previous.tail or "") + node.tail
+                else:
+                    parent.text = (parent.text or "") + node.tail
+            parent.remove(node)
 
 
 def _flat(element: _Element) -> str:
@@ -123,7 +125,7 @@ def _flat(element: _Element) -> str:
 
 def _code_text(element: _Element) -> str:
     """A code element's text with its line breaks kept."""
-    text = normalize_newlines(_text(element, "\n"))
+    text = normalize_newlines(_text(element))
     lines = [line.rstrip() for line in text.split("\n")]
     while lines and not lines[0]:
         lines.pop(0)
@@ -240,10 +242,16 @@ class _Blocks:
                 run.append(_text(child))
                 run.append(child.tail or "")
             else:
-                self.add(kind, " ".join("".join(run).split()), quote)
+                self.add_run(kind, run, quote)
                 self.walk(child, quote, depth + 1)
                 run = [child.tail or ""]
-        self.add(kind, " ".join("".join(run).split()), quote)
+        self.add_run(kind, run, quote)
+
+    def add_run(self, kind: BlockKind, run: list[str], quote: int) -> None:
+        """A run of loose text and inline elements, as one block (none if blank)."""
+        text = "".join(run)
+        if text and not text.isspace():
+            self.add(kind, " ".join(text.split()), quote)
 
     def list(self, element: _Element, level: int, quote: int, depth: int) -> None:
         """A list's items, numbered when ordered, nested lists one level deeper."""
@@ -297,7 +305,8 @@ def html_blocks(body: _Element | None, *, anchors: bool = False) -> HtmlBlocks:
 
     Headings, paragraphs, list items (numbered when ordered), quotes, code and tables keep
     their kind; images become their alt text; scripts and styles are left out. Tag names
-    are expected without a namespace.
+    are expected without a namespace. The tree is changed on the way (images and line
+    breaks get text, scripts go).
 
     Args:
         body: The element whose content to read (`body`, or any container); None for none.
@@ -306,6 +315,7 @@ def html_blocks(body: _Element | None, *, anchors: bool = False) -> HtmlBlocks:
     """
     walker = _Blocks(anchors)
     if body is not None:
+        _prepare_tree(body)
         if body.tag in ("body", "div", "doc", "text", "main", "section", "article"):
             walker.mark(body)
             walker.container(body, 0, 0)

@@ -105,12 +105,12 @@ def load_document(path: Path) -> Document:
         ImportFailure: With a one-line reason when the file cannot be imported.
     """
     suffix = path.suffix.lower()
-    source = str(path.resolve())
     if suffix in EPUB_SUFFIXES:
-        return _load_epub(path, source)
+        return _load_epub(path)
     data = _read(path)
     if not suffix and is_epub_head(data[:SNIFF_BYTES]):
-        return _load_epub(path, source)
+        return _load_epub(path)
+    source = str(path.resolve())
     if suffix in HTML_SUFFIXES:
         return parse_html(data, source)
     text = decode_bytes(data)
@@ -131,12 +131,17 @@ def load_document(path: Path) -> Document:
     return parse_text(text, source)
 
 
-def _load_epub(path: Path, source: str) -> Document:
+def _load_epub(path: Path) -> Document:
     """A book read from its zip (which may be large: only what is needed is unpacked)."""
     _check_readable(path)
-    if path.is_dir():
-        raise ImportFailure("is a folder")
-    return parse_epub(path, source)
+    try:
+        with path.open("rb"):
+            pass
+    except IsADirectoryError:
+        raise ImportFailure("is a folder") from None
+    except OSError as error:
+        raise ImportFailure(f"cannot read: {error.strerror or error}") from None
+    return parse_epub(path, str(path.resolve()))
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
