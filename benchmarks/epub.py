@@ -27,7 +27,7 @@ from time import perf_counter, process_time
 from typing import Any
 
 import article_view
-from article_view import make_paragraph, make_short_article, machine, median, run_self
+from article_view import machine, make_paragraph, make_short_article, median, run_self
 
 SEED = 20260317
 CHAPTERS = 200
