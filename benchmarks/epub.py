@@ -224,7 +224,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.no_view:
             return
         ids = prepare_library(folder, book)
-        results = {case: view_figures(folder, article_id) for case, article_id in ids.items()}
+        try:
+            results = {case: view_figures(folder, article_id) for case, article_id in ids.items()}
+        except SystemExit as failure:
+            print(f"the view: article_view.py's measurement failed: {failure}")
+            return
         print(f"\n{'the view (article_view.py)':34}  {'5 KB':>8}  {'EPUB':>8}  {'EPUB/5KB':>8}")
         rows: list[tuple[str, Callable[[dict[str, Any]], float], str]] = [
             ("blocks", lambda r: r["blocks"], ",.0f"),
