@@ -81,6 +81,34 @@ def chapter_path(contents: Sequence[ContentsEntry], block: int) -> tuple[Content
     return tuple(path)
 
 
+def heading_entry(text: str, block: int, level: int) -> ContentsEntry:
+    """The contents entry of a heading block: its text on one line, its level (at least 1)."""
+    return ContentsEntry(" ".join(text.split()), block, max(1, level))
+
+
+def heading_contents(blocks: Sequence[Block]) -> list[ContentsEntry]:
+    """The contents of a text without its own table of contents: its headings."""
+    return [
+        heading_entry(block.text, index, block.level)
+        for index, block in enumerate(blocks)
+        if block.kind is BlockKind.HEADING
+    ]
+
+
+MIN_CHAPTERS = 2
+"""The fewest entries of contents that name the chapters of exports and search hits."""
+
+
+def chapters(contents: Sequence[ContentsEntry]) -> Sequence[ContentsEntry]:
+    """Contents that name where an annotation or a search hit is: those of two entries or
+    more, titled; none for a lone entry, which is most often the text's own title
+    (a web page's or a Markdown file's first heading), or the one section of a short
+    article: it tells nothing that the article's title does not.
+    """
+    titled = [entry for entry in contents if entry.title.strip()]
+    return titled if len(titled) >= MIN_CHAPTERS else ()
+
+
 def chapter_title(contents: Sequence[ContentsEntry], block: int) -> str | None:
     """Where a block is, as one line: `BOOK ONE: 1805 › CHAPTER I`; None before any entry."""
     path = chapter_path(contents, block)
@@ -325,6 +353,9 @@ class SearchHit:
         source: Where it matched: `text` (the article), `note` or `tag`.
         annotation_id: The annotation whose note or tag matched; None for `text`.
         score: bm25 relevance, lower is better.
+        chapter: Where `block` is in the article's contents, as one line (`BOOK ONE ›
+            CHAPTER I`, see `chapter_title`); None for an article without `chapters`,
+            or before their first entry.
     """
 
     article_id: str
@@ -335,6 +366,7 @@ class SearchHit:
     source: str
     annotation_id: str | None
     score: float
+    chapter: str | None = None
 
 
 @dataclass(frozen=True)
