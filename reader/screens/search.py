@@ -40,8 +40,6 @@ OPTION_PADDING = 2
 """Cells of padding around a result (`#search-results > .option-list--option`)."""
 MIN_TITLE_CELLS = 8
 """A result's title is never cut shorter than this."""
-MIN_CHAPTER_CELLS = 10
-"""A result's chapter is shown only if this much room is left for it."""
 CHAPTER_STYLE = "dim"
 """How a result's chapter is set beside its title: there, not to be read first."""
 CHAPTER_GAP = "  "
@@ -53,7 +51,8 @@ def _title_and_chapter(hit: SearchHit, room: int) -> Content:
 
     The title goes first: it is cut to give the chapter room only down to half the
     line. A chapter too long for the rest is its last level alone (`CHAPTER I` for
-    `BOOK ONE › CHAPTER I`), cut if need be, and left out when the rest is too narrow.
+    `BOOK ONE › CHAPTER I`), and left out when that does not fit either: a chapter
+    is never cut, as `CHAPTER XX…` would read as another one.
     """
     title = fit(safe_text(hit.title), min(TITLE_CELLS, room)) or "Untitled"
     if not hit.chapter:
@@ -61,10 +60,10 @@ def _title_and_chapter(hit: SearchHit, room: int) -> Content:
     chapter = safe_text(" ".join(hit.chapter.split()))
     kept = min(cell_len(title), max(MIN_TITLE_CELLS, room // 2))
     left = room - len(CHAPTER_GAP) - kept
-    if left < MIN_CHAPTER_CELLS:
-        return Content.styled(title, "bold")
     if cell_len(chapter) > left:
-        chapter = fit(chapter.rsplit(" › ", 1)[-1], left)
+        chapter = chapter.rsplit(" › ", 1)[-1]
+    if cell_len(chapter) > left or not chapter:
+        return Content.styled(title, "bold")
     title = fit(title, room - len(CHAPTER_GAP) - cell_len(chapter))
     return Content.assemble((title, "bold"), (CHAPTER_GAP + chapter, CHAPTER_STYLE))
 
