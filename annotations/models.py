@@ -115,6 +115,45 @@ def chapter_title(contents: Sequence[ContentsEntry], block: int) -> str | None:
     return " › ".join(entry.title for entry in path) if path else None
 
 
+class ChapterIndex:
+    """An article's `chapters`, ready to name the chapter of many of its blocks.
+
+    `chapter_path` looks back through the contents for each block; a book's have
+    hundreds of entries, and an export or a search names the chapter of hundreds of
+    passages. Here each entry's parent is found once, and a block's chapter costs a
+    binary search and its few levels.
+    """
+
+    def __init__(self, contents: Sequence[ContentsEntry]) -> None:
+        self.entries = tuple(chapters(contents))
+        self._starts = [entry.block for entry in self.entries]
+        self._parents: list[int] = []
+        open_levels: list[int] = []  # entries whose levels rise, the last one nearest
+        for index, entry in enumerate(self.entries):
+            while open_levels and self.entries[open_levels[-1]].level >= entry.level:
+                open_levels.pop()
+            top = entry.level <= 1 or not open_levels
+            self._parents.append(-1 if top else open_levels[-1])
+            open_levels.append(index)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def path(self, block: int) -> tuple[ContentsEntry, ...]:
+        """What `chapter_path` gives for the block, in the `chapters` of the contents."""
+        index = bisect_right(self._starts, block) - 1
+        path = []
+        while index >= 0:
+            path.append(self.entries[index])
+            index = self._parents[index]
+        return tuple(reversed(path))
+
+    def title(self, block: int) -> str | None:
+        """What `chapter_title` gives for the block, in the `chapters` of the contents."""
+        path = self.path(block)
+        return " › ".join(entry.title for entry in path) if path else None
+
+
 @dataclass(frozen=True)
 class Document:
     """A parsed document, ready to be stored as an article.

@@ -29,10 +29,9 @@ from annotations.models import (
     Annotation,
     Article,
     Block,
+    ChapterIndex,
     ContentsEntry,
     anchor_record,
-    chapter_title,
-    chapters,
     format_timestamp,
 )
 from annotations.text import normalize_newlines
@@ -76,14 +75,13 @@ def text_order(annotations: Iterable[Annotation]) -> list[Annotation]:
     )
 
 
-def annotation_chapter(contents: Sequence[ContentsEntry], annotation: Annotation) -> str | None:
+def annotation_chapter(chapters: ChapterIndex, annotation: Annotation) -> str | None:
     """The chapter an annotation starts in, as one line; None if it is before the first
     entry of the contents, in an article without `chapters`, or orphaned (no longer
     found in the text, so in no chapter)."""
-    if annotation.orphaned:
+    if annotation.orphaned or not chapters:
         return None
-    named = chapters(contents)
-    return chapter_title(named, annotation.anchor.start_block) if named else None
+    return chapters.title(annotation.anchor.start_block)
 
 
 # JSON -------------------------------------------------------------------------------------------
@@ -129,6 +127,7 @@ def article_record(
     its headings), so the file says where each chapter starts without reading the
     blocks; a restore keeps only a book's own (`annotations.formats.backup`).
     """
+    chapters = ChapterIndex(contents)
     return {
         "id": article.id,
         "title": article.title,
@@ -149,7 +148,7 @@ def article_record(
             {"kind": str(block.kind), "level": block.level, "text": block.text} for block in blocks
         ],
         "annotations": [
-            annotation_record(annotation, annotation_chapter(contents, annotation))
+            annotation_record(annotation, annotation_chapter(chapters, annotation))
             for annotation in annotations
         ],
     }
@@ -231,8 +230,9 @@ def csv_rows(
     article: Article, annotations: Sequence[Annotation], contents: Sequence[ContentsEntry] = ()
 ) -> Iterator[list[str]]:
     """The CSV rows of an article's annotations, in `CSV_COLUMNS` order (see `csv_location`)."""
+    chapters = ChapterIndex(contents)
     for annotation in annotations:
-        location = csv_location(annotation, annotation_chapter(contents, annotation))
+        location = csv_location(annotation, annotation_chapter(chapters, annotation))
         yield [
             annotation.anchor.exact,
             article.title,
@@ -405,8 +405,9 @@ def w3c_pieces(items: Iterable[Item], total: int, exported: datetime) -> Iterato
             continue
         text = TextMap([block.text for block in blocks])
         source = source_iri(article)
+        chapters = ChapterIndex(contents)
         for annotation in listed:
-            chapter = annotation_chapter(contents, annotation)
+            chapter = annotation_chapter(chapters, annotation)
             record = w3c_annotation(article, text, annotation, source, chapter)
             yield ("," if written else "") + "\n      " + _indented(record, 3)
             written += 1

@@ -15,9 +15,8 @@ from annotations.models import (
     Article,
     Block,
     BlockKind,
+    ChapterIndex,
     ContentsEntry,
-    chapter_path,
-    chapters,
     format_timestamp,
 )
 from annotations.text import normalize_newlines
@@ -211,11 +210,11 @@ def render_article_markdown(
     orphaned = [annotation for annotation in annotations if annotation.orphaned]
     if not annotations:
         out.append("*No annotations yet.*")
-    entries = chapters(contents)
+    chapters = ChapterIndex(contents)
     above: tuple[ContentsEntry, ...] = ()
     for annotation in placed:
-        if entries:
-            path = chapter_path(entries, annotation.anchor.start_block)
+        if chapters:
+            path = chapters.path(annotation.anchor.start_block)
             out.extend(_chapter_headings(above, path))
             above = path
         out.extend(_annotation_markdown(annotation, blocks))

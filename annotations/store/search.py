@@ -7,10 +7,8 @@ from typing import Any
 from annotations.models import (
     ENTRY_TEXT_CHARS,
     AnnotationEntry,
-    ContentsEntry,
+    ChapterIndex,
     SearchHit,
-    chapter_title,
-    chapters,
 )
 from annotations.search import (
     SNIPPET_CLOSE,
@@ -112,7 +110,7 @@ class SearchMixin(ArticlesMixin):
         hits = []
         # Hits crowd into few articles, and a book's contents (hundreds of entries, or
         # a look at all its blocks for its headings) are read once for all of its hits.
-        contents: dict[str, list[ContentsEntry]] = {}
+        chapters: dict[str, ChapterIndex] = {}
         for hit_article, title, block, annotation_id, start_block, text, note, tags, score in rows:
             if annotation_id is None:
                 source, raw = "text", text
@@ -121,9 +119,9 @@ class SearchMixin(ArticlesMixin):
             else:
                 source, raw, block = "tag", tags, start_block
             snippet, marks = clean_snippet(raw or "")
-            if hit_article not in contents:
-                contents[hit_article] = list(chapters(self.get_contents(hit_article)))
-            chapter = chapter_title(contents[hit_article], block)
+            if hit_article not in chapters:
+                chapters[hit_article] = ChapterIndex(self.get_contents(hit_article))
+            chapter = chapters[hit_article].title(block)
             hits.append(
                 SearchHit(
                     hit_article, title, block, snippet, marks, source, annotation_id, score, chapter

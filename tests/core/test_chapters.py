@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,15 @@ from sqlite_utils import Database
 from annotations import export
 from annotations.formats.backup import RestoreError, parse_backup
 from annotations.formats.clippings import parse_readwise
-from annotations.models import Block, BlockKind, ContentsEntry, Document
+from annotations.models import (
+    Block,
+    BlockKind,
+    ChapterIndex,
+    ContentsEntry,
+    Document,
+    chapter_path,
+    chapter_title,
+)
 from annotations.restore import restore
 from annotations.store import AnnotationStore
 from annotations.trash import delete_article, undelete
@@ -372,3 +381,17 @@ def test_reader_search_shows_the_chapter_after_the_title(tmp_path: Path) -> None
     )
     shown = json.loads(run("--db", path, "search", "--json", "gradually").stdout)
     assert [hit["chapter"] for hit in shown] == ["BOOK ONE: 1805 › CHAPTER II"]
+
+
+def test_the_chapter_index_names_what_chapter_path_does() -> None:
+    """`ChapterIndex` gives `chapter_path`'s answer for every block, levels in any order."""
+    rng = random.Random(17)
+    for _ in range(200):
+        blocks = sorted(rng.randrange(40) for _ in range(rng.randrange(2, 12)))
+        contents = [
+            ContentsEntry(f"E{n}", block, rng.randint(1, 4)) for n, block in enumerate(blocks)
+        ]
+        index = ChapterIndex(contents)
+        for block in range(-1, 42):
+            assert index.path(block) == chapter_path(contents, block), (contents, block)
+            assert index.title(block) == chapter_title(contents, block)
