@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -15,7 +15,7 @@ from textual.widgets import Input, Label
 from annotations.models import ContentsEntry
 from reader.progress import ReadingProgress
 from reader.screens.base import Dialog
-from reader.widgets.contents_list import HERE_MARK, ContentsList, contents_row
+from reader.widgets.contents_list import HERE_MARK, ContentsList, ContentsRow, contents_row
 from reader.words import plural
 
 
@@ -58,33 +58,51 @@ class ContentsDialog(Dialog[int | None]):
         self, contents: Sequence[ContentsEntry], progress: ReadingProgress, cursor: int
     ) -> None:
         super().__init__(classes="dialog")
-        here = here_index(contents, cursor)
-        self.rows = [
-            contents_row(
-                entry.title, entry.level, entry.block, progress.percent(entry.block), index == here
-            )
-            for index, entry in enumerate(contents)
-        ]
-        self.here = here
+        self.contents = contents
+        self.progress = progress
+        self.here = here_index(contents, cursor)
         """The index of the entry the reader is in, if any."""
         self.typed = ""
         """The words narrowing the list."""
+        self.shown: Sequence[int] = range(len(contents))
+        """The indices of the entries listed."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box contents-box"):
             yield Label(
-                f"Contents · {plural(len(self.rows), 'entry', 'entries')}", classes="dialog-title"
+                f"Contents · {plural(len(self.contents), 'entry', 'entries')}",
+                classes="dialog-title",
             )
             yield Input(placeholder="Type to narrow the list", id="contents-filter", compact=True)
             yield ContentsList(classes="dialog-choices")
             yield Label(
-                f"{HERE_MARK} where you are · enter jumps · / filters · escape closes",
-                classes="dialog-hint",
+                f"{HERE_MARK} you are here · enter jumps · / filters · escape closes",
+                classes="dialog-hint contents-hint",
             )
 
     def on_mount(self) -> None:
         self.filter_input.display = False
-        self.entries.show(self.rows, self.here or 0)
+        self._show(range(len(self.contents)), self.here or 0)
+
+    def _show(self, indices: Sequence[int], cursor: int) -> None:
+        """List these entries of the contents; rows are made only as they are shown, so a
+        book of thousands of entries opens as fast as an article of three."""
+        contents, progress, here = self.contents, self.progress, self.here
+
+        def fetch(offset: int, limit: int) -> list[ContentsRow]:
+            rows = []
+            for index in indices[offset : offset + limit]:
+                entry = contents[index]
+                percent = progress.percent(entry.block)
+                rows.append(
+                    contents_row(
+                        index, entry.title, entry.level, entry.block, percent, index == here
+                    )
+                )
+            return rows
+
+        self.shown = indices
+        self.entries.show(len(indices), fetch, cursor)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Escape clears the filter while there is one, else closes."""
@@ -126,13 +144,16 @@ class ContentsDialog(Dialog[int | None]):
             return
         kept = self.entries.selected
         self.typed = folded
-        rows = [row for row in self.rows if folded in row.title.casefold()] if folded else self.rows
-        cursor = 0
-        if kept in rows:
-            cursor = rows.index(kept)
-        elif not folded and self.here is not None:
-            cursor = self.here
-        self.entries.show(rows, cursor)
+        indices: Sequence[int] = range(len(self.contents))
+        if folded:
+            indices = [
+                index
+                for index, entry in enumerate(self.contents)
+                if folded in " ".join(entry.title.split()).casefold()
+            ]
+        wanted = kept.index if kept is not None else self.here
+        cursor = bisect_left(indices, wanted) if wanted is not None else 0
+        self._show(indices, cursor)
 
     @on(ContentsList.Selected)
     def _chosen(self, event: ContentsList.Selected) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -24,12 +24,16 @@ MAX_INDENT_LEVEL = 6
 HERE_MARK = "●"
 """Before the entry the reader is in."""
 
+Fetch = Callable[[int, int], Sequence["ContentsRow"]]
+"""Makes `limit` rows starting at `offset`: called as fetch(offset, limit)."""
+
 
 @dataclass(frozen=True)
 class ContentsRow:
     """One entry as the list shows it.
 
     Attributes:
+        index: The entry's place in the contents.
         title: The entry's title, on one line.
         level: 1 for the top (a part, a book), 2 for a chapter in it, ...
         block: The block where the entry starts.
@@ -37,6 +41,7 @@ class ContentsRow:
         here: Whether the reader's cursor is in this entry (the innermost one).
     """
 
+    index: int
     title: str
     level: int
     block: int
@@ -82,22 +87,21 @@ class ContentsList(PagedList[ContentsRow]):
             self.contents_list = contents_list
             self.row = row
 
-    def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self._shown: Sequence[ContentsRow] = ()
+    def show(self, total: int, fetch: Fetch, cursor: int = 0) -> None:
+        """Show a list of rows, made a page at a time when shown, the cursor on one.
 
-    def show(self, rows: Sequence[ContentsRow], cursor: int = 0) -> None:
-        """Show these rows with the cursor on one of them."""
-        self._shown = rows
-        self._reset_rows(len(rows), lambda offset, limit: rows[offset : offset + limit], cursor)
+        Args:
+            total: How many rows there are.
+            fetch: Makes a page of them, as fetch(offset, limit).
+            cursor: Where to put the cursor (kept within the list).
+        """
+        self._reset_rows(total, fetch, cursor)
         self.call_after_refresh(self._scroll_cursor_to_middle)
 
     @property
-    def rows(self) -> Sequence[ContentsRow]:
-        """The rows shown."""
-        return self._shown
+    def rows(self) -> list[ContentsRow]:
+        """Every row of the list (each page made if needed)."""
+        return [row for index in range(self._total) if (row := self.row(index)) is not None]
 
     @property
     def selected(self) -> ContentsRow | None:
@@ -130,7 +134,7 @@ class ContentsList(PagedList[ContentsRow]):
         row = self.row(index)
         if row is None:
             return Strip([Segment(" " * width, row_style)], width)
-        percent = f" {row.percent:>3}%"
+        percent = f" {row.percent:>3}% "
         indent = " " * (INDENT * (min(row.level, MAX_INDENT_LEVEL) - 1))
         room = max(0, width - 3 - cell_len(indent) - len(percent))
         title = fit(row.title, room)
@@ -155,6 +159,8 @@ class ContentsList(PagedList[ContentsRow]):
             self.post_message(self.Selected(self, row))
 
 
-def contents_row(title: str, level: int, block: int, percent: int, here: bool) -> ContentsRow:
+def contents_row(
+    index: int, title: str, level: int, block: int, percent: int, here: bool
+) -> ContentsRow:
     """A row of the list, its title on one line with control characters made visible."""
-    return ContentsRow(one_line(title) or "Untitled", level, block, percent, here)
+    return ContentsRow(index, one_line(title) or "Untitled", level, block, percent, here)
