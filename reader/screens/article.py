@@ -87,6 +87,11 @@ class ArticleScreen(ReaderScreen[None]):
         ),
         Binding("slash", "find", "Find", tooltip="Find in this article", id="find"),
         Binding(
+            "c", "color", "Colour", tooltip="Next colour of this highlight", show=False, id="color"
+        ),
+        Binding("t", "tag", "Tag", tooltip="Tag this passage", id="tag"),
+        Binding("n", "note", "Note", tooltip="Write a note on this passage", id="note"),
+        Binding(
             "o",
             "contents",
             "Contents",
@@ -113,15 +118,10 @@ class ArticleScreen(ReaderScreen[None]):
             "w",
             "full_width(False)",
             "Text column",
-            tooltip="Set the text in a centred column of 80 cells (remembered)",
+            tooltip="Set the text in a centred column (remembered)",
             show=False,
             id="text-column",
         ),
-        Binding(
-            "c", "color", "Colour", tooltip="Next colour of this highlight", show=False, id="color"
-        ),
-        Binding("t", "tag", "Tag", tooltip="Tag this passage", id="tag"),
-        Binding("n", "note", "Note", tooltip="Write a note on this passage", id="note"),
         Binding(
             "right_square_bracket",
             "jump(1)",
