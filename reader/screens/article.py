@@ -13,7 +13,14 @@ from textual.widgets import Input
 
 from annotations.errors import NotFoundError, StorageError
 from annotations.formats.markdown import tag_hashtag
-from annotations.models import HIGHLIGHT_COLORS, Annotation, Article, ContentsEntry, chapter_path
+from annotations.models import (
+    HIGHLIGHT_COLORS,
+    Annotation,
+    Article,
+    ContentsEntry,
+    chapter_path,
+    chapters,
+)
 from reader.clipboard import copy_text
 from reader.debounce import Debounce
 from reader.dialogs.confirm import ConfirmDialog
@@ -270,8 +277,9 @@ class ArticleScreen(ReaderScreen[None]):
 
     def _chapter_parts(self) -> list[Part]:
         """Where the cursor is in the contents: the innermost entry, with the entries it
-        is in before it when the line has room for them."""
-        path = chapter_path(self.contents, self.view.cursor)
+        is in before it when the line has room for them. A lone heading (most often the
+        text's own title) names no chapter, as in exports and search (`chapters`)."""
+        path = chapter_path(chapters(self.contents), self.view.cursor)
         parts = []
         for depth, entry in enumerate(path):
             title = cut(Content(safe_text(" ".join(entry.title.split()))), CHAPTER_CELLS)
