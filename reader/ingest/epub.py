@@ -70,21 +70,20 @@ class _Problems:
             self.consequences.add(why)
 
     def line(self) -> str | None:
-        """`N parts could not be read: a.xhtml (missing from the file); contents: ...`."""
+        """`N parts could not be read: a.xhtml (missing from the file); contents: ...`, or
+        `table of contents: ...` when only entries of the contents are at fault."""
         named = self.parts[:MAX_LISTED]
         if len(self.parts) > MAX_LISTED:
             named.append(f"and {len(self.parts) - MAX_LISTED} more")
-        entries = [
+        entries = ", ".join(
             f"{count} {'entry' if count == 1 else 'entries'} {why}"
             for why, count in self.contents.items()
-        ]
-        if entries:
-            named.append("contents: " + ", ".join(entries))
-        if not named:
-            return None
-        total = len(self.parts) + sum(
-            count for why, count in self.contents.items() if why not in self.consequences
         )
+        if not named:
+            return f"table of contents: {entries}" if entries else None
+        if entries:
+            named.append(f"contents: {entries}")
+        total = len(self.parts)
         return f"{total} {'part' if total == 1 else 'parts'} could not be read: " + "; ".join(named)
 
 
@@ -323,6 +322,8 @@ class _Text:
     blocks: list[Block] = field(default_factory=list)
     starts: dict[str, int] = field(default_factory=dict)
     anchors: dict[str, dict[str, int]] = field(default_factory=dict)
+    ends: dict[str, int] = field(default_factory=dict)
+    """Where each document's blocks end (exclusive)."""
     unread: set[str] = field(default_factory=set)
     """The documents of the reading order that could not be read."""
 
@@ -426,6 +427,7 @@ def _read_text(book: _Book, documents: list[str]) -> _Text:
         text.starts[path] = len(text.blocks)
         text.anchors[path] = found.anchors
         text.blocks.extend(found.blocks)
+        text.ends[path] = len(text.blocks)
     return text
 
 
@@ -454,7 +456,12 @@ class _Contents:
             self.problems.entry("pointing outside the book's text")
             return
         if not exact:
-            self.problems.entry("pointing at a missing place (the chapter's start instead)")
+            # Where the entry before it is, when that is in the same chapter: the contents
+            # keep their order, rather than this entry jumping to the chapter's start.
+            end = self.text.ends.get(path, block)
+            if self.entries and block <= self.entries[-1].block < end:
+                block = self.entries[-1].block
+            self.problems.entry("pointing at a missing place (kept in its chapter)")
         if not label and block < len(self.text.blocks):
             target = self.text.blocks[block]
             if target.kind == BlockKind.HEADING:

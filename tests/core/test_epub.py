@@ -128,6 +128,21 @@ def texts(document: Document) -> list[str]:
 # Good books -----------------------------------------------------------------------------
 
 
+def test_an_entry_pointing_at_a_missing_place_keeps_its_order(tmp_path: Path) -> None:
+    """A broken fragment stays after the entry before it in the same chapter."""
+    chapters = [("ch1.xhtml", '<h1>One</h1><p>a</p><p id="mid">b</p><p>c</p>')]
+    nav = (
+        '<ol><li><a href="ch1.xhtml">One</a></li><li><a href="ch1.xhtml#mid">Middle</a></li>'
+        '<li><a href="ch1.xhtml#gone">Lost</a></li></ol>'
+    )
+    document = load_document(Book(chapters, nav=nav).write(tmp_path / "book.epub"))
+    assert [(entry.title, entry.block) for entry in document.contents] == [
+        ("One", 0),
+        ("Middle", 2),
+        ("Lost", 2),
+    ]
+
+
 def test_an_epub3_book_reads_its_metadata_text_and_nav(tmp_path: Path) -> None:
     """EPUB 3: title, authors (not the illustrator), date, text in spine order, nav levels."""
     chapters = [
@@ -173,8 +188,7 @@ def test_an_epub3_book_reads_its_metadata_text_and_nav(tmp_path: Path) -> None:
         ContentsEntry("Chapter 2", 6, 2),
     )
     assert document.warnings == (
-        "1 part could not be read: contents: 1 entry pointing at a missing place "
-        "(the chapter's start instead)",
+        "table of contents: 1 entry pointing at a missing place (kept in its chapter)",
     )
 
 
@@ -312,8 +326,8 @@ def test_contents_entries_without_a_label_or_place(tmp_path: Path) -> None:
     assert document.contents == (ContentsEntry("Chapter 1", 0, 1), ContentsEntry("Chapter 2", 4, 1))
     (warning,) = document.warnings
     assert warning == (
-        "4 parts could not be read: contents: 1 entry without a label (its heading instead), "
-        "1 entry pointing at a missing place (the chapter's start instead), "
+        "table of contents: 1 entry without a label (its heading instead), "
+        "1 entry pointing at a missing place (kept in its chapter), "
         "1 entry without a label, 1 entry pointing outside the book's text"
     )
     assert len(document.blocks) == 10
