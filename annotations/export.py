@@ -27,7 +27,7 @@ from annotations.formats.markdown import (
     render_article_markdown,
     without_export_time,
 )
-from annotations.models import PLAIN_ID, Annotation, Article, format_timestamp
+from annotations.models import PLAIN_ID, Annotation, Article, ContentsEntry, format_timestamp
 from annotations.store import AnnotationStore
 
 _RESERVED_NAMES = (
@@ -73,13 +73,25 @@ def markdown_filenames(articles: Sequence[Article]) -> dict[str, str]:
 
 
 def article_markdown(store: AnnotationStore, article: Article) -> str:
-    """Render one stored article's annotations as Markdown."""
+    """Render one stored article's annotations as Markdown (under their chapters, if any)."""
+    annotations = store.list_annotations(article.id)
     return render_article_markdown(
         article,
         store.get_blocks(article.id),
-        store.list_annotations(article.id),
+        annotations,
         store.clock(),
+        _contents_for(store, article.id, annotations),
     )
+
+
+def _contents_for(
+    store: AnnotationStore, article_id: str, annotations: Sequence[Annotation]
+) -> list[ContentsEntry]:
+    """An article's contents, read only if an annotation of it is in the text (a chapter
+    can be named only for those): a book's headings take a look at all its blocks."""
+    if all(annotation.orphaned for annotation in annotations):
+        return []
+    return store.get_contents(article_id)
 
 
 @dataclass
@@ -222,10 +234,10 @@ def export_markdown_folder(
     exported = format_timestamp(store.clock())
     done = FolderExport()
     with BatchWriter(folder) as writer:
-        for article, annotations, blocks in store.iter_annotated(articles):
+        for article, annotations, blocks, contents in store.iter_annotated(articles):
             if on_article is not None:
                 on_article(article, len(articles))
-            text = render_article_markdown(article, blocks, annotations, exported)
+            text = render_article_markdown(article, blocks, annotations, exported, contents)
             target = earlier.get(article.id)
             if target is None:
                 target = folder / _free_name(names[article.id], article.id, taken)
@@ -270,7 +282,12 @@ def iter_json(
         Consecutive pieces of one JSON document, indented like `json.dumps(indent=2)`.
     """
     items = (
-        (article, store.get_blocks(article.id), _in_text_order(store, article.id))
+        (
+            article,
+            store.get_blocks(article.id),
+            _in_text_order(store, article.id),
+            store.get_contents(article.id),
+        )
         for article in export_order(articles)
     )
     yield from json_pieces(items, exported)
@@ -293,8 +310,13 @@ def iter_csv(
         neutralise: Put a `'` before each cell a spreadsheet would read as a formula
             (see `neutralise_cell`); False writes every cell exactly as stored.
     """
-    items = ((article, _in_text_order(store, article.id)) for article in export_order(articles))
-    yield from csv_pieces(items, neutralise=neutralise)
+
+    def annotated() -> Iterator[tuple[Article, list[Annotation], list[ContentsEntry]]]:
+        for article in export_order(articles):
+            listed = _in_text_order(store, article.id)
+            yield article, listed, _contents_for(store, article.id, listed)
+
+    yield from csv_pieces(annotated(), neutralise=neutralise)
 
 
 def export_csv(
@@ -323,7 +345,8 @@ def iter_w3c(
         for article in ordered:
             listed = _in_text_order(store, article.id)
             if listed:
-                yield article, store.get_blocks(article.id), listed
+                contents = _contents_for(store, article.id, listed)
+                yield article, store.get_blocks(article.id), listed, contents
 
     yield from w3c_pieces(annotated(), total, exported)
 

@@ -81,10 +81,77 @@ def chapter_path(contents: Sequence[ContentsEntry], block: int) -> tuple[Content
     return tuple(path)
 
 
+def heading_entry(text: str, block: int, level: int) -> ContentsEntry:
+    """The contents entry of a heading block: its text on one line, its level (at least 1)."""
+    return ContentsEntry(" ".join(text.split()), block, max(1, level))
+
+
+def heading_contents(blocks: Sequence[Block]) -> list[ContentsEntry]:
+    """The contents of a text without its own table of contents: its headings."""
+    return [
+        heading_entry(block.text, index, block.level)
+        for index, block in enumerate(blocks)
+        if block.kind is BlockKind.HEADING
+    ]
+
+
+MIN_CHAPTERS = 2
+"""The fewest entries of contents that name the chapters of exports and search hits."""
+
+
+def chapters(contents: Sequence[ContentsEntry]) -> Sequence[ContentsEntry]:
+    """Contents that name where an annotation or a search hit is: those of two entries or
+    more, titled; none for a lone entry, which is most often the text's own title
+    (a web page's or a Markdown file's first heading), or the one section of a short
+    article: it tells nothing that the article's title does not.
+    """
+    titled = [entry for entry in contents if entry.title.strip()]
+    return titled if len(titled) >= MIN_CHAPTERS else ()
+
+
 def chapter_title(contents: Sequence[ContentsEntry], block: int) -> str | None:
     """Where a block is, as one line: `BOOK ONE: 1805 › CHAPTER I`; None before any entry."""
     path = chapter_path(contents, block)
     return " › ".join(entry.title for entry in path) if path else None
+
+
+class ChapterIndex:
+    """An article's `chapters`, ready to name the chapter of many of its blocks.
+
+    `chapter_path` looks back through the contents for each block; a book's have
+    hundreds of entries, and an export or a search names the chapter of hundreds of
+    passages. Here each entry's parent is found once, and a block's chapter costs a
+    binary search and its few levels.
+    """
+
+    def __init__(self, contents: Sequence[ContentsEntry]) -> None:
+        self.entries = tuple(chapters(contents))
+        self._starts = [entry.block for entry in self.entries]
+        self._parents: list[int] = []
+        open_levels: list[int] = []  # entries whose levels rise, the last one nearest
+        for index, entry in enumerate(self.entries):
+            while open_levels and self.entries[open_levels[-1]].level >= entry.level:
+                open_levels.pop()
+            top = entry.level <= 1 or not open_levels
+            self._parents.append(-1 if top else open_levels[-1])
+            open_levels.append(index)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def path(self, block: int) -> tuple[ContentsEntry, ...]:
+        """What `chapter_path` gives for the block, in the `chapters` of the contents."""
+        index = bisect_right(self._starts, block) - 1
+        path = []
+        while index >= 0:
+            path.append(self.entries[index])
+            index = self._parents[index]
+        return tuple(reversed(path))
+
+    def title(self, block: int) -> str | None:
+        """What `chapter_title` gives for the block, in the `chapters` of the contents."""
+        path = self.path(block)
+        return " › ".join(entry.title for entry in path) if path else None
 
 
 @dataclass(frozen=True)
@@ -325,6 +392,9 @@ class SearchHit:
         source: Where it matched: `text` (the article), `note` or `tag`.
         annotation_id: The annotation whose note or tag matched; None for `text`.
         score: bm25 relevance, lower is better.
+        chapter: Where `block` is in the article's contents, as one line (`BOOK ONE ›
+            CHAPTER I`, see `chapter_title`); None for an article without `chapters`,
+            or before their first entry.
     """
 
     article_id: str
@@ -335,6 +405,7 @@ class SearchHit:
     source: str
     annotation_id: str | None
     score: float
+    chapter: str | None = None
 
 
 @dataclass(frozen=True)

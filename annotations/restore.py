@@ -96,7 +96,7 @@ def _restore_article(store: AnnotationStore, item: BackupArticle, summary: Resto
     if ours is None:
         twin = store.find_article_by_content(theirs.content_hash)
         if twin is None:
-            store.insert_restored_article(theirs, item.blocks)
+            store.insert_restored_article(theirs, item.blocks, item.contents)
             summary.articles_added += 1
             target = theirs.id
         else:

@@ -69,7 +69,7 @@ def delete_annotation(store: AnnotationStore, annotation_id: str) -> TrashEntry:
     with store.transaction():
         annotation = store.get_annotation(annotation_id)
         article = store.get_article(annotation.article_id)
-        record = "".join(json_pieces([(article, (), (annotation,))], store.clock()))
+        record = "".join(json_pieces([(article, (), (annotation,), ())], store.clock()))
         entry = store.add_trash_entry(
             "annotation", annotation.id, article.id, article.title, 1, record
         )

@@ -307,8 +307,11 @@ def case_export_phases(db: str, target: str) -> dict[str, Any]:
     loaded = perf_counter()
     stamp = format_timestamp(store.clock())
     texts = [
-        (names[article.id], markdown.render_article_markdown(article, blocks, annotations, stamp))
-        for article, annotations, blocks in read
+        (
+            names[article.id],
+            markdown.render_article_markdown(article, blocks, annotations, stamp, contents),
+        )
+        for article, annotations, blocks, contents in read
     ]
     rendered = perf_counter()
     folder = Path(target)

@@ -38,6 +38,8 @@ COMMANDS_WITH_KEYS = {"search_library", "show_annotations", "help"}
 """App actions with a key that are palette commands of their own, listed once as that command."""
 NOT_COMMANDS = {"command_palette"}
 """App actions with a key that the palette does not list."""
+TEXT_WIDTH_SETTING = "text-width"
+"""The library's setting for the width of an article's text: `column` or `full`."""
 
 
 def _theme_commands() -> type[Provider]:
@@ -93,6 +95,9 @@ class ReaderApp(CrashReportingApp):
         """Whether a screen is being shown again after a refusal (see `refused`)."""
         self.closing = False
         """Whether the app is closing: keys that come after `q` do nothing."""
+        self.full_width = False
+        """Whether articles are set across the whole width, rather than in a centred
+        column (remembered in the library, see `set_full_width`)."""
 
     def get_css_variables(self) -> dict[str, str]:
         """The theme's variables and the passage colours chosen for it (`reader.colours`)."""
@@ -119,6 +124,7 @@ class ReaderApp(CrashReportingApp):
         if saved in self.available_themes:
             self.theme = saved
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.full_width = self.store.get_setting(TEXT_WIDTH_SETTING) == "full"
         if self.open_article:
             # The article shows first; the library is made when the article closes.
             from reader.screens.article import ArticleScreen
@@ -162,6 +168,12 @@ class ReaderApp(CrashReportingApp):
 
     def _remember_theme(self, theme: Theme) -> None:
         self.save(lambda: self.store.set_setting("theme", theme.name))
+
+    def set_full_width(self, full: bool) -> None:
+        """Set articles across the whole width, or in a centred column; remembered."""
+        self.full_width = full
+        value = "full" if full else "column"
+        self.save(lambda: self.store.set_setting(TEXT_WIDTH_SETTING, value))
 
     def save(self, write: Callable[[], object]) -> bool:
         """Make a change to the library; if the library refuses it, say so.

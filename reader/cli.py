@@ -390,6 +390,7 @@ def _hit_json(hit: SearchHit) -> dict[str, object]:
         "source": hit.source,
         "annotation_id": hit.annotation_id,
         "score": hit.score,
+        "chapter": hit.chapter,
     }
 
 
@@ -411,7 +412,8 @@ def search_command(obj: Context, query: Sequence[str], as_json: bool, limit: int
     Each word of three or more letters finds the words it starts (case and accents do
     not matter; shorter words match whole words, or their starts with `*`); put words
     in double quotes to find them as a phrase. Prints one hit per line:
-    `<id>  ¶<paragraph>  <title> — <snippet>`, the matches in «».
+    `<id>  ¶<paragraph>  <title> — <snippet>`, the matches in «»; in a book, the
+    chapter follows the title (`War and Peace · BOOK ONE › CHAPTER I`).
     """
     text = " ".join(query)
     if not text.strip():
@@ -426,6 +428,8 @@ def search_command(obj: Context, query: Sequence[str], as_json: bool, limit: int
         return
     for hit in hits:
         title = safe_text(" ".join(hit.title.split()))
+        if hit.chapter:
+            title += " · " + safe_text(hit.chapter)
         click.echo(
             f"{hit.article_id[:8]}  ¶{hit.block + 1}  {title} — {_marked(hit.snippet, hit.marks)}"
         )

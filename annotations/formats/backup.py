@@ -24,9 +24,11 @@ from annotations.models import (
     Article,
     Block,
     BlockKind,
+    ContentsEntry,
     Document,
     content_hash,
     format_timestamp,
+    heading_contents,
 )
 
 
@@ -90,11 +92,13 @@ class BackupArticle:
         article: The article's details (its content hash is computed from its text).
         blocks: Its text.
         annotations: Its annotations, anchored in that text.
+        contents: Its own table of contents (a book's), empty when its headings serve.
     """
 
     article: Article
     blocks: tuple[Block, ...]
     annotations: tuple[Annotation, ...]
+    contents: tuple[ContentsEntry, ...] = ()
 
     @property
     def document(self) -> Document:
@@ -108,6 +112,7 @@ class BackupArticle:
             article.author,
             article.tags,
             article.format,
+            contents=self.contents,
         )
 
 
@@ -330,6 +335,9 @@ def _parse_article(item: object, number: int) -> BackupArticle:
         _parse_annotation(annotation, article_id, f"{where}, annotation {index}")
         for index, annotation in enumerate(fields.list("annotations"), 1)
     )
+    contents = _parse_contents(fields, len(blocks), where)
+    if list(contents) == heading_contents(blocks):
+        contents = ()  # the headings' own: the library finds them in the text itself
     title = fields.text("title")
     document = Document(
         title,
@@ -359,7 +367,33 @@ def _parse_article(item: object, number: int) -> BackupArticle:
         archived_at=fields.timestamp("archived_at", optional=True, missing=True),
         edited=_parse_edited(fields),
     )
-    return BackupArticle(article, blocks, annotations)
+    return BackupArticle(article, blocks, annotations, contents)
+
+
+def _parse_contents(fields: _Fields, total: int, where: str) -> tuple[ContentsEntry, ...]:
+    """An article's table of contents (none in exports made before they were written).
+
+    Each entry is an object with a `title` (not blank), the `block` where it starts
+    (within the article's text) and its `level` (1 for the top).
+    """
+    if "contents" not in fields.value:
+        return ()
+    entries = []
+    for index, item in enumerate(fields.list("contents"), 1):
+        entry = _Fields(item, f"{where}, contents entry {index}")
+        title = entry.text("title", nonempty=True)
+        block = entry.integer("block")
+        if block >= total:
+            raise RestoreError(
+                f"{entry.where}: block {block} is past the end of the text ({total} blocks)"
+            )
+        level = entry.integer("level")
+        if level < 1:
+            raise RestoreError(
+                f'{entry.where}: field "level" is not a whole number from 1 to {MAX_NUMBER}'
+            )
+        entries.append(ContentsEntry(title, block, level))
+    return tuple(entries)
 
 
 def _parse_edited(fields: _Fields) -> tuple[str, ...]:

@@ -7,6 +7,10 @@ and `annotations.restore` merges it into a library. CSV has Readwise's import co
 W3C is the Web Annotation Data Model in JSON-LD, whose `TextPositionSelector` offsets
 count characters in the article's whole text: its blocks joined by
 `annotations.anchoring.BLOCK_SEPARATOR` (a blank line, `"\\n\\n"`).
+
+Each format names the chapter of an annotation (see `annotations.models.chapter_title`),
+found in the article's contents: the JSON record's `chapter`, CSV's Location after the
+paragraph number, W3C's `label` of the target.
 """
 
 from __future__ import annotations
@@ -21,7 +25,15 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from annotations.anchoring import BLOCK_SEPARATOR, TextMap
 from annotations.formats.markdown import tag_hashtag
-from annotations.models import Annotation, Article, Block, anchor_record, format_timestamp
+from annotations.models import (
+    Annotation,
+    Article,
+    Block,
+    ChapterIndex,
+    ContentsEntry,
+    anchor_record,
+    format_timestamp,
+)
 from annotations.text import normalize_newlines
 
 FORMAT_NAME = "reader-annotations"
@@ -39,8 +51,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 """The JSON-LD context of the Web Annotation Data Model."""
 
-Item = tuple[Article, Sequence[Block], Sequence[Annotation]]
-"""An article, its blocks and its annotations in text order (`text_order`)."""
+Item = tuple[Article, Sequence[Block], Sequence[Annotation], Sequence[ContentsEntry]]
+"""An article, its blocks, its annotations in text order (`text_order`) and its contents
+(`AnnotationStore.get_contents`: its own, else its headings; empty when it has none)."""
 
 
 def export_order(articles: Iterable[Article]) -> list[Article]:
@@ -62,14 +75,30 @@ def text_order(annotations: Iterable[Annotation]) -> list[Annotation]:
     )
 
 
+def annotation_chapter(chapters: ChapterIndex, annotation: Annotation) -> str | None:
+    """The chapter an annotation starts in, as one line; None if it is before the first
+    entry of the contents, in an article without `chapters`, or orphaned (no longer
+    found in the text, so in no chapter)."""
+    if annotation.orphaned or not chapters:
+        return None
+    return chapters.title(annotation.anchor.start_block)
+
+
 # JSON -------------------------------------------------------------------------------------------
 
 
-def annotation_record(annotation: Annotation) -> dict[str, object]:
-    """One annotation as a JSON object of the export."""
+def annotation_record(annotation: Annotation, chapter: str | None = None) -> dict[str, object]:
+    """One annotation as a JSON object of the export.
+
+    Args:
+        annotation: The annotation.
+        chapter: Its `annotation_chapter` (written for readers of the file; a restore
+            finds it again from the article's contents).
+    """
     return {
         "id": annotation.id,
         "anchor": anchor_record(annotation.anchor),
+        "chapter": chapter,
         "color": annotation.color,
         "note": annotation.note,
         "tags": list(annotation.tags),
@@ -79,10 +108,26 @@ def annotation_record(annotation: Annotation) -> dict[str, object]:
     }
 
 
+def contents_record(contents: Sequence[ContentsEntry]) -> list[dict[str, object]]:
+    """An article's contents as JSON objects: `title`, `block` (0-based) and `level`."""
+    return [
+        {"title": entry.title, "block": entry.block, "level": entry.level} for entry in contents
+    ]
+
+
 def article_record(
-    article: Article, blocks: Sequence[Block], annotations: Sequence[Annotation]
+    article: Article,
+    blocks: Sequence[Block],
+    annotations: Sequence[Annotation],
+    contents: Sequence[ContentsEntry] = (),
 ) -> dict[str, object]:
-    """One article, with its text and annotations, as a JSON object of the export."""
+    """One article, with its contents, text and annotations, as a JSON object of the export.
+
+    `contents` is the article's table of contents as the reader shows it (its own, or
+    its headings), so the file says where each chapter starts without reading the
+    blocks; a restore keeps only a book's own (`annotations.formats.backup`).
+    """
+    chapters = ChapterIndex(contents)
     return {
         "id": article.id,
         "title": article.title,
@@ -98,10 +143,14 @@ def article_record(
         "content_hash": article.content_hash,
         "archived_at": article.archived_at,
         "edited": list(article.edited),
+        "contents": contents_record(contents),
         "blocks": [
             {"kind": str(block.kind), "level": block.level, "text": block.text} for block in blocks
         ],
-        "annotations": [annotation_record(annotation) for annotation in annotations],
+        "annotations": [
+            annotation_record(annotation, annotation_chapter(chapters, annotation))
+            for annotation in annotations
+        ],
     }
 
 
@@ -163,14 +212,27 @@ def readwise_note(annotation: Annotation) -> str:
     return "\n".join(part for part in (tags, note) if part)
 
 
-def csv_rows(article: Article, annotations: Sequence[Annotation]) -> Iterator[list[str]]:
-    """The CSV rows of an article's annotations, in `CSV_COLUMNS` order.
+def csv_location(annotation: Annotation, chapter: str | None) -> str:
+    """Where a passage is, for CSV's Location: the 1-based number of the paragraph where
+    it starts, then its chapter if it is in one (`1234 · BOOK ONE › CHAPTER I`).
 
-    Location is the 1-based number of the paragraph where the passage starts; empty for
+    The number comes first, so what reads Location as a number (sorting highlights by
+    it, as Readwise does, or `annotations.formats.clippings`) still finds it. Empty for
     a passage no longer found in the text (its quote is still exported).
     """
+    if annotation.orphaned:
+        return ""
+    number = str(annotation.anchor.start_block + 1)
+    return f"{number} · {chapter}" if chapter else number
+
+
+def csv_rows(
+    article: Article, annotations: Sequence[Annotation], contents: Sequence[ContentsEntry] = ()
+) -> Iterator[list[str]]:
+    """The CSV rows of an article's annotations, in `CSV_COLUMNS` order (see `csv_location`)."""
+    chapters = ChapterIndex(contents)
     for annotation in annotations:
-        location = "" if annotation.orphaned else str(annotation.anchor.start_block + 1)
+        location = csv_location(annotation, annotation_chapter(chapters, annotation))
         yield [
             annotation.anchor.exact,
             article.title,
@@ -194,7 +256,9 @@ def neutralise_cell(value: str) -> str:
 
 
 def csv_pieces(
-    items: Iterable[tuple[Article, Sequence[Annotation]]], *, neutralise: bool = True
+    items: Iterable[tuple[Article, Sequence[Annotation], Sequence[ContentsEntry]]],
+    *,
+    neutralise: bool = True,
 ) -> Iterator[str]:
     """The Readwise CSV of articles' annotations, as pieces of text.
 
@@ -202,15 +266,16 @@ def csv_pieces(
     line breaks stay inside its quoted field).
 
     Args:
-        items: The articles, in `export_order`, each with its annotations in text order.
+        items: The articles, in `export_order`, each with its annotations in text order
+            and its contents.
         neutralise: Put a `'` before each cell a spreadsheet would read as a formula
             (see `neutralise_cell`); False writes every cell exactly as stored.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for article, listed in items:
-        rows = csv_rows(article, listed)
+    for article, listed, contents in items:
+        rows = csv_rows(article, listed, contents)
         if neutralise:
             rows = ([neutralise_cell(cell) for cell in row] for row in rows)
         writer.writerows(rows)
@@ -236,15 +301,25 @@ def source_iri(article: Article) -> str:
 
 
 def w3c_annotation(
-    article: Article, text: TextMap, annotation: Annotation, source: str
+    article: Article,
+    text: TextMap,
+    annotation: Annotation,
+    source: str,
+    chapter: str | None = None,
 ) -> dict[str, object]:
     """One annotation in the Web Annotation Data Model.
+
+    The chapter is the `label` of the target: the target is the passage (a
+    SpecificResource of the article), and `label` (`rdfs:label`, in the model's context)
+    is the human-readable name the model gives any resource; the model has no selector
+    for a book's chapter, and the selectors already place the passage exactly.
 
     Args:
         article: Its article.
         text: The article's text (for the position selector).
         annotation: The annotation.
         source: The article's IRI (see `source_iri`).
+        chapter: Its `annotation_chapter`, if any.
 
     Returns:
         The annotation as a JSON-LD object (without `@context`).
@@ -293,7 +368,10 @@ def w3c_annotation(
         "type": "CssStylesheet",
         "value": f".{style} {{ background-color: {annotation.color}; }}",
     }
-    record["target"] = {"source": source, "styleClass": style, "selector": selectors}
+    target: dict[str, object] = {"source": source, "styleClass": style, "selector": selectors}
+    if chapter:
+        target["label"] = chapter
+    record["target"] = target
     return record
 
 
@@ -322,13 +400,15 @@ def w3c_pieces(items: Iterable[Item], total: int, exported: datetime) -> Iterato
     page = {"id": f"urn:uuid:{uuid.uuid4()}", "type": "AnnotationPage", "startIndex": 0}
     yield _indented(head, 0)[:-2] + ',\n  "first": ' + _indented(page, 1)[:-4] + ',\n    "items": ['
     written = 0
-    for article, blocks, listed in items:
+    for article, blocks, listed, contents in items:
         if not listed:
             continue
         text = TextMap([block.text for block in blocks])
         source = source_iri(article)
+        chapters = ChapterIndex(contents)
         for annotation in listed:
-            record = w3c_annotation(article, text, annotation, source)
+            chapter = annotation_chapter(chapters, annotation)
+            record = w3c_annotation(article, text, annotation, source, chapter)
             yield ("," if written else "") + "\n      " + _indented(record, 3)
             written += 1
     yield ("\n    ]" if written else "]") + "\n  }\n}\n"
@@ -342,8 +422,11 @@ __all__ = [
     "FORMULA_STARTS",
     "W3C_CONTEXT",
     "Item",
+    "annotation_chapter",
     "annotation_record",
     "article_record",
+    "contents_record",
+    "csv_location",
     "csv_pieces",
     "export_order",
     "json_pieces",

@@ -10,7 +10,15 @@ from datetime import datetime
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING
 
-from annotations.models import Annotation, Article, Block, BlockKind, format_timestamp
+from annotations.models import (
+    Annotation,
+    Article,
+    Block,
+    BlockKind,
+    ChapterIndex,
+    ContentsEntry,
+    format_timestamp,
+)
 from annotations.text import normalize_newlines
 
 if TYPE_CHECKING:
@@ -154,6 +162,7 @@ def render_article_markdown(
     blocks: Blocks,
     annotations: Sequence[Annotation],
     exported: datetime | str,
+    contents: Sequence[ContentsEntry] = (),
 ) -> str:
     """One article's annotations as a Markdown document.
 
@@ -164,10 +173,13 @@ def render_article_markdown(
         annotations: Its annotations, in text order.
         exported: The export time, written in the front matter (a `format_timestamp`
             string is taken as it is, which saves formatting it for each article).
+        contents: Its table of contents, in reading order (a book's chapters); empty
+            when it has none.
 
     Returns:
         The document: YAML front matter, `# Title`, then each annotation as a block
-        quote of its exact passage, its `#tags` and its note.
+        quote of its exact passage, its `#tags` and its note; in an article with
+        `chapters`, under the headings of its chapter (see `_chapter_headings`).
     """
     # The same spelling as the inline #tags, which Obsidian and Logseq require.
     tags = sorted(
@@ -198,13 +210,36 @@ def render_article_markdown(
     orphaned = [annotation for annotation in annotations if annotation.orphaned]
     if not annotations:
         out.append("*No annotations yet.*")
+    chapters = ChapterIndex(contents)
+    above: tuple[ContentsEntry, ...] = ()
     for annotation in placed:
+        if chapters:
+            path = chapters.path(annotation.anchor.start_block)
+            out.extend(_chapter_headings(above, path))
+            above = path
         out.extend(_annotation_markdown(annotation, blocks))
     if orphaned:
         out.append("## Passages no longer found in the text")
         for annotation in orphaned:
             out.extend(_annotation_markdown(annotation, blocks))
     return "\n\n".join(out) + "\n"
+
+
+def _chapter_headings(above: Sequence[ContentsEntry], path: Sequence[ContentsEntry]) -> list[str]:
+    """The headings that open an annotation's chapter, after those of the one before it.
+
+    A chapter is a heading at each of its levels, one below the title's (`## BOOK ONE:
+    1805`, then `### CHAPTER I`), so a vault's outline shows the book's; only the levels
+    that changed since the annotation before are written. Deeper than `######`, levels
+    share that one. Titles are data, escaped like the quotes.
+    """
+    shared = 0
+    while shared < min(len(above), len(path)) and above[shared] == path[shared]:
+        shared += 1
+    return [
+        f"{'#' * min(6, depth + 2)} {escape_markdown(' '.join(path[depth].title.split()))}"
+        for depth in range(shared, len(path))
+    ]
 
 
 def block_id(annotation: Annotation) -> str:

@@ -20,6 +20,7 @@ from annotations.models import (
     Document,
     chapter_title,
     content_hash,
+    heading_entry,
 )
 from annotations.store.tags import TagsMixin, normalize_tags
 
@@ -379,9 +380,7 @@ class ArticlesMixin(TagsMixin):
             "ORDER BY idx",
             [article_id],
         )
-        return [
-            ContentsEntry(" ".join(text.split()), idx, max(1, level)) for text, idx, level in cursor
-        ]
+        return [heading_entry(text, idx, level) for text, idx, level in cursor]
 
     def chapter_of(self, article_id: str, block: int) -> str | None:
         """Where a block of an article is, as one line (`BOOK ONE › CHAPTER I`, see

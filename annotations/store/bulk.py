@@ -36,21 +36,29 @@ class BulkMixin(ImportingMixin):
 
     def iter_annotated(
         self, articles: Sequence[Article]
-    ) -> Iterator[tuple[Article, list[Annotation], dict[int, Block]]]:
-        """Each article with its annotations (in text order) and the blocks they cover.
+    ) -> Iterator[tuple[Article, list[Annotation], dict[int, Block], list[ContentsEntry]]]:
+        """Each article with its annotations (in text order), the blocks they cover and
+        its contents (`get_contents`; read only for an article with annotations in its
+        text, the only ones whose chapter can be named).
 
-        Reads a batch of articles at a time in three queries, instead of a few queries
-        per article, so exporting a whole library costs what its annotations hold. Only
-        the blocks an annotation covers are read, by index (orphaned ones cover none).
-        The three queries of a batch see one state of the library, whatever another
-        program writes meanwhile.
+        Reads a batch of articles at a time in three queries (and one for the contents
+        of each article that needs them), instead of a few queries per article, so
+        exporting a whole library costs what its annotations hold. Only the blocks an
+        annotation covers are read, by index (orphaned ones cover none). The queries of
+        a batch see one state of the library, whatever another program writes meanwhile.
         """
         for start in range(0, len(articles), self.EXPORT_BATCH):
             batch = articles[start : start + self.EXPORT_BATCH]
             with self._snapshot():
                 found, blocks = self._annotated_batch([article.id for article in batch])
+                contents = {article_id: self.get_contents(article_id) for article_id in blocks}
             for article in batch:
-                yield article, found.get(article.id, []), blocks.get(article.id, {})
+                yield (
+                    article,
+                    found.get(article.id, []),
+                    blocks.get(article.id, {}),
+                    contents.get(article.id, []),
+                )
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from annotations.models import ENTRY_TEXT_CHARS, AnnotationEntry, SearchHit
+from annotations.models import (
+    ENTRY_TEXT_CHARS,
+    AnnotationEntry,
+    ChapterIndex,
+    SearchHit,
+)
 from annotations.search import (
     SNIPPET_CLOSE,
     SNIPPET_ELLIPSIS,
@@ -13,10 +18,11 @@ from annotations.search import (
     clean_snippet,
     match_expression,
 )
-from annotations.store.tags import TAG_NAMES, TagsMixin, normalize_tags, tag_names
+from annotations.store.articles import ArticlesMixin
+from annotations.store.tags import TAG_NAMES, normalize_tags, tag_names
 
 
-class SearchMixin(TagsMixin):
+class SearchMixin(ArticlesMixin):
     """Full-text search, and annotations across the library filtered by tag and words."""
 
     _SEARCH_RANKED = """
@@ -57,7 +63,8 @@ class SearchMixin(TagsMixin):
             article_id: Only search this article (its text and its annotations).
 
         Returns:
-            Hits, best (lowest bm25 score) first; none for a blank query.
+            Hits, best (lowest bm25 score) first, each with its chapter; none for a
+            blank query.
         """
         expression = match_expression(query, columns=("text", "note", "tags"))
         if expression is None or limit <= 0:
@@ -101,6 +108,9 @@ class SearchMixin(TagsMixin):
             params,
         )
         hits = []
+        # Hits crowd into few articles, and a book's contents (hundreds of entries, or
+        # a look at all its blocks for its headings) are read once for all of its hits.
+        chapters: dict[str, ChapterIndex] = {}
         for hit_article, title, block, annotation_id, start_block, text, note, tags, score in rows:
             if annotation_id is None:
                 source, raw = "text", text
@@ -109,8 +119,13 @@ class SearchMixin(TagsMixin):
             else:
                 source, raw, block = "tag", tags, start_block
             snippet, marks = clean_snippet(raw or "")
+            if hit_article not in chapters:
+                chapters[hit_article] = ChapterIndex(self.get_contents(hit_article))
+            chapter = chapters[hit_article].title(block)
             hits.append(
-                SearchHit(hit_article, title, block, snippet, marks, source, annotation_id, score)
+                SearchHit(
+                    hit_article, title, block, snippet, marks, source, annotation_id, score, chapter
+                )
             )
         return hits
 

@@ -1,10 +1,11 @@
 """Importing into the library: files, folders and web pages read into documents, and stored.
 
-`text`, `markdown` and `html` turn a file's content into blocks; `fetch` reads URLs;
+`text`, `markdown` and `html` turn a file's content into blocks, `epub` a book's pages
+(with `html`'s walker); `fetch` reads URLs;
 `sources` says what the arguments of an import name and reads a file by its type; `job`
 runs an import of many of them (the `reader import` command and the library screen's
 `i` both use its `ImportJob`). Lower modules never import higher ones: `text` is at the
-bottom, `job` at the top. trafilatura and lxml are loaded only when HTML is parsed.
+bottom, `job` at the top. trafilatura and lxml are loaded only when HTML or a book is parsed.
 """
 
 from reader.ingest.fetch import load_url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from html import unescape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,8 @@ _BREAK_TAGS = frozenset((
     "header", "footer", "blockquote", "pre", "table", "ul", "ol", "dl", "dt", "dd", "main",
     "aside", "nav", "figure", "figcaption", "hr", "form", "td", "th", "body", "html",
 ))  # fmt: skip
+_NOT_READ = _SKIPPED_TAGS - {"head", "title"}
+"""Left out of a body's text (`head` is a heading in trafilatura's output)."""
 _MAX_DEPTH = 40
 """Below this nesting, extracted elements are flattened to their text."""
 
@@ -77,6 +80,7 @@ def _extract(html: str, *, recall: bool = False) -> Any:
             with_metadata=True,
             include_formatting=True,
             include_tables=True,
+            include_images=True,  # their alt text is read
             include_comments=False,
             include_links=False,
             favor_recall=recall,
@@ -87,17 +91,31 @@ def _extract(html: str, *, recall: bool = False) -> Any:
         return None
 
 
-def _text(element: _Element, line_break: str = " ") -> str:
-    """An element's text, its `lb` elements as `line_break` (iterative: any depth)."""
-    from lxml import etree
+def _text(element: _Element) -> str:
+    """An element's text (once `_prepare_tree` has run: images as alt text, breaks as newlines)."""
+    return "".join(element.itertext())
 
-    parts: list[str] = []
-    for event, node in etree.iterwalk(element, events=("start", "end")):
-        if event == "start":
-            parts.append(line_break if node.tag == "lb" else node.text or "")
-        elif node is not element:
-            parts.append(node.tail or "")
-    return "".join(parts)
+
+def _prepare_tree(body: _Element) -> None:
+    """Make every element's text what a reader sees: images become their alt text, line
+    breaks newlines, and scripts and styles go (their tails stay)."""
+    for node in list(body.iter(*_IMAGES, *_LINE_BREAKS, *_NOT_READ)):
+        tag = node.tag
+        if tag in _IMAGES:
+            node.text = node.get("alt") or ""
+        elif tag in _LINE_BREAKS:
+            node.text = "\n"
+        else:
+            parent = node.getparent()
+            if parent is None:
+                continue
+            if node.tail:
+                previous = node.getprevious()
+                if previous is not None:
+                    previous.tail = (previous.tail or "") + node.tail
+                else:
+                    parent.text = (parent.text or "") + node.tail
+            parent.remove(node)
 
 
 def _flat(element: _Element) -> str:
@@ -107,7 +125,7 @@ def _flat(element: _Element) -> str:
 
 def _code_text(element: _Element) -> str:
     """A code element's text with its line breaks kept."""
-    text = normalize_newlines(_text(element, "\n"))
+    text = normalize_newlines(_text(element))
     lines = [line.rstrip() for line in text.split("\n")]
     while lines and not lines[0]:
         lines.pop(0)
@@ -117,66 +135,140 @@ def _code_text(element: _Element) -> str:
 def _table_text(table: _Element) -> str:
     """A table as one line per row, cells separated by `TABLE_SEPARATOR`."""
     rows = []
-    for row in table.iter("row"):
-        cells = [_flat(cell) for cell in row if cell.tag == "cell"]
+    for row in table.iter("row", "tr"):
+        cells = [_flat(cell) for cell in row if cell.tag in _CELLS]
         if any(cells):
             rows.append(TABLE_SEPARATOR.join(cells))
     return "\n".join(rows)
 
 
-class _Blocks:
-    """Turns trafilatura's output tree into blocks."""
+# Both vocabularies: HTML's, and that of trafilatura's output (`head`, `list`, `item`, ...).
+_HEADINGS = {f"h{level}": level for level in range(1, 7)}
+_LISTS = frozenset(("ul", "ol", "list", "menu", "dir"))
+_ITEMS = frozenset(("li", "item"))
+_QUOTES = frozenset(("blockquote", "quote"))
+_CELLS = frozenset(("td", "th", "cell"))
+_IMAGES = frozenset(("img", "graphic", "image"))
+_LINE_BREAKS = frozenset(("br", "lb"))
+_PARAGRAPHS = frozenset((
+    "p", "dt", "dd", "figcaption", "caption", "address", "summary", "legend",
+    "item", "cell", "row", "td", "th", "tr",
+))  # fmt: skip
+_INLINE = frozenset((
+    "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "br", "cite", "code", "data", "del",
+    "dfn", "em", "font", "graphic", "hi", "i", "img", "image", "ins", "kbd", "label", "lb",
+    "mark", "nobr", "q", "ref", "rp", "rt", "ruby", "s", "samp", "small", "span", "strike",
+    "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+))  # fmt: skip
+"""Tags that are part of the line they stand in (the rest start blocks of their own)."""
 
-    def __init__(self) -> None:
+
+def _blank(text: str | None) -> bool:
+    return not text or text.isspace()
+
+
+class _Blocks:
+    """Turns an HTML body, or trafilatura's output tree, into blocks."""
+
+    def __init__(self, anchors: bool) -> None:
         self.blocks: list[Block] = []
+        self.anchors: dict[str, int] | None = {} if anchors else None
 
     def add(self, kind: BlockKind, text: str, level: int = 0) -> None:
         if text.strip():
             self.blocks.append(Block(kind, text, level))
 
+    def mark(self, element: _Element, inside: bool = False) -> None:
+        """Note where an element (and, if `inside`, everything in it) starts: the next block."""
+        anchors = self.anchors
+        if anchors is None:
+            return
+        at = len(self.blocks)
+        for name in ("id", "name") if element.tag == "a" else ("id",):
+            value = element.get(name)
+            if value:
+                anchors.setdefault(value, at)
+        if inside and len(element):
+            for value in element.xpath(".//@id"):
+                anchors.setdefault(str(value), at)
+
     def walk(self, element: _Element, quote: int = 0, depth: int = 0) -> None:
         """Add the blocks of an element and, for containers, of its children."""
         tag = element.tag
-        if not isinstance(tag, str):
+        if not isinstance(tag, str) or tag in _NOT_READ:
             return
+        kind = BlockKind.QUOTE if quote else BlockKind.PARAGRAPH
         if depth > _MAX_DEPTH:
-            self.add(BlockKind.QUOTE if quote else BlockKind.PARAGRAPH, _flat(element), quote)
-        elif tag == "head":
+            self.mark(element, inside=True)
+            self.add(kind, _flat(element), quote)
+        elif tag in _HEADINGS or tag == "head":
+            self.mark(element, inside=True)
             match = _HEADING_REND.search(element.get("rend") or "")
-            self.add(BlockKind.HEADING, _flat(element), int(match.group(1)) if match else 2)
-        elif tag == "code":
+            level = _HEADINGS.get(tag) or (int(match.group(1)) if match else 2)
+            self.add(BlockKind.HEADING, _flat(element), level)
+        elif tag in ("pre", "code"):
+            self.mark(element, inside=True)
             self.add(BlockKind.CODE, _code_text(element))
         elif tag == "table":
+            self.mark(element, inside=True)
             self.add(BlockKind.TABLE, _table_text(element))
-        elif tag == "list":
+        elif tag in _LISTS:
+            self.mark(element)
             self.list(element, 1, quote, depth)
-        elif tag == "quote":
+        elif tag in _QUOTES:
+            self.mark(element)
             self.container(element, quote + 1, depth)
-        elif tag in ("p", "item", "cell", "row", "hi", "ref", "del", "lb"):
-            kind = BlockKind.QUOTE if quote else BlockKind.PARAGRAPH
+        elif tag in _PARAGRAPHS or tag in _INLINE:
+            self.mark(element, inside=True)
             self.add(kind, _flat(element), quote)
         else:
+            self.mark(element)
             self.container(element, quote, depth)
 
     def container(self, element: _Element, quote: int, depth: int) -> None:
-        """A container: its blocks, with its loose text as paragraphs of their own."""
+        """A container's blocks: each run of loose text and inline elements is a paragraph."""
         kind = BlockKind.QUOTE if quote else BlockKind.PARAGRAPH
-        self.add(kind, " ".join((element.text or "").split()), quote)
+        run = [element.text or ""]
         for child in element:
-            self.walk(child, quote, depth + 1)
-            self.add(kind, " ".join((child.tail or "").split()), quote)
+            tag = child.tag
+            if not isinstance(tag, str) or tag in _NOT_READ:
+                run.append(child.tail or "")
+            elif tag in _INLINE and not (
+                tag == "code" and _blank("".join(run)) and _blank(child.tail)
+            ):
+                # A code element alone on its lines is a block of code (trafilatura's
+                # `code` always is); in a line of text it is part of it.
+                self.mark(child, inside=True)
+                run.append(_text(child))
+                run.append(child.tail or "")
+            else:
+                self.add_run(kind, run, quote)
+                self.walk(child, quote, depth + 1)
+                run = [child.tail or ""]
+        self.add_run(kind, run, quote)
+
+    def add_run(self, kind: BlockKind, run: list[str], quote: int) -> None:
+        """A run of loose text and inline elements, as one block (none if blank)."""
+        text = "".join(run)
+        if text and not text.isspace():
+            self.add(kind, " ".join(text.split()), quote)
 
     def list(self, element: _Element, level: int, quote: int, depth: int) -> None:
         """A list's items, numbered when ordered, nested lists one level deeper."""
-        ordered = (element.get("rend") or "").lower() in ("ol", "ordered")
-        number = 1
+        ordered = element.tag == "ol" or (element.get("rend") or "").lower() in ("ol", "ordered")
+        start = element.get("start") or "1"
+        number = int(start) if start.isdigit() and len(start) < 9 else 1
         for item in element:
-            if item.tag != "item":
+            if item.tag not in _ITEMS:
                 self.walk(item, quote, depth + 1)
                 continue
-            nested = [child for child in item if child.tag == "list"]
+            nested = [child for child in item if child.tag in _LISTS]
             if depth > _MAX_DEPTH:
                 nested = []
+            self.mark(item)
+            for child in item:
+                if child not in nested:
+                    self.mark(child, inside=True)
             text = " ".join(_item_text(item, nested).split())
             if text:
                 if ordered:
@@ -184,28 +276,56 @@ class _Blocks:
                     number += 1
                 self.add(BlockKind.LIST_ITEM, text, level)
             for child in nested:
+                self.mark(child)
                 self.list(child, level + 1, quote, depth + 1)
 
 
 def _item_text(item: _Element, nested: list[_Element]) -> str:
-    """A list item's own text, without its nested lists."""
+    """A list item's own text, without its nested lists (its paragraphs one line)."""
     parts = [item.text or ""]
     for child in item:
         if child not in nested:
+            parts.append(" " if child.tag not in _INLINE else "")
             parts.append(_text(child))
         parts.append(child.tail or "")
     return "".join(parts)
 
 
+@dataclass(frozen=True)
+class HtmlBlocks:
+    """The blocks of an HTML body, and where each of its elements with an id starts."""
+
+    blocks: list[Block]
+    anchors: dict[str, int]
+    """Element id (or `a name`) -> index of the first block made at or after it."""
+
+
+def html_blocks(body: _Element | None, *, anchors: bool = False) -> HtmlBlocks:
+    """An HTML body (or trafilatura's output) as blocks: the same kinds wherever it came from.
+
+    Headings, paragraphs, list items (numbered when ordered), quotes, code and tables keep
+    their kind; images become their alt text; scripts and styles are left out. Tag names
+    are expected without a namespace. The tree is changed on the way (images and line
+    breaks get text, scripts go).
+
+    Args:
+        body: The element whose content to read (`body`, or any container); None for none.
+        anchors: Also note where each element with an id starts (a book's table of contents
+            points at them).
+    """
+    walker = _Blocks(anchors)
+    if body is not None:
+        _prepare_tree(body)
+        if body.tag in ("body", "div", "doc", "text", "main", "section", "article"):
+            walker.mark(body)
+            walker.container(body, 0, 0)
+        else:
+            walker.walk(body)
+    return HtmlBlocks(walker.blocks, walker.anchors or {})
+
+
 def _body_blocks(body: _Element | None) -> list[Block]:
-    if body is None:
-        return []
-    walker = _Blocks()
-    if body.tag in ("body", "div", "doc", "text"):
-        walker.container(body, 0, 0)
-    else:
-        walker.walk(body)
-    return walker.blocks
+    return html_blocks(body).blocks
 
 
 class _VisibleText(HTMLParser):
@@ -328,7 +448,8 @@ def parse_html(data: bytes, source: str, *, charset: str | None = None) -> Docum
     """Parse a web page into a document of its main text.
 
     Menus, ads, comments and footers are left out (by trafilatura). Headings,
-    paragraphs, list items, quotes, code and tables keep their kind. Title,
+    paragraphs, list items, quotes, code and tables keep their kind; images are
+    their alt text (see `html_blocks`). Title,
     author and date come from the page's metadata where present.
 
     Args:

@@ -12,6 +12,7 @@ from pathlib import Path
 from annotations import guard
 from annotations.formats.clippings import SNIFF_BYTES, sniff
 from annotations.models import Document
+from reader.ingest.epub import ZIP_MAGIC, is_epub_head, parse_epub
 from reader.ingest.html import parse_html
 from reader.ingest.markdown import parse_markdown
 from reader.ingest.text import ImportFailure, decode_bytes, parse_text
@@ -19,7 +20,8 @@ from reader.ingest.text import ImportFailure, decode_bytes, parse_text
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-IMPORTABLE_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES
+EPUB_SUFFIXES = {".epub"}
+IMPORTABLE_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | EPUB_SUFFIXES
 MISSING = "no such file or folder"
 """The failure of an argument that names no file, folder or link."""
 
@@ -72,14 +74,19 @@ def _looks_like_html(text: str) -> bool:
     )
 
 
-def _read(path: Path) -> bytes:
-    """A file's bytes, with a one-line reason if it cannot be read or is empty."""
+def _check_readable(path: Path) -> None:
+    """Refuse, in one line, a file that must not be opened: the library, a pipe, a device."""
     if guard.is_open_library(path):
         # Reading it with open() would drop this process's locks on the library.
         raise ImportFailure("is the library file itself, not a document")
     if path.exists() and not path.is_file() and not path.is_dir():
         # Reading a pipe would wait for a writer forever; a device may never end.
         raise ImportFailure("not a regular file (a pipe, socket or device)")
+
+
+def _read(path: Path) -> bytes:
+    """A file's bytes, with a one-line reason if it cannot be read or is empty."""
+    _check_readable(path)
     try:
         data = path.read_bytes()
     except IsADirectoryError:
@@ -98,7 +105,11 @@ def load_document(path: Path) -> Document:
         ImportFailure: With a one-line reason when the file cannot be imported.
     """
     suffix = path.suffix.lower()
+    if suffix in EPUB_SUFFIXES:
+        return _load_epub(path)
     data = _read(path)
+    if not suffix and is_epub_head(data[:SNIFF_BYTES]):
+        return _load_epub(path)
     source = str(path.resolve())
     if suffix in HTML_SUFFIXES:
         return parse_html(data, source)
@@ -120,11 +131,24 @@ def load_document(path: Path) -> Document:
     return parse_text(text, source)
 
 
+def _load_epub(path: Path) -> Document:
+    """A book read from its zip (which may be large: only what is needed is unpacked)."""
+    _check_readable(path)
+    try:
+        with path.open("rb"):
+            pass
+    except IsADirectoryError:
+        raise ImportFailure("is a folder") from None
+    except OSError as error:
+        raise ImportFailure(f"cannot read: {error.strerror or error}") from None
+    return parse_epub(path, str(path.resolve()))
+
+
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
     """The files to import: given files as they are, folders walked recursively.
 
-    Inside folders only text, Markdown and HTML files, Kindle clippings and highlights
-    CSV files are taken; hidden files and folders, binary files and other files are
+    Inside folders only text, Markdown, HTML and EPUB files, Kindle clippings and
+    highlights CSV files are taken; hidden files and folders, binary files and other files are
     skipped, and symlinked folders are not followed (no loops). A subfolder that cannot
     be read is yielded itself, so that importing it reports why.
     """
@@ -148,7 +172,7 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
                 yield Path(error.filename)
 
 
-FOLDER_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | {".html", ".htm"}
+FOLDER_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | EPUB_SUFFIXES | {".html", ".htm"}
 """The document types taken from folders (besides highlights CSV files)."""
 _UNICODE_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -199,4 +223,6 @@ def _wanted_in_folder(path: Path) -> bool:
         return True  # unreadable: importing it reports why
     if suffix == ".csv":
         return highlights_kind(path) is not None
+    if suffix in EPUB_SUFFIXES:
+        return head.startswith(ZIP_MAGIC)  # binary: a zip, or something else by that name
     return b"\x00" not in head or head.startswith(_UNICODE_BOMS)

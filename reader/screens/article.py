@@ -8,22 +8,31 @@ from typing import ClassVar
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from annotations.errors import NotFoundError, StorageError
 from annotations.formats.markdown import tag_hashtag
-from annotations.models import HIGHLIGHT_COLORS, Annotation, Article
+from annotations.models import (
+    HIGHLIGHT_COLORS,
+    Annotation,
+    Article,
+    ContentsEntry,
+    chapter_path,
+    chapters,
+)
 from reader.clipboard import copy_text
 from reader.debounce import Debounce
 from reader.dialogs.confirm import ConfirmDialog
 from reader.dialogs.note import NoteDialog
 from reader.dialogs.tag import TagDialog
 from reader.find import Finder, Matches
+from reader.progress import ReadingProgress, time_left
 from reader.safe import safe_text
 from reader.screens.base import ReaderScreen, refusals_noticed
 from reader.widgets.annotation_list import one_line
-from reader.widgets.fitted import FittedLines, Part
+from reader.widgets.fitted import FittedLines, Part, cut
 from reader.widgets.key_bar import KeyBar
 from reader.widgets.notices import NoticeLine
 from reader.widgets.paragraph_view import ParagraphView
@@ -32,6 +41,8 @@ from reader.words import plural
 
 POSITION_SAVE_DELAY = 0.5
 """Seconds after the last move before the reading position is written."""
+CHAPTER_CELLS = 40
+"""The status line cuts a chapter's title to this many cells."""
 FIND_AT_ONCE = 300_000
 """Characters searched on the UI thread when a find is submitted. A longer article shows
 the first match found in them at once, and its matches are counted by a worker."""
@@ -91,6 +102,37 @@ class ArticleScreen(ReaderScreen[None]):
         ),
         Binding("t", "tag", "Tag", tooltip="Tag this passage", id="tag"),
         Binding("n", "note", "Note", tooltip="Write a note on this passage", id="note"),
+        Binding(
+            "o",
+            "contents",
+            "Contents",
+            tooltip="The table of contents: where you are, jump to a chapter",
+            id="contents",
+        ),
+        Binding(
+            "colon",
+            "goto",
+            "Go to",
+            tooltip="Go to a paragraph number or a percentage (:120, :50%)",
+            show=False,
+            id="goto",
+        ),
+        Binding(
+            "w",
+            "full_width(True)",
+            "Full width",
+            tooltip="Set the text across the whole width (remembered)",
+            show=False,
+            id="full-width",
+        ),
+        Binding(
+            "w",
+            "full_width(False)",
+            "Text column",
+            tooltip="Set the text in a centred column (remembered)",
+            show=False,
+            id="text-column",
+        ),
         Binding(
             "right_square_bracket",
             "jump(1)",
@@ -154,6 +196,10 @@ class ArticleScreen(ReaderScreen[None]):
         self.start_block = block
         self._focused: str | None = annotation_id
         self.article: Article | None = None
+        self.contents: list[ContentsEntry] = []
+        """The article's table of contents (its own, else its headings), read on opening."""
+        self.progress = ReadingProgress((), 0)
+        """Where each block is in the article, measured on opening."""
         self._position_save = Debounce(self, POSITION_SAVE_DELAY, self.save_position)
         self._position: int | None = None
         self._finder: Finder | None = None
@@ -177,13 +223,16 @@ class ArticleScreen(ReaderScreen[None]):
         try:
             self.article = store.get_article(self.article_id)
             blocks = store.get_blocks(self.article_id)
+            self.contents = store.get_contents(self.article_id)
         except NotFoundError:
             blocks = []
+        self.progress = ReadingProgress(blocks, self.article.words if self.article else 0)
         yield FittedLines(*self._header(), separator_style="dim", id="article-header")
         self._view = ParagraphView(
             blocks,
             store.list_annotations(self.article_id) if blocks else (),
             cursor=self._start_cursor(),
+            full_width=self.app.full_width,
         )
         yield self._view
         yield Input(placeholder="Find in this article", id="find")
@@ -236,19 +285,34 @@ class ArticleScreen(ReaderScreen[None]):
             details.append(Part.text(tags, "$text-accent", rank=1))
         return [Part.text(safe_text(article.title), "bold")], details
 
+    def _chapter_parts(self) -> list[Part]:
+        """Where the cursor is in the contents: the innermost entry, with the entries it
+        is in before it when the line has room for them. A lone heading (most often the
+        text's own title) names no chapter, as in exports and search (`chapters`)."""
+        path = chapter_path(chapters(self.contents), self.view.cursor)
+        parts = []
+        for depth, entry in enumerate(path):
+            title = cut(Content(safe_text(" ".join(entry.title.split()))), CHAPTER_CELLS)
+            innermost = depth == len(path) - 1
+            # The outer entries go before any other part; the innermost stays long.
+            parts.append(Part(title, rank=5 if innermost else 1, before=" › " if depth else None))
+        return parts
+
     def _update_status(self) -> None:
         view = self.view
         total = len(view.blocks)
-        percent = round(100 * view.cursor / (total - 1)) if total > 1 else 100
         count = len(view.annotations)
         here = [a for a in view.annotations_at_cursor() if a.id == self._focused] or (
             view.annotations_at_cursor()
         )
-        # When the line is too narrow, the counts go first, then what is under the
-        # cursor; the position, the modes and how to end a selection stay longest.
+        # When the line is too narrow, the outer chapters go first, then the counts and
+        # the time left, then what is under the cursor; the position, the modes and how
+        # to end a selection stay longest.
         parts = [
+            *self._chapter_parts(),
             Part.text(f"¶ {view.cursor + 1}/{total}", rank=9),
-            Part.text(f"{percent}%", rank=4),
+            Part.text(f"{self.progress.percent(view.cursor)}%", rank=6),
+            Part.text(time_left(self.progress.minutes_left(view.cursor)), rank=4),
             Part.text(plural(count, "annotation"), rank=3),
         ]
         if here:
@@ -320,8 +384,8 @@ class ArticleScreen(ReaderScreen[None]):
 
         Escape offers the first of closing the find field, clearing its matches and
         cancelling a selection that applies (else it goes back); `v` starts a selection
-        or cancels it; `s` switches to the other way of moving; at the last block, `x`
-        archives the article or unarchives it.
+        or cancels it; `s` switches to the other way of moving, `w` to the other width
+        of the text; at the last block, `x` archives the article or unarchives it.
         """
         if action == "close_find":
             return self.query_one("#find", Input).has_focus
@@ -333,6 +397,8 @@ class ArticleScreen(ReaderScreen[None]):
             return self.view.selection_anchor is None
         if action == "sentence_mode" and parameters:
             return parameters[0] != self.view.sentence_mode
+        if action == "full_width" and parameters:
+            return parameters[0] != self.view.full_width
         if action == "archive":
             archived = self.article is not None and self.article.archived
             return self._at_end and parameters[0] != archived
@@ -429,7 +495,14 @@ class ArticleScreen(ReaderScreen[None]):
         self.article = latest
         old = self._view
         blocks = store.get_blocks(self.article_id)
-        view = ParagraphView(blocks, store.list_annotations(self.article_id), cursor=old.cursor)
+        self.contents = store.get_contents(self.article_id)
+        self.progress = ReadingProgress(blocks, latest.words)
+        view = ParagraphView(
+            blocks,
+            store.list_annotations(self.article_id),
+            cursor=old.cursor,
+            full_width=self.app.full_width,
+        )
         self._view = view
         self._stop_counting()
         self._finder = None  # the matches were in the old text
@@ -437,6 +510,7 @@ class ArticleScreen(ReaderScreen[None]):
         self.mount(view, before=self.status)
         view.focus()
         self.query_one("#article-header", FittedLines).update(*self._header())
+        self._update_status()
         self.notify(
             "This article was updated by an import and has been reloaded; try again",
             severity="warning",
@@ -694,6 +768,44 @@ class ArticleScreen(ReaderScreen[None]):
             self._counting.cancel()
             self._counting = None
         self._steps = 0
+
+    # Places ------------------------------------------------------------------
+
+    def go_to(self, block: int) -> None:
+        """Put the cursor on a block, shown near the top of the view."""
+        self.view.jump_to(block)
+        self._update_status()
+
+    def action_contents(self) -> None:
+        """Show the table of contents; enter there jumps to an entry."""
+        if not self.contents:
+            self.notify("No contents: this article has no headings", severity="warning")
+            return
+        from reader.dialogs.contents import ContentsDialog
+
+        def chosen(block: int | None) -> None:
+            if block is not None:
+                self.go_to(block)
+
+        self.app.ask(ContentsDialog(self.contents, self.progress, self.view.cursor), chosen)
+
+    def action_goto(self) -> None:
+        """Ask for a paragraph number or a percentage, and go there."""
+        from reader.dialogs.goto import GotoDialog
+
+        def chosen(block: int | None) -> None:
+            if block is not None:
+                self.go_to(block)
+
+        self.app.ask(GotoDialog(self.progress), chosen)
+
+    def action_full_width(self, full: bool) -> None:
+        """Set the text across the whole width (True) or in a centred column (False),
+        for every article from now on."""
+        self.view.full_width = full
+        self.app.set_full_width(full)
+        self.refresh_bindings()
+        self.notify("Full width" if full else "Text in a column of 80 cells")
 
     # The article itself --------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -39,21 +40,48 @@ OPTION_PADDING = 2
 """Cells of padding around a result (`#search-results > .option-list--option`)."""
 MIN_TITLE_CELLS = 8
 """A result's title is never cut shorter than this."""
+CHAPTER_STYLE = "dim"
+"""How a result's chapter is set beside its title: there, not to be read first."""
+CHAPTER_GAP = "  "
+"""What stands between a result's title and its chapter."""
+
+
+def _title_and_chapter(hit: SearchHit, room: int) -> Content:
+    """A result's title (bold) and its chapter (dim, if it has one) in `room` cells.
+
+    The title goes first: it is cut to give the chapter room only down to half the
+    line. A chapter too long for the rest is its last level alone (`CHAPTER I` for
+    `BOOK ONE › CHAPTER I`), and left out when that does not fit either: a chapter
+    is never cut, as `CHAPTER XX…` would read as another one.
+    """
+    title = fit(safe_text(hit.title), min(TITLE_CELLS, room)) or "Untitled"
+    if not hit.chapter:
+        return Content.styled(title, "bold")
+    chapter = safe_text(" ".join(hit.chapter.split()))
+    kept = min(cell_len(title), max(MIN_TITLE_CELLS, room // 2))
+    left = room - len(CHAPTER_GAP) - kept
+    if cell_len(chapter) > left:
+        chapter = chapter.rsplit(" › ", 1)[-1]
+    if cell_len(chapter) > left or not chapter:
+        return Content.styled(title, "bold")
+    title = fit(title, room - len(CHAPTER_GAP) - cell_len(chapter))
+    return Content.assemble((title, "bold"), (CHAPTER_GAP + chapter, CHAPTER_STYLE))
 
 
 def hit_prompt(hit: SearchHit, width: int = TITLE_CELLS) -> Content:
-    """A result as two lines: title, paragraph and kind of match; then the snippet.
+    """A result as two lines: title, chapter, paragraph and kind of match; then the snippet.
 
-    The first line fits in `width` cells: a long title is cut so the paragraph and the
-    kind of match stay on it.
+    The first line fits in `width` cells: a long title is cut (and a chapter shortened
+    or left out, see `_title_and_chapter`) so the paragraph and the kind of match stay
+    on it.
     """
     source = SOURCE_LABELS.get(hit.source, safe_text(hit.source))
     where = Content.assemble(
         (f"  ¶{hit.block + 1}", "$text-muted"),
         (f"  {source}", "italic $text-secondary"),
     )
-    room = max(MIN_TITLE_CELLS, min(TITLE_CELLS, width - where.cell_length))
-    head = Content.assemble((fit(safe_text(hit.title), room) or "Untitled", "bold"), where)
+    room = max(MIN_TITLE_CELLS, width - where.cell_length)
+    head = Content.assemble(_title_and_chapter(hit, room), where)
     # safe_text replaces character for character, so the marks still point at the terms.
     snippet = Content(safe_text(hit.snippet))
     for start, end in hit.marks:

@@ -28,8 +28,9 @@ from reader.safe import safe_text
 from reader.sentences import sentence_spans
 from reader.widgets.wrapping import hard_wrap_offsets, wrap_offsets
 
-MAX_TEXT_WIDTH = 88
-"""Lines of text are at most this wide, for comfortable reading."""
+TEXT_COLUMN = 80
+"""Lines of text are at most this wide, centred, for comfortable reading (unless the
+view is set to the full width)."""
 GUTTER = 4
 """Cells before the text: the cursor bar, `#` (tags end here), `✎` (a note ends here), a space."""
 HIGHLIGHT_MARKS = {"yellow": "●", "green": "▲", "blue": "◆", "pink": "■"}
@@ -148,6 +149,7 @@ class ParagraphView(ScrollView, can_focus=True):
         annotations: Sequence[Annotation] = (),
         *,
         cursor: int = 0,
+        full_width: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -164,6 +166,7 @@ class ParagraphView(ScrollView, can_focus=True):
         self._starts: list[int] = [0]
         self._width = 0
         self._cache: LRUCache[tuple[int, int, _Decor], Strip] = LRUCache(1024)
+        self._full_width = full_width
         self.sentence_mode = False
         """Whether j/k move by sentence rather than by paragraph."""
         self._sentence = 0
@@ -234,13 +237,37 @@ class ParagraphView(ScrollView, can_focus=True):
     # Layout ---------------------------------------------------------------
 
     @property
+    def full_width(self) -> bool:
+        """Whether the text takes the view's whole width, rather than a centred column of
+        at most `TEXT_COLUMN` cells."""
+        return self._full_width
+
+    @full_width.setter
+    def full_width(self, full: bool) -> None:
+        if full == self._full_width:
+            return
+        self._full_width = full
+        if not self._layouts:
+            return
+        # The cursor's block stays where it was on the screen.
+        above = self._starts[self.cursor] - round(self.scroll_offset.y)
+        self._relayout(self._width, force=True)
+        self._lay_out_rows(max(0, self._starts[self.cursor] - above), self.size.height)
+        self.scroll_to(
+            y=max(0, self._starts[self.cursor] - above), animate=False, immediate=True, force=True
+        )
+        self.scroll_to_cursor()
+
+    @property
     def text_width(self) -> int:
         """Cells available for text on a line."""
-        return max(10, min(MAX_TEXT_WIDTH, self._width - GUTTER - 1))
+        room = self._width - GUTTER - 1
+        return max(10, room if self._full_width else min(TEXT_COLUMN, room))
 
     @property
     def _margin(self) -> int:
-        return max(0, (self._width - GUTTER - self.text_width) // 2)
+        """Cells left of the gutter: the text column is centred, its gutter in the margin."""
+        return max(0, (self._width - self.text_width) // 2 - GUTTER)
 
     def _prefix_width(self, block: Block) -> int:
         if block.kind == BlockKind.LIST_ITEM:
@@ -717,6 +744,17 @@ class ParagraphView(ScrollView, can_focus=True):
         block, start, _end = self.matches[number]
         self.move_to(block, start)
         self.refresh()
+
+    def jump_to(self, block: int) -> None:
+        """Put the cursor on a block and show it at the top of the view, a line below the
+        top when there is one (a chapter's heading, then its text)."""
+        self.move_to(block)
+        if not self._layouts or not self.blocks:
+            return
+        top, _rows = self.block_rows(self.cursor)
+        self._lay_out_rows(max(0, top - 1), self.scrollable_content_region.height)
+        y = min(max(0, self._starts[self.cursor] - 1), self.max_scroll_y)
+        self.scroll_to(y=y, animate=False, immediate=True, force=True)
 
     def refresh_block(self, index: int) -> None:
         """Redraw the rows of one block, if it is laid out."""

@@ -42,6 +42,7 @@ ARTICLE_KEYS = {
     "/": ("Find", True),
     "t": ("Tag", True),
     "n": ("Note", True),
+    "o": ("Contents", True),
     "esc": ("Back", True),
     "?": ("Keys", True),
 }

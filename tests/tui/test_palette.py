@@ -107,8 +107,11 @@ async def test_article_palette_has_its_actions_once(
         for title in ("Highlight", "Tag", "Note", "Find", "Select", "Sentences", "Back"):
             assert title in commands
         assert commands["Back"] == "Back to the library (esc q)"
+        assert commands["Contents"].endswith("(o)")
+        assert commands["Go to"].endswith("(:)")
+        assert commands["Full width"] == "Set the text across the whole width (remembered) (w)"
         # What does not apply now is not offered.
-        for title in ("Cancel selection", "Clear find", "Close find", "Paragraphs"):
+        for title in ("Cancel selection", "Clear find", "Close find", "Paragraphs", "Text column"):
             assert title not in commands
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
-from annotations.models import Block, BlockKind, Document
+from annotations.models import Block, BlockKind, Document, SearchHit
 from annotations.store import AnnotationStore
 from reader.screens.article import ArticleScreen
 from reader.screens.library import LibraryScreen
-from reader.screens.search import MARK_STYLE, SearchScreen
+from reader.screens.search import CHAPTER_STYLE, MARK_STYLE, SearchScreen, hit_prompt
 from reader.widgets.paragraph_view import ParagraphView
 from tests.tui.conftest import AppFactory, screen_text, typed
 
@@ -201,3 +203,81 @@ async def test_a_10000_character_title_is_cut_in_the_library_and_the_results(
         head = next(n for n, line in enumerate(lines) if "The harbour master" in line)
         result = "\n".join(lines[head : head + 3])
         assert "…  ¶1  text" in result and "The ferry waited at the quay." in result
+
+
+def book_store(store: AnnotationStore, title: str = "War and Peace") -> AnnotationStore:
+    """A small book of two parts of chapters (its headings), and an article without any."""
+    blocks = (
+        Block(BlockKind.HEADING, "BOOK ONE: 1805", 1),
+        Block(BlockKind.HEADING, "CHAPTER I", 2),
+        Block(BlockKind.PARAGRAPH, "The reception was crowded with princes and generals."),
+        Block(BlockKind.HEADING, "CHAPTER XXVIII", 2),
+        Block(BlockKind.PARAGRAPH, "A courier rode to the generals with the dispatch."),
+    )
+    store.import_document(Document(title=title, blocks=blocks, source="/books/war.txt"))
+    plain = (Block(BlockKind.PARAGRAPH, "The generals of the chess club met on Tuesday."),)
+    store.import_document(Document(title="Chess club", blocks=plain, source="/notes/chess.txt"))
+    return store
+
+
+async def test_a_result_in_a_book_shows_its_chapter_dim_after_the_title(
+    store: AnnotationStore, make_app: AppFactory
+) -> None:
+    """A hit in a chapter shows the chapter, dim, between the title and the ¶; a hit in
+    an article without contents shows none."""
+    book_store(store)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash")
+        await type_query(pilot, "generals")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        heads = {
+            hit.title: screen.results.get_option_at_index(index).prompt.plain.split("\n")[0]
+            for index, hit in enumerate(screen.hits)
+        }
+        assert heads == {
+            "War and Peace": heads["War and Peace"],
+            "Chess club": "Chess club  ¶1  text",
+        }
+        assert heads["War and Peace"] in (
+            "War and Peace  BOOK ONE: 1805 › CHAPTER I  ¶3  text",
+            "War and Peace  BOOK ONE: 1805 › CHAPTER XXVIII  ¶5  text",
+        )
+        first = screen.results.get_option_at_index(0).prompt
+        chapter = screen.hits[0].chapter
+        assert chapter is not None
+        start = first.plain.index(chapter)
+        dim = [span for span in first.spans if span.style == CHAPTER_STYLE]
+        assert [(span.start, span.end) for span in dim] == [(start - 2, start + len(chapter))]
+        assert "BOOK ONE: 1805 › CHAPTER XXVIII" in screen_text(app)
+
+
+@pytest.mark.parametrize("width", [24, 40, 56, 76, 120])
+def test_a_result_with_a_chapter_fits_its_line(width: int) -> None:
+    """Title, chapter, ¶ and kind fit the line: the title is cut to half the line at
+    most, then the chapter is its last level, or left out (never cut)."""
+    hit = SearchHit(
+        article_id="a",
+        title="The Project Gutenberg eBook of War and Peace, by Leo Tolstoy",
+        block=12344,
+        snippet="generals",
+        marks=(),
+        source="text",
+        annotation_id=None,
+        score=-1.0,
+        chapter="BOOK FIFTEEN: 1812 - 13 › CHAPTER XXVIII",
+    )
+
+    head = hit_prompt(hit, width).plain.split("\n")[0]
+
+    assert head.endswith("  ¶12345  text")
+    assert cell_len(head) <= width
+    title, _, rest = head.partition("  ")
+    assert hit.title.startswith(title.removesuffix("…"))
+    shown = rest.removesuffix("¶12345  text").strip()
+    assert shown in ("", hit.chapter, "CHAPTER XXVIII")
+    if width >= 76:
+        assert shown
+    if width >= 120:
+        assert title == hit.title and shown == hit.chapter

@@ -17,7 +17,9 @@ from annotations.models import Block, BlockKind, Document
 from annotations.store import AnnotationStore
 from reader.app import ReaderApp
 from reader.dialogs.confirm import ConfirmDialog
+from reader.dialogs.contents import ContentsDialog
 from reader.dialogs.edit_article import EditArticleDialog
+from reader.dialogs.goto import GotoDialog
 from reader.dialogs.note import NoteDialog
 from reader.dialogs.path import PathDialog
 from reader.dialogs.rename_tag import RenameTagDialog
@@ -29,6 +31,7 @@ from reader.screens.help import HelpScreen
 from reader.screens.search import SearchScreen
 from reader.widgets.annotation_list import AnnotationList
 from reader.widgets.article_table import ArticleTable
+from reader.widgets.contents_list import ContentsList
 from reader.widgets.fitted import FittedLines, Part, fit_parts
 from reader.widgets.key_bar import KeyBar
 from reader.widgets.paragraph_view import ParagraphView
@@ -45,8 +48,8 @@ SEPARATORS = ("·", "•", "|", "-", "–", ",")
 
 
 def small_library(store: AnnotationStore) -> dict[str, str]:
-    """An article with a long title, author and date, annotated with tags and a note; it
-    is the newest of two."""
+    """An article with a long title, author and date, three headings, annotated with tags
+    and a note; it is the newest of two."""
     store.import_document(
         Document(
             title="Short one",
@@ -60,7 +63,9 @@ def small_library(store: AnnotationStore) -> dict[str, str]:
             author="Harbour Office of the Northern Isles",
             date="1911-06-30",
             blocks=tuple(
-                Block(BlockKind.PARAGRAPH, f"Ship number {n} came into the harbour at dawn. " * 6)
+                Block(BlockKind.HEADING, f"The ships of week {n // 10} and what they carried", 1)
+                if n in (10, 20, 30)
+                else Block(BlockKind.PARAGRAPH, f"Ship number {n} came into the harbour. " * 6)
                 for n in range(40)
             ),
             source="/notes/harbour.txt",
@@ -219,7 +224,8 @@ async def test_library_and_its_dialogs_fit_a_small_terminal(
 async def test_article_and_its_dialogs_fit_a_small_terminal(
     store: AnnotationStore, make_app: AppFactory
 ) -> None:
-    """An article with its tag, note and confirm dialogs and the find field at 60x20."""
+    """An article with its tag, note, confirm, contents and go-to dialogs and the find
+    field at 60x20."""
     ids = small_library(store)
     app = make_app(store, open_article=ids["article"])
     async with app.run_test(size=SMALL) as pilot:
@@ -261,6 +267,20 @@ async def test_article_and_its_dialogs_fit_a_small_terminal(
         assert field.has_focus
         assert_on_screen(app, field)
         assert_apart(field, status, keys)
+        await pilot.press("escape")
+
+        await open_dialog(app, pilot, "o", ContentsDialog)
+        assert_on_screen(app, app.screen.query_one(ContentsList))
+        await pilot.press("slash", *"week")
+        await settle(pilot)
+        assert_dialog_fits(app)
+        await pilot.press("escape", "escape")
+
+        await open_dialog(app, pilot, "colon", GotoDialog)
+        await pilot.press(*"far away", "enter")
+        await settle(pilot)
+        assert_dialog_fits(app)
+        assert "'far away' is not a paragraph number or a percentage" in screen_text(app)
         await pilot.press("escape")
 
         await open_dialog(app, pilot, "question_mark", HelpScreen)
@@ -347,6 +367,8 @@ async def test_every_screen_opens_without_error(
             ["enter", "t"],
             ["enter", "n"],
             ["enter", "h"],
+            ["enter", "o"],
+            ["enter", "colon"],
         ):
             await pilot.press(*keys)
             await settle(pilot)

@@ -29,7 +29,8 @@ TAG_HINT = "tab completes"
 TAG_PLACEHOLDER = "e.g. idea, to-read"
 CONFIRM_HINT = "y yes"
 STATUS = re.compile(
-    r"¶ (\d+)/(\d+)\s+·\s+\d+%\s+·\s+([\d,]+) annotations?(?:\s+·\s+here: ([a-z]+))?"
+    r"¶ (\d+)/(\d+)\s+·\s+\d+%\s+·\s+(?:[\w ]+ left\s+·\s+)?([\d,]+) annotations?"
+    r"(?:\s+·\s+here: ([a-z]+))?"
 )
 State = tuple[str, tuple[str, ...], str]
 """A paragraph's highlight: colour, sorted tags, note."""
