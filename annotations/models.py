@@ -87,11 +87,12 @@ def heading_entry(text: str, block: int, level: int) -> ContentsEntry:
 
 
 def heading_contents(blocks: Sequence[Block]) -> list[ContentsEntry]:
-    """The contents of a text without its own table of contents: its headings."""
+    """The contents of a text without its own table of contents: its headings (a blank
+    heading names nothing)."""
     return [
         heading_entry(block.text, index, block.level)
         for index, block in enumerate(blocks)
-        if block.kind is BlockKind.HEADING
+        if block.kind is BlockKind.HEADING and block.text.strip()
     ]
 
 

@@ -380,7 +380,8 @@ class ArticlesMixin(TagsMixin):
             "ORDER BY idx",
             [article_id],
         )
-        return [heading_entry(text, idx, level) for text, idx, level in cursor]
+        entries = (heading_entry(text, idx, level) for text, idx, level in cursor)
+        return [entry for entry in entries if entry.title]  # a blank heading names nothing
 
     def chapter_of(self, article_id: str, block: int) -> str | None:
         """Where a block of an article is, as one line (`BOOK ONE › CHAPTER I`, see

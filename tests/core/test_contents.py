@@ -74,3 +74,17 @@ def test_a_book_keeps_its_own_contents_and_a_new_version_replaces_them(tmp_path:
     assert store.get_contents(article.id) == [ContentsEntry("Start", 0)]
     store.delete_article(article.id)
     assert store.get_contents(article.id) == []
+
+
+def test_a_blank_heading_is_no_entry_and_a_backup_of_it_restores(tmp_path: Path) -> None:
+    import json
+
+    from annotations import export
+    from annotations.formats.backup import parse_backup
+
+    store = AnnotationStore(tmp_path / "library.db")
+    blocks = (Block(BlockKind.HEADING, " \t", 2), Block(BlockKind.PARAGRAPH, "Text."))
+    article = store.import_document(Document("Blank", blocks, source="/b.txt")).article
+    assert store.get_contents(article.id) == []
+    backup = parse_backup(json.loads(export.export_json(store)))
+    assert backup.articles[0].contents == ()
