@@ -172,7 +172,14 @@ def _title_line(header: str) -> tuple[str | None, str | None]:
     for paragraph in _BLANK_LINE.split(header):
         match = _OLD_TITLE.match(paragraph.strip())
         if match:
-            line = " ".join(paragraph.strip()[match.end() :].split()).strip(" *")
+            lines = paragraph.strip()[match.end() :].split("\n")
+            line = lines[0]
+            # The line may wrap; what follows it in old headers starts with `*`.
+            for more in lines[1:]:
+                if ", by " in line or not more[:1].isalnum():
+                    break
+                line = f"{line} {more}"
+            line = " ".join(line.split()).strip(" *")
             title, by, author = line.rpartition(", by ")
             if not by:
                 return line or None, None

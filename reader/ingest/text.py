@@ -390,8 +390,11 @@ def _is_title_page_line(lines: list[str], text: str, title: str, author: str | N
     if len(lines) > 2:
         return False
     text = _entry_text(text)
-    names = {_entry_text(title)} | ({_entry_text(author)} if author else set())
-    return text in names or bool(_BYLINE.match(text))
+    if not text:
+        return False
+    # A title set over several lines: each is a part of it.
+    in_title = f" {text} " in f" {_entry_text(title)} "
+    return in_title or text == _entry_text(author or "") or bool(_BYLINE.match(text))
 
 
 def parse_text(text: str, source: str = "") -> Document:
