@@ -33,7 +33,6 @@ _FIELDS = {
     "editor": "editor",
     "release date": "date",
     "posting date": "posted",
-    "language": "language",
 }
 _OLD_TITLE = re.compile(
     r"^\W*(?:the[ \t]+)?project[ \t]+gutenberg(?:'s|’s|[ \t]+e-?book[ \t]+of|[ \t]+e-?text[ \t]+of)"
@@ -148,12 +147,15 @@ def _marker_lines(text: str) -> list[tuple[tuple[int, int], str]]:
 
 
 def _header_fields(header: str) -> dict[str, str]:
-    """The `Key: value` fields of a header; a value goes on over indented lines."""
+    """The `Key: value` fields of a header.
+
+    A value goes on over indented lines: a title that wraps, or one author a line.
+    """
     fields: dict[str, str] = {}
     key = None
     for line in header.split("\n"):
         if key and line[:1] in (" ", "\t") and line.strip():
-            separator = "; " if key == "author" else " "
+            separator = ", " if key == "author" else " "
             fields[key] = f"{fields[key]}{separator}{line.strip()}"
             continue
         key = None

@@ -162,8 +162,8 @@ _CONTENTS_TITLES = frozenset(
     )
 )
 _PAGE_WORDS = frozenset(("page", "pages", "pag", "p", "pg", "bladz", "blz", "seite", "s"))
-_PAGE_NUMBER = re.compile(r"(?:[ \t]{2,}|[ \t]*[.·…]{2,}[ \t]*)[\divxlc]+\.?\Z", re.IGNORECASE)
-_ENTRY_TRIM = " \t.,:;!?\"'»«“”‘’„()[]_*-–—"
+_PAGE_NUMBER = re.compile(r"(?:[ \t]{3,}\d+|[ \t]*[.·…]{2,}[ \t]*[\divxlc]+)\.?\Z", re.IGNORECASE)
+_NON_WORD = re.compile(r"[\W_]+")
 _MAX_HEADING = 70
 """Headings are at most this many characters."""
 _NAMED_CHAPTERS = 3
@@ -186,6 +186,8 @@ def _chapter_line(line: str) -> _Heading | None:
     line = line.strip()
     if len(line) > _MAX_HEADING + 20 or line[:1] not in _FIRST_LETTERS:
         return None  # the common case, found quickly
+    if _PAGE_NUMBER.search(line):
+        return None  # a contents entry: `CHAPTER V ....... 45`
     first = line[:14].split(None, 1)[0].lower()
     if line[0] not in _NUMERAL_LETTERS and _FIRST_WORDS.isdisjoint((first, first.rstrip(".:,"))):
         return None
@@ -248,10 +250,14 @@ def _joined_heading(chapter: str, title: str) -> str:
 # Contents -----------------------------------------------------------------------------
 
 
+def _words(text: str) -> str:
+    """A text's words only, in lower case, to compare headings with contents entries."""
+    return _NON_WORD.sub(" ", text).strip().casefold()
+
+
 def _entry_text(line: str) -> str:
-    """A contents entry or heading line as compared: no page number, case or end marks."""
-    line = _PAGE_NUMBER.sub("", line.rstrip())
-    return " ".join(line.split()).strip(_ENTRY_TRIM).casefold()
+    """A contents entry's words, without its page number."""
+    return _words(_PAGE_NUMBER.sub("", line.rstrip()))
 
 
 def _is_entry_paragraph(lines: list[str]) -> bool:
@@ -295,12 +301,15 @@ def _find_contents(paragraphs: list[tuple[list[str], str]]) -> _Contents | None:
             text = _entry_text(line)
             if text and text not in _PAGE_WORDS and any(ch.isalpha() for ch in text):
                 entries.append((text, index))
+    # Each short paragraph's words, and with the next one's (`I.` over `THE BEGINNING`).
+    texts = [_words(joined) if len(lines) <= 2 else "" for lines, joined in paragraphs[:run]]
+    texts.append("")
     for text, index in entries[:8]:
         repeat = next(
             (
                 later
                 for later in range(index + 1, run)
-                if len(paragraphs[later][0]) <= 2 and _entry_text(paragraphs[later][1]) == text
+                if text in (texts[later], f"{texts[later]} {texts[later + 1]}")
             ),
             None,
         )
@@ -361,7 +370,7 @@ def _blocks(paragraphs: list[tuple[list[str], str]], entries: dict[str, int]) ->
             found.append((heading, ""))
             continue
         if entries and not last and len(lines) <= 2 and len(joined) <= 100:
-            level = entries.get(joined.strip(_ENTRY_TRIM).casefold())
+            level = entries.get(_words(joined))
             if level:
                 found.append((_Heading(joined, level, "entry"), ""))
                 continue

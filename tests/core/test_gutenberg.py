@@ -332,3 +332,37 @@ def test_short_texts_keep_headings_by_shape() -> None:
     """Without chapter lines, short standalone lines are headings as before."""
     document = parse_text(f"A Title\n\n{PROSE}\nThe Second Part\n\n{PROSE}")
     assert headings(document) == [("The Second Part", 2)]
+
+
+def test_a_contents_list_with_page_numbers_goes_when_the_text_repeats_it() -> None:
+    """Entries with dot leaders and page numbers match a numeral over its title line."""
+    text = (
+        "A Title\n\nCONTENTS\n\n"
+        "I. The Beginning ........ 1\nII. The Middle .......... 9\n\n"
+        f"I.\n\nTHE BEGINNING\n\n{PROSE}\nII.\n\nTHE MIDDLE\n\n{PROSE}"
+    )
+    document = parse_text(text)
+    assert headings(document) == [("I. THE BEGINNING", 2), ("II. THE MIDDLE", 2)]
+    assert document.blocks[0].text == "I. THE BEGINNING"
+
+
+def test_a_contents_list_the_text_never_repeats_is_kept() -> None:
+    """Without its entries coming again, a list after CONTENTS is not taken for one."""
+    text = f"A Title\n\nCONTENTS\n\nOf the Sea\n\nOf the Land\n\n{PROSE}"
+    document = parse_text(text)
+    assert [block.text for block in document.blocks][:3] == [
+        "CONTENTS",
+        "Of the Sea",
+        "Of the Land",
+    ]
+
+
+def test_authors_one_a_line_and_a_posting_date() -> None:
+    """Authors on indented lines are listed with commas; a posting date serves as the date."""
+    header = (
+        "Title: Two Hands\n\nAuthor: Jane Example\n        John Example\n\n"
+        "Posting Date: January 10, 2009 [EBook #99997]\nLast Updated: July 13, 2018\n\n"
+    )
+    document = parse_text(book(f"CHAPTER I\n\n{PROSE}\nThe end.", header=header))
+    assert (document.title, document.author) == ("Two Hands", "Jane Example, John Example")
+    assert document.date == "2009-01-10"
