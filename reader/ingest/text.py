@@ -134,15 +134,14 @@ _MATTER = re.compile(
     rf"(?:\s+(?:[A-Z]|{_NUMBER}))?{_AFTER_NUMBER}\Z",
     re.IGNORECASE,
 )
-_FIRST_WORDS = frozenset(
-    "|".join((_PART_WORDS, _CHAPTER_WORDS, _MATTER_WORDS, "first|second|third|fourth|final"))
-    .replace("\\", "")
-    .replace("cap[ií]tulo", "capitulo|capítulo")
+_FIRST_THREE = frozenset(
+    word[:3]
+    for word in "|".join((_PART_WORDS, _CHAPTER_WORDS, _MATTER_WORDS, "fir|sec|thi|fou|fin"))
+    .replace("cap[ií]tulo", "cap|cap")
     .split("|")
 )
-"""The words a chapter, part or matter line starts with."""
-_NUMERAL_LETTERS = frozenset("IVXLCDM")
-_FIRST_LETTERS = frozenset(word[0].upper() for word in _FIRST_WORDS) | _NUMERAL_LETTERS
+"""How the words that open a chapter, part or matter line begin."""
+_NUMERAL_START = re.compile(r"[MDCLXVI]+(?:\.(?:\s|\Z)|\Z)")
 _ROMAN = "(?=[MDCLXVI])M{0,4}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
 _NUMERAL = re.compile(rf"{_ROMAN}\.?\Z")
 _NUMERAL_TITLE = re.compile(rf"{_ROMAN}\.[ \t]+(?P<rest>\S.*)\Z")
@@ -163,6 +162,8 @@ _CONTENTS_TITLES = frozenset(
 )
 _PAGE_WORDS = frozenset(("page", "pages", "pag", "p", "pg", "bladz", "blz", "seite", "s"))
 _PAGE_NUMBER = re.compile(r"(?:[ \t]{3,}\d+|[ \t]*[.·…]{2,}[ \t]*[\divxlc]+)\.?\Z", re.IGNORECASE)
+_SPEECH = frozenset("“‘„«-–—")
+"""What a line of dialogue starts with: never a heading named in a contents list."""
 _NON_WORD = re.compile(r"[\W_]+")
 _MAX_HEADING = 70
 """Headings are at most this many characters."""
@@ -179,18 +180,20 @@ class _Heading:
     rule: str
     titled: bool = True
     """Whether it carries a title of its own (`CHAPTER I. The Beginning`, `BOOK ONE: 1805`)."""
+    kind: str = ""
+    """A part line's word (`book`, `part`, `volume`), lower case."""
 
 
 def _chapter_line(line: str) -> _Heading | None:
     """A chapter, part or book line (`CHAPTER XII.`, `BOOK ONE: 1805`, `IV.`), if it is one."""
+    if len(line) > _MAX_HEADING + 40:
+        return None
     line = line.strip()
-    if len(line) > _MAX_HEADING + 20 or line[:1] not in _FIRST_LETTERS:
-        return None  # the common case, found quickly
+    # The common case, found quickly: a line that starts with no such word or numeral.
+    if line[:3].lower() not in _FIRST_THREE and not _NUMERAL_START.match(line):
+        return None
     if _PAGE_NUMBER.search(line):
         return None  # a contents entry: `CHAPTER V ....... 45`
-    first = line[:14].split(None, 1)[0].lower()
-    if line[0] not in _NUMERAL_LETTERS and _FIRST_WORDS.isdisjoint((first, first.rstrip(".:,"))):
-        return None
     line = " ".join(line.split())
     if len(line) > _MAX_HEADING or not line[:1].isupper():
         return None
@@ -204,7 +207,8 @@ def _chapter_line(line: str) -> _Heading | None:
             rest = match.group("rest").strip(" .:")
             if rest and (len(rest.split()) > 10 or rest[-1] in ",;"):
                 return None
-            return _Heading(line, level, rule, titled=bool(rest))
+            kind = line.split(None, 1)[0].lower().rstrip(".") if rule == "part" else ""
+            return _Heading(line, level, rule, titled=bool(rest), kind=kind)
     if _NUMERAL.match(line):
         return _Heading(line, 2, "numeral", titled=False)
     match = _NUMERAL_TITLE.match(line)
@@ -342,7 +346,13 @@ def _entry_levels(paragraphs: list[tuple[list[str], str]]) -> dict[str, int]:
 
 def _blocks(paragraphs: list[tuple[list[str], str]], entries: dict[str, int]) -> list[Block]:
     """The blocks of a text's paragraphs, with its chapter lines and headings as headings."""
-    found: list[tuple[_Heading | None, str]] = []
+    blocks: list[Block] = []
+    found: list[tuple[int, _Heading]] = []
+
+    def add(heading: _Heading) -> None:
+        found.append((len(blocks), heading))
+        blocks.append(Block(BlockKind.HEADING, heading.text, heading.level))
+
     index = 0
     while index < len(paragraphs):
         lines, joined = paragraphs[index]
@@ -350,16 +360,16 @@ def _blocks(paragraphs: list[tuple[list[str], str]], entries: dict[str, int]) ->
         last = index == len(paragraphs)
         heading = _chapter_line(lines[0])
         if heading and len(lines) > 1:
-            rest = [line for line in lines[1:]]
+            rest = lines[1:]
             rest_text = _join_lines(rest)
             if heading.titled:
                 heading = None  # `Book I. They came...`: a sentence, not a heading
             elif _is_title_line(rest, rest_text):
-                found.append((replace(heading, text=_joined_heading(heading.text, rest_text)), ""))
+                add(replace(heading, text=_joined_heading(heading.text, rest_text)))
                 continue
             else:
-                found.append((heading, ""))
-                found.append((None, rest_text))
+                add(heading)
+                blocks.append(Block(BlockKind.PARAGRAPH, rest_text))
                 continue
         if heading and not last:
             if not heading.titled and index + 1 < len(paragraphs):
@@ -367,30 +377,37 @@ def _blocks(paragraphs: list[tuple[list[str], str]], entries: dict[str, int]) ->
                 if _is_title_line(next_lines, next_text):
                     heading = replace(heading, text=_joined_heading(heading.text, next_text))
                     index += 1
-            found.append((heading, ""))
+            add(heading)
             continue
         if entries and not last and len(lines) <= 2 and len(joined) <= 100:
-            level = entries.get(_words(joined))
+            level = entries.get(_words(joined)) if joined[:1] not in _SPEECH else None
             if level:
-                found.append((_Heading(joined, level, "entry"), ""))
+                add(_Heading(joined, level, "entry"))
                 continue
         if not last and _is_heading_line(lines, joined):
-            found.append((_Heading(joined, 2, "shape"), ""))
+            add(_Heading(joined, 2, "shape"))
             continue
-        found.append((None, joined))
-    rules = Counter(heading.rule for heading, _ in found if heading)
-    top = 1 if rules["part"] else 2
-    numeral = 3 if rules["chapter"] or rules["entry"] else 2
+        blocks.append(Block(BlockKind.PARAGRAPH, joined))
+    rules = Counter(heading.rule for _, heading in found)
+    # Parts of two kinds (`VOLUME I` ... `BOOK FIRST`) nest, the first seen outermost.
+    kinds = {heading.kind: 0 for _, heading in found if heading.kind}
+    kinds = {kind: level for level, kind in enumerate(list(kinds)[:2], start=1)}
+    chapter = len(kinds) + 1 if kinds else 2
+    levels = {
+        "matter": 1 if kinds else 2,
+        "chapter": chapter,
+        "numeral": chapter + 1 if rules["chapter"] or rules["entry"] else chapter,
+    }
     # A text that names its chapters has them for headings; its other short lines
     # are signatures, dates and verse.
     by_shape = rules.total() - rules["shape"] - rules["matter"] < _NAMED_CHAPTERS
-    blocks = []
-    for heading, text in found:
-        if heading is None or (heading.rule == "shape" and not by_shape):
-            blocks.append(Block(BlockKind.PARAGRAPH, heading.text if heading else text, 0))
+    for at, heading in found:
+        if heading.rule == "shape" and not by_shape:
+            blocks[at] = Block(BlockKind.PARAGRAPH, heading.text)
             continue
-        level = {"matter": top, "numeral": numeral}.get(heading.rule, heading.level)
-        blocks.append(Block(BlockKind.HEADING, heading.text, level))
+        level = kinds.get(heading.kind, len(kinds)) if heading.kind else levels.get(heading.rule)
+        if level and level != heading.level:
+            blocks[at] = Block(BlockKind.HEADING, heading.text, level)
     return blocks
 
 

@@ -366,3 +366,13 @@ def test_authors_one_a_line_and_a_posting_date() -> None:
     document = parse_text(book(f"CHAPTER I\n\n{PROSE}\nThe end.", header=header))
     assert (document.title, document.author) == ("Two Hands", "Jane Example, John Example")
     assert document.date == "2009-01-10"
+
+
+def test_parts_of_two_kinds_nest_the_first_seen_outermost() -> None:
+    """`VOLUME I` holds `BOOK FIRST`, which holds its chapters."""
+    text = (
+        f"A Title\n\nVOLUME I—THE SHORE\n\nBOOK FIRST—THE KEEPER\n\nCHAPTER I—THE LAMP\n\n{PROSE}\n"
+        f"CHAPTER II\n\n{PROSE}\nBOOK SECOND\n\nCHAPTER I\n\n{PROSE}\n"
+        f"VOLUME II\n\nBOOK FIRST\n\nCHAPTER I\n\n{PROSE}\nEPILOGUE\n\n{PROSE}"
+    )
+    assert [level for _, level in headings(parse_text(text))] == [1, 2, 3, 3, 2, 3, 1, 2, 3, 1]
