@@ -114,6 +114,8 @@ def parse_text(text: str, source: str = "") -> Document:
     if book:
         text = book.body
     paragraphs = split_paragraphs(text)
+    if not paragraphs and book:
+        raise ImportFailure("no text between the Project Gutenberg start and end markers")
     if not paragraphs:
         raise ImportFailure("empty file, no text to read")
     title = None

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from annotations.models import BlockKind, ContentsEntry, Document
 from annotations.store import AnnotationStore
 from reader.cli import cli
-from reader.ingest import load_document, parse_text
+from reader.ingest import ImportFailure, load_document, parse_text
 from reader.ingest.gutenberg import read_gutenberg, release_date
 
 PROSE = (
@@ -376,3 +376,17 @@ def test_parts_of_two_kinds_nest_the_first_seen_outermost() -> None:
         f"VOLUME II\n\nBOOK FIRST\n\nCHAPTER I\n\n{PROSE}\nEPILOGUE\n\n{PROSE}"
     )
     assert [level for _, level in headings(parse_text(text))] == [1, 2, 3, 3, 2, 3, 1, 2, 3, 1]
+
+
+def test_a_gutenberg_file_with_no_text_between_its_markers_fails_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """A header and markers with nothing between them is refused, saying so."""
+    path = tmp_path / "empty.txt"
+    path.write_text(
+        "Title: Nothing\n\n*** START OF THE PROJECT GUTENBERG EBOOK NOTHING ***\n\n"
+        "Produced by Ann Example\n\n\n*** END OF THE PROJECT GUTENBERG EBOOK NOTHING ***\n"
+        f"\n{LICENCE}"
+    )
+    with pytest.raises(ImportFailure, match="no text between the Project Gutenberg"):
+        load_document(path)
