@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass
 
 # Every marker line names Project Gutenberg or its small print, so only lines with these
-# words (in any of the cases files use) are tried: a scan for them is fast.
-_MARKER_WORDS = ("gutenberg", "small print")
+# words (in the cases files use) are tried: a scan for them is fast.
+_NAME = ("utenberg", "UTENBERG")
+_SMALL_PRINT = ("small print", "SMALL PRINT", "Small Print")
 _START = re.compile(
     r"[ \t]*\*+[ \t]*START[ \t]+OF[ \t]+(?:THE[ \t]+|THIS[ \t]+)?PROJECT[ \t]+GUTENBERG\b",
     re.IGNORECASE,
@@ -101,8 +102,14 @@ def read_gutenberg(text: str) -> GutenbergText | None:
         The reading text and the header's title, author and date; None when the text
         has no Project Gutenberg start or end marker.
     """
-    lines = _marker_lines(text)
+    spans = _lines_with(text, _NAME)
+    if not spans:
+        return None
+    lines = [(span, text[span[0] : span[1]]) for span in sorted(spans)]
     start = next((span for span, line in lines if _START.match(line)), None)
+    if start is None:  # an old file, maybe: its text follows the small print
+        spans |= _lines_with(text, _SMALL_PRINT)
+        lines = [(span, text[span[0] : span[1]]) for span in sorted(spans)]
     first_end = next((span for span, line in lines if _END.match(line)), None)
     small_print = next((span for span, line in lines if _SMALL_PRINT_END.match(line)), None)
     if small_print and first_end and first_end < small_print:
@@ -132,18 +139,17 @@ def read_gutenberg(text: str) -> GutenbergText | None:
     return GutenbergText(body=body, title=title, author=author, date=date)
 
 
-def _marker_lines(text: str) -> list[tuple[tuple[int, int], str]]:
-    """The lines that may be markers, in order: each line's span and text."""
-    found = set()
-    for word in _MARKER_WORDS:
-        for variant in {word, word.upper(), word.title()}:
-            at = text.find(variant)
-            while at >= 0:
-                begin = text.rfind("\n", 0, at) + 1
-                end = text.find("\n", at)
-                found.add((begin, len(text) if end < 0 else end))
-                at = text.find(variant, at + len(variant))
-    return [(span, text[span[0] : span[1]]) for span in sorted(found)]
+def _lines_with(text: str, words: tuple[str, ...]) -> set[tuple[int, int]]:
+    """Where the lines are that hold any of these words: each line's start and end."""
+    found: set[tuple[int, int]] = set()
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            begin = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            found.add((begin, len(text) if end < 0 else end))
+            at = text.find(word, at + len(word))
+    return found
 
 
 def _header_fields(header: str) -> dict[str, str]:

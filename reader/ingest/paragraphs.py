@@ -109,6 +109,7 @@ _FIRST_THREE = frozenset(
     .split("|")
 )
 """How the words that open a chapter, part or matter line begin."""
+_NUMERAL_LETTERS = frozenset("MDCLXVI")
 _NUMERAL_START = re.compile(r"[MDCLXVI]+(?:\.(?:\s|\Z)|\Z)")
 _ROMAN = "(?=[MDCLXVI])M{0,4}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
 _NUMERAL = re.compile(rf"{_ROMAN}\.?\Z")
@@ -156,10 +157,14 @@ def _chapter_line(line: str) -> _Heading | None:
     """A chapter, part or book line (`CHAPTER XII.`, `BOOK ONE: 1805`, `IV.`), if it is one."""
     if len(line) > _MAX_HEADING + 40:
         return None
-    line = line.strip()
+    if line[:1] in " \t":
+        line = line.strip()
     # The common case, found quickly: a line that starts with no such word or numeral.
-    if line[:3].lower() not in _FIRST_THREE and not _NUMERAL_START.match(line):
+    if line[:3].lower() not in _FIRST_THREE and (
+        line[:1] not in _NUMERAL_LETTERS or not _NUMERAL_START.match(line)
+    ):
         return None
+    line = line.strip()
     if _PAGE_NUMBER.search(line):
         return None  # a contents entry: `CHAPTER V ....... 45`
     line = " ".join(line.split())
@@ -320,7 +325,8 @@ def _blocks(paragraphs: list[Paragraph], entries: dict[str, int]) -> list[Block]
         lines, joined = paragraphs[index]
         index += 1
         last = index == len(paragraphs)
-        heading = _chapter_line(lines[0])
+        # A chapter line over more lines is a bare one (`CHAPTER I`): short.
+        heading = _chapter_line(lines[0]) if len(lines) == 1 or len(lines[0]) <= 60 else None
         if heading and len(lines) > 1:
             rest = lines[1:]
             rest_text = join_lines(rest)
