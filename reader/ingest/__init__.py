@@ -5,7 +5,8 @@
 `sources` says what the arguments of an import name and reads a file by its type; `job`
 runs an import of many of them (the `reader import` command and the library screen's
 `i` both use its `ImportJob`). Lower modules never import higher ones: `text` is at the
-bottom, `job` at the top. trafilatura and lxml are loaded only when HTML or a book is parsed.
+bottom (on `paragraphs` and `gutenberg`), `job` at the top. trafilatura and lxml are
+loaded only when HTML or a book is parsed.
 """
 
 from reader.ingest.fetch import load_url

@@ -1,4 +1,4 @@
-"""Plain text to blocks (headings by shape), and what all importers share: failures, titles."""
+"""Plain text to a document (Project Gutenberg files too), and what all importers share."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import re
 
 from annotations import decoding
 from annotations.errors import BadInputError
-from annotations.models import Block, BlockKind, Document
+from annotations.models import Document
 from annotations.text import normalize_newlines
+from reader.ingest.gutenberg import read_gutenberg
+from reader.ingest.paragraphs import split_paragraphs, text_blocks, words
 from reader.sentences import first_sentence
 
 TABLE_SEPARATOR = " │ "
@@ -17,7 +19,6 @@ MAX_TITLE = 120
 """Titles are shorter than this many characters."""
 
 _DATE_TOKEN = re.compile(r"\A\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)(?![\d-])[ \t]*(?:\r?\n)?")
-_BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
 _BYLINE = re.compile(r"^(?:by|door|von|par|por|di)\s+(\S.{0,78})$", re.IGNORECASE)
 
 
@@ -69,50 +70,16 @@ def title_from_text(text: str) -> str:
 # Plain text -------------------------------------------------------------------
 
 
-def _join_lines(lines: list[str]) -> str:
-    """Join a hard-wrapped paragraph's lines into one line."""
-    out = ""
-    for raw in lines:
-        line = " ".join(raw.split())
-        if not line:
-            continue
-        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and line[:1].islower():
-            out += line
-        else:
-            out = f"{out} {line}" if out else line
-    return out
-
-
-def _split_paragraphs(text: str) -> list[list[str]]:
-    """Split text into paragraphs, each a list of its lines."""
-    chunks = [chunk for chunk in _BLANK_LINE.split(text) if chunk.strip()]
-    if len(chunks) == 1:
-        lines = [line for line in chunks[0].split("\n") if line.strip()]
-        # No blank lines at all: one paragraph per line when lines are long
-        # (one line per paragraph), or per indented line in a hard-wrapped book.
-        if len(lines) > 1 and sum(len(line) > 100 for line in lines) > len(lines) / 2:
-            return [[line] for line in lines]
-        if len(lines) > 2 and sum(line[:1] in " \t" for line in lines[1:]) >= 2:
-            paragraphs: list[list[str]] = []
-            for line in lines:
-                if not paragraphs or line[:1] in " \t":
-                    paragraphs.append([line])
-                else:
-                    paragraphs[-1].append(line)
-            return paragraphs
-    # Whitespace-only lines (e.g. a blank line left by a removed date token) are
-    # not part of a paragraph, so a title line after them still stands alone.
-    return [[line for line in chunk.split("\n") if line.strip()] for chunk in chunks]
-
-
-def _is_heading_line(lines: list[str], text: str) -> bool:
-    return (
-        len(lines) == 1
-        and len(text) <= 70
-        and len(text.split()) <= 9
-        and any(ch.isalpha() for ch in text)
-        and not re.search(r"[.,;:!?…\"'”’»)\]]$", text)
-    )
+def _is_title_page_line(lines: list[str], text: str, title: str, author: str | None) -> bool:
+    """Whether a line at the start of a book repeats its title or author (`By Leo Tolstoy`)."""
+    if len(lines) > 2:
+        return False
+    text = words(text)
+    if not text:
+        return False
+    # A title set over several lines: each is a part of it.
+    in_title = f" {text} " in f" {words(title)} "
+    return in_title or text == words(author or "") or bool(_BYLINE.match(text))
 
 
 def parse_text(text: str, source: str = "") -> Document:
@@ -121,8 +88,14 @@ def parse_text(text: str, source: str = "") -> Document:
     Paragraphs are separated by blank lines, and single line breaks inside a
     paragraph are joined. A leading `date YYYY-MM[-DD]` token sets the date. A
     first line that stands alone, is short and has no final period is the title;
-    otherwise the title is the first sentence. Short standalone lines without
-    final punctuation become headings (chapter titles).
+    otherwise the title is the first sentence.
+
+    A Project Gutenberg file is read between its start and end markers, and its
+    header gives the title, author and date; the lines that repeat them at the start
+    of the book are dropped.
+
+    Chapter and part lines become headings, and a table of contents at the start is
+    dropped (see `paragraphs.text_blocks`).
 
     Args:
         text: The decoded text.
@@ -137,30 +110,41 @@ def parse_text(text: str, source: str = "") -> Document:
     if match and valid_date(match.group(1)):
         date = match.group(1)
         text = text[match.end() :]
-    paragraphs = [(lines, _join_lines(lines)) for lines in _split_paragraphs(text)]
-    paragraphs = [(lines, joined) for lines, joined in paragraphs if joined]
+    book = read_gutenberg(text)
+    if book:
+        text = book.body
+    paragraphs = split_paragraphs(text)
+    if not paragraphs and book:
+        raise ImportFailure("no text between the Project Gutenberg start and end markers")
     if not paragraphs:
         raise ImportFailure("empty file, no text to read")
     title = None
     author = None
-    first_lines, first = paragraphs[0]
-    if (
-        len(paragraphs) > 1
-        and len(first_lines) == 1
-        and len(first) < MAX_TITLE
-        and not first.endswith(".")
-    ):
-        title = first
-        paragraphs = paragraphs[1:]
-        byline = _BYLINE.match(paragraphs[0][1]) if len(paragraphs[0][0]) == 1 else None
-        if byline and len(paragraphs) > 1:
-            author = byline.group(1).strip()
+    if book and book.title:
+        title, author, date = book.title, book.author, book.date or date
+        start = 0
+        while start + 1 < len(paragraphs) and _is_title_page_line(
+            *paragraphs[start], title, author
+        ):
+            start += 1
+        paragraphs = paragraphs[start:]
+    else:
+        if book:
+            author, date = book.author, book.date or date
+        first_lines, first = paragraphs[0]
+        if (
+            len(paragraphs) > 1
+            and len(first_lines) == 1
+            and len(first) < MAX_TITLE
+            and not first.endswith(".")
+        ):
+            title = first
             paragraphs = paragraphs[1:]
-    blocks = []
-    for index, (lines, joined) in enumerate(paragraphs):
-        is_heading = index + 1 < len(paragraphs) and _is_heading_line(lines, joined)
-        kind = BlockKind.HEADING if is_heading else BlockKind.PARAGRAPH
-        blocks.append(Block(kind, joined, 2 if is_heading else 0))
+            byline = _BYLINE.match(paragraphs[0][1]) if len(paragraphs[0][0]) == 1 else None
+            if byline and len(paragraphs) > 1:
+                author = byline.group(1).strip()
+                paragraphs = paragraphs[1:]
+    blocks = text_blocks(paragraphs)
     if title is None:
         title = title_from_text(blocks[0].text)
     return Document(
