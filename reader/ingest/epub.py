@@ -7,13 +7,14 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.entities import name2codepoint
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from annotations.models import Block, BlockKind, ContentsEntry, Document
+from reader.ingest.gutenberg import text_between_markers
 from reader.ingest.html import html_blocks
 from reader.ingest.text import ImportFailure, shorten, valid_date
 
@@ -587,6 +588,23 @@ def _package_path(book: _Book) -> str:
     return packages[0]
 
 
+def _without_licence(
+    blocks: list[Block], contents: tuple[ContentsEntry, ...]
+) -> tuple[list[Block], tuple[ContentsEntry, ...]]:
+    """A Project Gutenberg book without the licence header and footer its pages carry
+    (the text between the `*** START OF` and `*** END OF` markers), its contents moved
+    with the text."""
+    first, end = text_between_markers([block.text for block in blocks])
+    if (first, end) == (0, len(blocks)):
+        return blocks, contents
+    kept = tuple(
+        replace(entry, block=entry.block - first)
+        for entry in contents
+        if first <= entry.block < end
+    )
+    return blocks[first:end], kept
+
+
 def parse_epub(path: Path, source: str) -> Document:
     """Read an EPUB 2 or 3 book into a document.
 
@@ -627,6 +645,7 @@ def parse_epub(path: Path, source: str) -> Document:
             line = problems.line()
             raise ImportFailure("no text found in the book" + (f"; {line}" if line else ""))
         contents = _contents(book, package, text)
+    blocks, contents = _without_licence(text.blocks, contents)
     title = package.title()
     if not title:
         heading = next((b.text for b in text.blocks if b.kind == BlockKind.HEADING), None)
@@ -634,7 +653,7 @@ def parse_epub(path: Path, source: str) -> Document:
     warning = problems.line()
     return Document(
         title=shorten(title, 300),
-        blocks=tuple(text.blocks),
+        blocks=tuple(blocks),
         source=source,
         date=package.date(),
         author=package.author(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Every marker line names Project Gutenberg or its small print, so only lines with these
@@ -90,6 +91,34 @@ class GutenbergText:
     title: str | None = None
     author: str | None = None
     date: str | None = None
+
+
+_START_IN_BLOCK = re.compile(
+    r"\*+[ \t]*START[ \t]+OF[ \t]+(?:THE[ \t]+|THIS[ \t]+)?PROJECT[ \t]+GUTENBERG\b", re.IGNORECASE
+)
+_END_IN_BLOCK = re.compile(
+    r"^\W*END[ \t]+OF[ \t]+(?:THE[ \t]+|THIS[ \t]+)?PROJECT[ \t]+GUTENBERG(?:'S|’S)?\b|"
+    r"\*+[ \t]*END[ \t]+OF[ \t]+(?:THE[ \t]+|THIS[ \t]+)?PROJECT[ \t]+GUTENBERG\b",
+    re.IGNORECASE,
+)
+LICENCE_REACH = 12
+"""How many blocks from either end of a book its licence header or footer may take."""
+
+
+def text_between_markers(texts: Sequence[str]) -> tuple[int, int]:
+    """Where a book's own text lies among its blocks (a Project Gutenberg EPUB's licence
+    header and footer are blocks of it): (first, end) block indexes, end exclusive; the
+    whole when it has no markers.
+    """
+    first, end = 0, len(texts)
+    for index, text in enumerate(texts[:LICENCE_REACH]):
+        if _START_IN_BLOCK.search(text):
+            first = index + 1
+    for index in range(max(first, len(texts) - LICENCE_REACH), len(texts)):
+        if _END_IN_BLOCK.search(texts[index]):
+            end = index
+            break
+    return (first, end) if first < end else (0, len(texts))
 
 
 def read_gutenberg(text: str) -> GutenbergText | None:

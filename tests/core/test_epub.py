@@ -494,3 +494,25 @@ def test_a_changed_book_reimports_with_its_highlights_on_their_text(tmp_path: Pa
     assert blocks[note.anchor.start_block].text.startswith("Chapter 3 paragraph 1")
     assert (note.anchor.exact, note.orphaned) == ("Chapter 3", False)
     assert contents == [0, 7, 11]
+
+
+def test_a_gutenberg_books_licence_pages_are_left_out(tmp_path: Path) -> None:
+    """The licence header and footer in a Project Gutenberg EPUB's pages are not its text."""
+    chapters = [
+        (
+            "header.xhtml",
+            "<p>The Project Gutenberg eBook of A Generated Book</p><p>Use it freely.</p>"
+            "<p>*** START OF THE PROJECT GUTENBERG EBOOK A GENERATED BOOK ***</p>",
+        ),
+        ("ch1.xhtml", "<h1>Chapter 1</h1><p>First words.</p>"),
+        ("ch2.xhtml", "<h1>Chapter 2</h1><p>Last words.</p>"),
+        (
+            "footer.xhtml",
+            "<p>*** END OF THE PROJECT GUTENBERG EBOOK A GENERATED BOOK ***</p>"
+            "<p>Updated editions will replace the previous one.</p>",
+        ),
+    ]
+    nav = '<ol><li><a href="ch1.xhtml">Chapter 1</a></li><li><a href="ch2.xhtml">Chapter 2</a></li></ol>'
+    document = load_document(Book(chapters, nav=nav).write(tmp_path / "pg.epub"))
+    assert texts(document) == ["Chapter 1", "First words.", "Chapter 2", "Last words."]
+    assert document.contents == (ContentsEntry("Chapter 1", 0), ContentsEntry("Chapter 2", 2))
