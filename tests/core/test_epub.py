@@ -512,7 +512,10 @@ def test_a_gutenberg_books_licence_pages_are_left_out(tmp_path: Path) -> None:
             "<p>Updated editions will replace the previous one.</p>",
         ),
     ]
-    nav = '<ol><li><a href="ch1.xhtml">Chapter 1</a></li><li><a href="ch2.xhtml">Chapter 2</a></li></ol>'
+    nav = (
+        '<ol><li><a href="ch1.xhtml">Chapter 1</a></li>'
+        '<li><a href="ch2.xhtml">Chapter 2</a></li></ol>'
+    )
     document = load_document(Book(chapters, nav=nav).write(tmp_path / "pg.epub"))
     assert texts(document) == ["Chapter 1", "First words.", "Chapter 2", "Last words."]
     assert document.contents == (ContentsEntry("Chapter 1", 0), ContentsEntry("Chapter 2", 2))
