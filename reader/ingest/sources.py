@@ -12,7 +12,7 @@ from pathlib import Path
 from annotations import guard
 from annotations.formats.clippings import SNIFF_BYTES, sniff
 from annotations.models import Document
-from reader.ingest.epub import ZIP_MAGIC, is_epub_head, parse_epub
+from reader.ingest.epub import is_epub_head, parse_epub
 from reader.ingest.html import parse_html
 from reader.ingest.markdown import parse_markdown
 from reader.ingest.text import ImportFailure, decode_bytes, parse_text
@@ -224,5 +224,5 @@ def _wanted_in_folder(path: Path) -> bool:
     if suffix == ".csv":
         return highlights_kind(path) is not None
     if suffix in EPUB_SUFFIXES:
-        return head.startswith(ZIP_MAGIC)  # binary: a zip, or something else by that name
+        return True  # binary; one that is not a book says so when it is read
     return b"\x00" not in head or head.startswith(_UNICODE_BOMS)

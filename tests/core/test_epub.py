@@ -432,12 +432,15 @@ def test_a_file_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
 
 
 def test_folders_take_epubs_and_a_book_without_a_suffix_is_recognised(tmp_path: Path) -> None:
-    """A folder walk takes `.epub` zips (not other files by that name); sniffing finds books."""
+    """A folder walk takes `.epub` files (one that is not a book is refused when read, so
+    the import says why); sniffing finds books without a suffix."""
     folder = tmp_path / "books"
     folder.mkdir()
     Book(three_chapters()).write(folder / "good.epub")
     (folder / "fake.epub").write_text("not a zip")
-    assert [path.name for path in iter_files([folder])] == ["good.epub"]
+    assert [path.name for path in iter_files([folder])] == ["fake.epub", "good.epub"]
+    with pytest.raises(ImportFailure, match=r"^not an EPUB \(not a zip file\)$"):
+        load_document(folder / "fake.epub")
     bare = Book(three_chapters()).write(tmp_path / "bookfile")
     assert load_document(bare).format == "epub"
 
