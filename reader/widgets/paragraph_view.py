@@ -165,6 +165,8 @@ class ParagraphView(ScrollView, can_focus=True):
         self._heights_changed = False
         self._starts: list[int] = [0]
         self._width = 0
+        self._rows = 0
+        """Rows the view showed when last laid out (to keep the end shown on a resize)."""
         self._cache: LRUCache[tuple[int, int, _Decor], Strip] = LRUCache(1024)
         self._full_width = full_width
         self.sentence_mode = False
@@ -389,10 +391,17 @@ class ParagraphView(ScrollView, can_focus=True):
         return super().render_lines(crop)
 
     def on_resize(self, event: events.Resize) -> None:
+        # A view showing the end keeps showing it when it loses rows (to a notice
+        # under it, say) or gains them; its top row stays put otherwise.
+        rows, self._rows = self._rows, self.scrollable_content_region.height
+        at_end = bool(self._layouts) and 0 < self._starts[-1] - rows <= self.scroll_offset.y
         self._relayout(self.scrollable_content_region.width)
+        if at_end:
+            self._show_end()
         self.scroll_to_cursor(animate=False)
 
     def on_mount(self) -> None:
+        self._rows = self.scrollable_content_region.height
         self._relayout(self.scrollable_content_region.width)
         self.call_after_refresh(self.scroll_to_cursor, animate=False, center=True)
 
@@ -804,14 +813,18 @@ class ParagraphView(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         """Move to the last block."""
-        # Wrap the last screenful for real first, so the end is exactly where it is drawn.
+        self.cursor = len(self.blocks) - 1
+        self._show_end()
+
+    def _show_end(self) -> None:
+        """Scroll to the end of the text, its last screenful wrapped for real first, so
+        the end is exactly where it is drawn."""
         height = self.scrollable_content_region.height
         index, rows = len(self.blocks) - 1, 0
         while index >= 0 and rows < height and self._layouts:
             rows += self._layout(index).height
             index -= 1
         self._sync_heights()
-        self.cursor = len(self.blocks) - 1
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def action_page(self, direction: int) -> None:

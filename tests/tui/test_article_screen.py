@@ -574,3 +574,51 @@ async def test_jump_visits_annotations_in_the_same_paragraph(
     assert sorted([one.id, two.id])[1] in colours
     assert sorted(colours.values()) == ["green", "yellow"]
     assert colours[sorted([one.id, two.id])[1]] == "green"
+
+
+def mixed_book(chapters: int) -> Document:
+    """A book of many blocks of every kind a book has: parts and chapter headings,
+    paragraphs long and short, quotes and lists, ending in a list item."""
+    blocks: list[Block] = []
+    for chapter in range(chapters):
+        if chapter % 10 == 0:
+            blocks.append(Block(BlockKind.HEADING, f"Part {chapter // 10 + 1}", 1))
+        blocks.append(Block(BlockKind.HEADING, f"Chapter {chapter + 1}", 2))
+        for n in range(12):
+            words = " ".join(f"w{chapter}x{n}x{i}" for i in range((n * 29 + chapter) % 70 + 3))
+            blocks.append(Block(BlockKind.PARAGRAPH, f"{words}."))
+            if n % 5 == 2:
+                blocks.append(Block(BlockKind.QUOTE, f"A quoted line {chapter}-{n}.", 1))
+                blocks.append(Block(BlockKind.QUOTE, f"And a long quoted one {words}.", 1))
+            if n % 4 == 3:
+                blocks.extend(
+                    Block(BlockKind.LIST_ITEM, f"Item {chapter}-{n}-{i} {words[:90]}", 1)
+                    for i in range(3)
+                )
+    blocks.append(Block(BlockKind.LIST_ITEM, "The very last item of the book ends here.", 1))
+    return Document(title="A mixed book", blocks=tuple(blocks), source="/books/mixed.epub")
+
+
+async def test_g_shows_the_end_of_a_book_while_the_end_notice_shows(
+    library: AnnotationStore, make_app: AppFactory
+) -> None:
+    """G scrolls a book of mixed blocks to its very end, and the view stays at its end
+    when the notice that the end is reached takes a row from it: the last line shows
+    just above the bottom row (the blank line after the text), as without a notice."""
+    document = mixed_book(150)
+    article = library.import_document(document).article
+    app = make_app(library, open_article=article.id)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(ParagraphView)
+        rows = view.size.height
+        await pilot.press("G")
+        for _ in range(10):
+            await pilot.pause()
+            if view.size.height < rows:
+                break
+        assert view.size.height < rows, "the end notice takes a row"
+        assert view.cursor == len(document.blocks) - 1
+        assert view.scroll_offset.y == view.max_scroll_y
+        lines = [view.render_line(y).text.rstrip() for y in range(view.size.height)]
+        assert lines[-1] == ""
+        assert lines[-2].endswith("ends here.")
