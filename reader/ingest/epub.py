@@ -43,6 +43,12 @@ _NCX_TYPE = "application/x-dtbncx+xml"
 _DATE = re.compile(r"\s*(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
 _XML_ENTITIES = frozenset(("amp", "lt", "gt", "quot", "apos"))
+_XHTML_DEFAULT = re.compile(
+    rb"""<html\b[^<>]*?(\s+xmlns\s*=\s*(["'])http://www\.w3\.org/1999/xhtml\2)[\s/>]"""
+)
+"""The default namespace declared on an XHTML root, in group 1."""
+_ROOT_WITHIN = 4096
+"""Bytes of a chapter within which its root's start tag is looked for."""
 
 
 def is_epub_head(head: bytes) -> bool:
@@ -347,6 +353,21 @@ def _strip_namespaces(root: _Element) -> None:
             element.tag = tag.split("}", 1)[1]
 
 
+def _without_xhtml_namespace(data: bytes) -> bytes:
+    """A chapter's XHTML with the XHTML namespace undeclared as the default on its root.
+
+    Its elements are then parsed with their local names at once, which is cheaper than
+    renaming each one after (as `_strip_namespaces` still does for any other namespace).
+    Only the root's start tag, in the file's first bytes, is changed; a chapter that
+    declares the namespace anywhere else is left as it is.
+    """
+    head = data[:_ROOT_WITHIN]
+    match = _XHTML_DEFAULT.search(head)
+    if match is None:
+        return data
+    return data[: match.start(1)] + data[match.end(1) :]
+
+
 def _html_entities(data: bytes) -> bytes:
     """HTML's named entities (`&nbsp;`, `&eacute;`) as characters: XML knows five."""
 
@@ -371,6 +392,7 @@ def _page(data: bytes) -> tuple[_Element | None, bool]:
         huge_tree=True,
     )
     root = None
+    data = _without_xhtml_namespace(data)
     for attempt in (lambda: data, lambda: _html_entities(data)):
         try:
             root = etree.fromstring(attempt(), parser)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from html import unescape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
 from annotations import decoding
 from annotations.models import Block, BlockKind, Document
-from annotations.text import normalize_newlines
+from annotations.text import is_one_line, normalize_newlines
 from reader.ingest.text import (
     TABLE_SEPARATOR,
     ImportFailure,
@@ -93,7 +95,18 @@ def _extract(html: str, *, recall: bool = False) -> Any:
 
 def _text(element: _Element) -> str:
     """An element's text (once `_prepare_tree` has run: images as alt text, breaks as newlines)."""
+    if not len(element):  # most paragraphs: their text is all there is
+        return element.text or ""
     return "".join(element.itertext())
+
+
+def one_line(text: str) -> str:
+    """A text as one line: runs of whitespace one space, none at either end.
+
+    The same as `" ".join(text.split())`, but a text that is one line already (most
+    paragraphs of a book) is returned as it is, without being split into words.
+    """
+    return text if is_one_line(text) else " ".join(text.split())
 
 
 def _prepare_tree(body: _Element) -> None:
@@ -120,7 +133,7 @@ def _prepare_tree(body: _Element) -> None:
 
 def _flat(element: _Element) -> str:
     """An element's text as one line, whitespace collapsed."""
-    return " ".join(_text(element).split())
+    return one_line(_text(element))
 
 
 def _code_text(element: _Element) -> str:
@@ -163,6 +176,14 @@ _INLINE = frozenset((
 """Tags that are part of the line they stand in (the rest start blocks of their own)."""
 
 
+@cache
+def _descendant_ids() -> Callable[[_Element], Any]:
+    """`.//@id` as a compiled XPath: the ids inside an element."""
+    from lxml import etree
+
+    return etree.XPath(".//@id")
+
+
 def _blank(text: str | None) -> bool:
     return not text or text.isspace()
 
@@ -178,18 +199,21 @@ class _Blocks:
         if text.strip():
             self.blocks.append(Block(kind, text, level))
 
-    def mark(self, element: _Element, inside: bool = False) -> None:
-        """Note where an element (and, if `inside`, everything in it) starts: the next block."""
+    def mark(self, element: _Element, inside: bool = False, tag: str | None = None) -> None:
+        """Note where an element (and, if `inside`, everything in it) starts: the next block.
+
+        `tag` is the element's tag, when the caller has it already.
+        """
         anchors = self.anchors
         if anchors is None:
             return
         at = len(self.blocks)
-        for name in ("id", "name") if element.tag == "a" else ("id",):
+        for name in ("id", "name") if (tag or element.tag) == "a" else ("id",):
             value = element.get(name)
             if value:
                 anchors.setdefault(value, at)
         if inside and len(element):
-            for value in element.xpath(".//@id"):
+            for value in _descendant_ids()(element):
                 anchors.setdefault(str(value), at)
 
     def walk(self, element: _Element, quote: int = 0, depth: int = 0) -> None:
@@ -199,30 +223,30 @@ class _Blocks:
             return
         kind = BlockKind.QUOTE if quote else BlockKind.PARAGRAPH
         if depth > _MAX_DEPTH:
-            self.mark(element, inside=True)
+            self.mark(element, inside=True, tag=tag)
             self.add(kind, _flat(element), quote)
         elif tag in _HEADINGS or tag == "head":
-            self.mark(element, inside=True)
+            self.mark(element, inside=True, tag=tag)
             match = _HEADING_REND.search(element.get("rend") or "")
             level = _HEADINGS.get(tag) or (int(match.group(1)) if match else 2)
             self.add(BlockKind.HEADING, _flat(element), level)
         elif tag in ("pre", "code"):
-            self.mark(element, inside=True)
+            self.mark(element, inside=True, tag=tag)
             self.add(BlockKind.CODE, _code_text(element))
         elif tag == "table":
-            self.mark(element, inside=True)
+            self.mark(element, inside=True, tag=tag)
             self.add(BlockKind.TABLE, _table_text(element))
         elif tag in _LISTS:
-            self.mark(element)
+            self.mark(element, tag=tag)
             self.list(element, 1, quote, depth)
         elif tag in _QUOTES:
-            self.mark(element)
+            self.mark(element, tag=tag)
             self.container(element, quote + 1, depth)
         elif tag in _PARAGRAPHS or tag in _INLINE:
-            self.mark(element, inside=True)
+            self.mark(element, inside=True, tag=tag)
             self.add(kind, _flat(element), quote)
         else:
-            self.mark(element)
+            self.mark(element, tag=tag)
             self.container(element, quote, depth)
 
     def container(self, element: _Element, quote: int, depth: int) -> None:
@@ -238,7 +262,7 @@ class _Blocks:
             ):
                 # A code element alone on its lines is a block of code (trafilatura's
                 # `code` always is); in a line of text it is part of it.
-                self.mark(child, inside=True)
+                self.mark(child, inside=True, tag=tag)
                 run.append(_text(child))
                 run.append(child.tail or "")
             else:
@@ -251,7 +275,7 @@ class _Blocks:
         """A run of loose text and inline elements, as one block (none if blank)."""
         text = "".join(run)
         if text and not text.isspace():
-            self.add(kind, " ".join(text.split()), quote)
+            self.add(kind, one_line(text), quote)
 
     def list(self, element: _Element, level: int, quote: int, depth: int) -> None:
         """A list's items, numbered when ordered, nested lists one level deeper."""
@@ -269,7 +293,7 @@ class _Blocks:
             for child in item:
                 if child not in nested:
                     self.mark(child, inside=True)
-            text = " ".join(_item_text(item, nested).split())
+            text = one_line(_item_text(item, nested))
             if text:
                 if ordered:
                     text = f"{number}. {text}"

@@ -259,6 +259,42 @@ def test_chapters_keep_the_kinds_of_their_blocks(tmp_path: Path) -> None:
     assert document.warnings == ()
 
 
+def test_the_xhtml_namespace_however_declared_reads_the_same(tmp_path: Path) -> None:
+    """The namespace as the root's default (in double or single quotes), as a prefix, or
+    with the declaration's own words in the text: the same blocks, the text kept whole."""
+    body = (
+        '<h1 id="top">Spelt</h1><p>It says <code>xmlns="http://www.w3.org/1999/xhtml"</code>'
+        ' here.</p><svg xmlns="http://www.w3.org/2000/svg"><title>A drawing</title></svg>'
+        '<ul><li id="i1">An item</li></ul>'
+    )
+    prefixed = (
+        '<x:h1 id="top">Spelt</x:h1><x:p>It says <x:code>xmlns="http://www.w3.org/1999/xhtml"'
+        '</x:code> here.</x:p><svg xmlns="http://www.w3.org/2000/svg"><title>A drawing</title>'
+        '</svg><x:ul><x:li id="i1">An item</x:li></x:ul>'
+    )
+    spellings = {
+        "double.xhtml": XHTML.format(title="t", body=body),
+        "single.xhtml": (
+            "<?xml version='1.0'?>\n<html lang=\"en\"\n  xmlns='http://www.w3.org/1999/xhtml'>"
+            f"<body>{body}</body></html>"
+        ),
+        "prefixed.xhtml": (
+            '<?xml version="1.0"?><x:html xmlns:x="http://www.w3.org/1999/xhtml">'
+            f"<x:body>{prefixed}</x:body></x:html>"
+        ),
+    }
+    read = []
+    for name, chapter in spellings.items():
+        document = load_document(Book([(name, chapter)]).write(tmp_path / f"{name}.epub"))
+        read.append([(block.kind, block.text) for block in document.blocks])
+    assert read[0] == [
+        (BlockKind.HEADING, "Spelt"),
+        (BlockKind.PARAGRAPH, 'It says xmlns="http://www.w3.org/1999/xhtml" here.'),
+        (BlockKind.LIST_ITEM, "An item"),
+    ]
+    assert read[1] == read[0] and read[2] == read[0]
+
+
 def test_web_pages_read_images_as_their_alt_text() -> None:
     """The walker the books use is the web pages' too: an image is its alt text."""
     sentence = "Words of a sentence that goes on and on. " * 10
