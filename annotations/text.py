@@ -1,4 +1,5 @@
-"""Line ends of text from anywhere: Windows (CRLF) and old Mac (CR) ones made LF."""
+"""Plain text: line ends from anywhere (Windows CRLF and old Mac CR made LF), and texts
+that are one line of single-spaced words."""
 
 from __future__ import annotations
 
@@ -13,3 +14,15 @@ def normalize_newlines(text: str, *, keep_lone_cr: bool = False) -> str:
     """
     text = text.replace("\r\n", "\n")
     return text if keep_lone_cr else text.replace("\r", "\n")
+
+
+def is_one_line(text: str) -> bool:
+    """Whether a text is plainly one line of words, without splitting it: printable (its
+    only whitespace the plain space), spaces single, none at its ends.
+
+    Such a text is `" ".join(text.split())` as it is. A text holding an unprintable
+    character that is not whitespace (a soft hyphen) may be one line too, but is not
+    recognised: False only means "not known to be".
+    """
+    # A printable text holds no whitespace but the plain space (U+0020).
+    return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "

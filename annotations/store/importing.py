@@ -19,18 +19,39 @@ from annotations.models import (
     content_hash,
 )
 from annotations.store.annotations import AnnotationsMixin
+from annotations.text import is_one_line
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_CHARACTER = re.compile(f"[{_CJK}]")
 _CJK_WORD = re.compile(f"[{_CJK}]|[^\\s{_CJK}]+")
 
 
+_BELOW_CJK = bytes(range(0xE3))
+"""UTF-8 bytes that begin no character from U+3000 on (nor continue any)."""
+
+
 def count_words(text: str) -> int:
     """Words in a text: runs of non-space characters, and each Chinese or Japanese
     character (those scripts do not put spaces between words)."""
     if _CJK_CHARACTER.search(text) is None:
-        return len(text.split())
+        return _spaced_words(text)
     return sum(1 for _ in _CJK_WORD.finditer(text))
+
+
+def _spaced_words(text: str) -> int:
+    """Words in a text without Chinese or Japanese: runs of non-space characters."""
+    if is_one_line(text):  # most of a book: its spaces are counted, not its words split
+        return text.count(" ") + 1 if text else 0
+    return len(text.split())
+
+
+def count_words_in(texts: Sequence[str]) -> int:
+    """Words in all the texts (`count_words` of each, summed), Chinese and Japanese
+    characters looked for once in all of them."""
+    # A character from U+3000 on is the only kind whose UTF-8 has a byte left here.
+    if "".join(texts).encode("utf-8", "surrogatepass").translate(None, _BELOW_CJK):
+        return sum(count_words(text) for text in texts)
+    return sum(_spaced_words(text) for text in texts)
 
 
 class ImportingMixin(AnnotationsMixin):
@@ -85,7 +106,7 @@ class ImportingMixin(AnnotationsMixin):
             "date": document.date,
             "author": document.author,
             "format": document.format,
-            "words": sum(count_words(block.text) for block in document.blocks),
+            "words": count_words_in([block.text for block in document.blocks]),
             "block_count": len(document.blocks),
             "content_hash": digest,
         }
