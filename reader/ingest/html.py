@@ -216,13 +216,15 @@ class _Blocks:
             for value in _descendant_ids()(element):
                 anchors.setdefault(str(value), at)
 
-    def walk(self, element: _Element, quote: int = 0, depth: int = 0) -> None:
-        """Add the blocks of an element and, for containers, of its children."""
-        tag = element.tag
+    def walk(self, element: _Element, quote: int = 0, depth: int = 0, known: object = None) -> None:
+        """Add the blocks of an element and, for containers, of its children (`known` is
+        the element's tag, when the caller has read it)."""
+        tag = element.tag if known is None else known
         if not isinstance(tag, str) or tag in _NOT_READ:
             return
         kind = BlockKind.QUOTE if quote else BlockKind.PARAGRAPH
-        if depth > _MAX_DEPTH:
+        # A paragraph (most of a book, tested first), or an element too deep to go into.
+        if tag == "p" or depth > _MAX_DEPTH:
             self.mark(element, inside=True, tag=tag)
             self.add(kind, _flat(element), quote)
         elif tag in _HEADINGS or tag == "head":
@@ -267,13 +269,13 @@ class _Blocks:
                 run.append(child.tail or "")
             else:
                 self.add_run(kind, run, quote)
-                self.walk(child, quote, depth + 1)
+                self.walk(child, quote, depth + 1, tag)
                 run = [child.tail or ""]
         self.add_run(kind, run, quote)
 
     def add_run(self, kind: BlockKind, run: list[str], quote: int) -> None:
         """A run of loose text and inline elements, as one block (none if blank)."""
-        text = "".join(run)
+        text = run[0] if len(run) == 1 else "".join(run)
         if text and not text.isspace():
             self.add(kind, one_line(text), quote)
 
