@@ -187,10 +187,16 @@ class Document:
 def content_hash(document: Document) -> str:
     """A hash of a document's title and text, to recognise identical content."""
     digest = hashlib.sha256()
-    digest.update(document.title.encode("utf-8", "surrogatepass"))
+    update = digest.update
+    update(document.title.encode("utf-8", "surrogatepass"))
+    marks: dict[tuple[BlockKind, int], bytes] = {}  # a book has a few kinds and levels
     for block in document.blocks:
-        digest.update(b"\x00" + f"{block.kind}:{block.level}".encode() + b"\x01")
-        digest.update(block.text.encode("utf-8", "surrogatepass"))
+        mark = marks.get((block.kind, block.level))
+        if mark is None:
+            mark = b"\x00" + f"{block.kind}:{block.level}".encode() + b"\x01"
+            marks[block.kind, block.level] = mark
+        update(mark)
+        update(block.text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
