@@ -504,23 +504,25 @@ class LibraryScreen(FilteredListScreen):
         self.import_progress.finish()
         self.refresh_bindings()
         self.reload(summary.article_ids[-1] if summary.article_ids else None)
-        for problems, title in (
-            (summary.warnings, f"Imported with {plural(len(summary.warnings), 'warning')}"),
-            (summary.failures, f"{summary.failed} could not be imported"),
-        ):
-            if problems:
-                self.notify(
-                    _problem_lines(problems),
-                    title=title,
-                    severity="warning",
-                    markup=False,
-                    timeout=10,
-                )
+        # One notice: the notice line shows the newest only, so the summary and what went
+        # wrong are said together (the summary first, then the files and their problems).
+        problems = [
+            f"{title}: {_problem_lines(items)}"
+            for items, title in (
+                (summary.warnings, f"with {plural(len(summary.warnings), 'warning')}"),
+                (summary.failures, f"{summary.failed} could not be imported"),
+            )
+            if items
+        ]
+        severity = "error" if summary.failed else "warning" if problems else "information"
         self.notify(
-            summary.line() + (" (stopped before the end)" if stopped else ""),
+            "\n".join(
+                [summary.line() + (" (stopped before the end)" if stopped else ""), *problems]
+            ),
             title="Import",
-            severity="error" if summary.failed else "information",
+            severity=severity,
             markup=False,
+            timeout=10 if problems else self.app.NOTIFICATION_TIMEOUT,
         )
 
     # Changing the articles ---------------------------------------------------
