@@ -19,7 +19,7 @@ from reader.ingest.html import html_blocks
 from reader.ingest.text import ImportFailure, shorten, valid_date
 
 if TYPE_CHECKING:
-    from lxml.etree import _Element
+    from lxml.etree import XMLParser, _Element
 
 EPUB_MIMETYPE = b"application/epub+zip"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -147,20 +147,26 @@ class _Book:
         return data
 
 
-def _parse_xml(data: bytes) -> _Element | None:
-    """An XML file's root, recovering what a damaged one allows; None if nothing."""
+def _xml_parser(*, recover: bool) -> XMLParser:
+    """A parser that never fetches or expands anything from outside the book."""
     from lxml import etree
 
-    parser = etree.XMLParser(
-        recover=True,
+    return etree.XMLParser(
+        recover=recover,
         resolve_entities=False,
         no_network=True,
         remove_comments=True,
         remove_pis=True,
         huge_tree=True,
     )
+
+
+def _parse_xml(data: bytes) -> _Element | None:
+    """An XML file's root, recovering what a damaged one allows; None if nothing."""
+    from lxml import etree
+
     try:
-        return etree.fromstring(data, parser)
+        return etree.fromstring(data, _xml_parser(recover=True))
     except etree.XMLSyntaxError:
         return None
 
@@ -384,13 +390,7 @@ def _page(data: bytes) -> tuple[_Element | None, bool]:
     """A chapter's XHTML root, namespaces stripped, and whether it was well-formed."""
     from lxml import etree
 
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        remove_comments=True,
-        remove_pis=True,
-        huge_tree=True,
-    )
+    parser = _xml_parser(recover=False)
     root = None
     data = _without_xhtml_namespace(data)
     for attempt in (lambda: data, lambda: _html_entities(data)):

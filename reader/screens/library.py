@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.widgets import Input, Static
 
 from annotations.errors import LibraryError, NotFoundError, StorageError
@@ -514,7 +515,9 @@ class LibraryScreen(FilteredListScreen):
             )
             if items
         ]
-        severity = "error" if summary.failed else "warning" if problems else "information"
+        severity: SeverityLevel = (
+            "error" if summary.failed else "warning" if problems else "information"
+        )
         self.notify(
             "\n".join(
                 [summary.line() + (" (stopped before the end)" if stopped else ""), *problems]
