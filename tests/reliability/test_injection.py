@@ -335,7 +335,7 @@ async def test_toasts_and_progress_show_hostile_file_names_literally(
         screen.start_import(inbox)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert any(n.title.startswith("11 could not") for n in app._notifications)
+        assert any("\n11 could not be imported: " in n.message for n in app._notifications)
         assert injected(app) == []
         app.clear_notifications()
 
