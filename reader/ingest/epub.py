@@ -649,6 +649,8 @@ def parse_epub(path: Path, source: str) -> Document:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zlib.error, EOFError):
         raise ImportFailure("not an EPUB (not a zip file)") from None
+    except (NotImplementedError, ValueError):  # e.g. a version of zip Python cannot read
+        raise ImportFailure("not an EPUB (a damaged or unreadable zip file)") from None
     except OSError as error:
         raise ImportFailure(f"cannot read: {error.strerror or error}") from None
     with archive:

@@ -452,6 +452,16 @@ def test_font_obfuscation_is_not_drm(tmp_path: Path) -> None:
     assert len(document.blocks) == 12 and document.warnings == ()
 
 
+def test_a_zip_of_a_version_python_cannot_read_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.epub"
+    with zipfile.ZipFile(path, "w") as archive:
+        member = zipfile.ZipInfo("mimetype")
+        member.extract_version = 99  # what a damaged directory entry can say
+        archive.writestr(member, "application/epub+zip")
+    with pytest.raises(ImportFailure, match=r"^not an EPUB \(a damaged or unreadable zip file\)$"):
+        load_document(path)
+
+
 def test_a_file_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "fake.epub"
     path.write_text("<html>not a book</html>")
