@@ -129,17 +129,21 @@ def test_a_gutenberg_book_is_read_between_its_markers_with_its_header_metadata()
     )
 
 
+NOVEL_HEADINGS = [
+    ("PART ONE: THE SHORE", 1),
+    ("CHAPTER I. The Piano", 2),
+    ("CHAPTER II.", 2),
+    ("PART TWO: THE TOWN", 1),
+    ("CHAPTER III", 2),
+    ("EPILOGUE", 1),
+]
+"""The novel's chapter and part lines, with their levels, as headings and as contents."""
+
+
 def test_chapter_and_part_lines_become_headings_once_with_their_levels() -> None:
     """Parts are level 1, chapters 2, the epilogue beside the parts; the contents list goes."""
     document = parse_text(book(NOVEL))
-    assert headings(document) == [
-        ("PART ONE: THE SHORE", 1),
-        ("CHAPTER I. The Piano", 2),
-        ("CHAPTER II.", 2),
-        ("PART TWO: THE TOWN", 1),
-        ("CHAPTER III", 2),
-        ("EPILOGUE", 1),
-    ]
+    assert headings(document) == NOVEL_HEADINGS
     # A book that names its chapters takes no other headings by their shape.
     assert "JULIE" in paragraphs(document)
     assert "Translated by the Keeper" in paragraphs(document)
@@ -157,14 +161,7 @@ def test_a_gutenberg_book_imports_with_its_contents(tmp_path: Path) -> None:
     assert article.title == "The Lantern of Hollow Bay and Other Tales of the Shore"
     assert article.author == "Edwina Marsh"
     contents = store.get_contents(article.id)
-    assert [(entry.title, entry.level) for entry in contents] == [
-        ("PART ONE: THE SHORE", 1),
-        ("CHAPTER I. The Piano", 2),
-        ("CHAPTER II.", 2),
-        ("PART TWO: THE TOWN", 1),
-        ("CHAPTER III", 2),
-        ("EPILOGUE", 1),
-    ]
+    assert [(entry.title, entry.level) for entry in contents] == NOVEL_HEADINGS
     assert contents[0] == ContentsEntry("PART ONE: THE SHORE", 0, 1)
     last = len(store.get_blocks(article.id)) - 1
     assert store.chapter_of(article.id, last) == "EPILOGUE"
