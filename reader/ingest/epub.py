@@ -429,9 +429,20 @@ def _drop_page_numbers(root: _Element) -> None:
         del element[:]
 
 
+COVER_PAGES = 2
+"""A picture alone on one of the book's first pages is its cover, not its text."""
+
+
+def _is_cover(body: _Element, number: int) -> bool:
+    """Whether a page is the book's cover: among the first pages, a picture and no text."""
+    if number >= COVER_PAGES or "".join(body.itertext()).strip():
+        return False
+    return any(element.tag in ("img", "image", "svg") for element in body.iter())
+
+
 def _read_text(book: _Book, documents: list[str]) -> _Text:
     text = _Text()
-    for path in documents:
+    for number, path in enumerate(documents):
         data = book.read(path)
         if data is None:
             text.unread.add(path)
@@ -443,6 +454,11 @@ def _read_text(book: _Book, documents: list[str]) -> _Text:
         if body is None:
             book.problems.part(path, "no text in it could be read")
             text.unread.add(path)
+            continue
+        if _is_cover(body, number):
+            # Not text: a link to it goes to what follows.
+            text.starts[path] = text.ends[path] = len(text.blocks)
+            text.anchors[path] = {}
             continue
         found = html_blocks(body, anchors=True)
         if not intact:

@@ -568,3 +568,26 @@ def test_a_gutenberg_books_licence_pages_are_left_out(tmp_path: Path) -> None:
     document = load_document(Book(chapters, nav=nav).write(tmp_path / "pg.epub"))
     assert texts(document) == ["Chapter 1", "First words.", "Chapter 2", "Last words."]
     assert document.contents == (ContentsEntry("Chapter 1", 0), ContentsEntry("Chapter 2", 2))
+
+
+def test_a_cover_picture_is_not_text_but_a_plate_inside_keeps_its_alt_text(
+    tmp_path: Path,
+) -> None:
+    chapters = [
+        ("cover.xhtml", '<div><img src="cover.png" alt="Cover Image"/></div>'),
+        ("ch1.xhtml", "<h1>Chapter 1</h1><p>Words.</p>"),
+        ("plate.xhtml", '<p><img src="map.png" alt="A map of the bay"/></p>'),
+        ("ch2.xhtml", "<h1>Chapter 2</h1><p>More words.</p>"),
+    ]
+    nav = '<ol><li><a href="cover.xhtml">Cover</a></li><li><a href="ch1.xhtml">One</a></li></ol>'
+    document = load_document(Book(chapters, nav=nav).write(tmp_path / "book.epub"))
+    assert texts(document) == [
+        "Chapter 1",
+        "Words.",
+        "A map of the bay",
+        "Chapter 2",
+        "More words.",
+    ]
+    # A link to the cover goes to what follows it.
+    assert document.contents == (ContentsEntry("Cover", 0), ContentsEntry("One", 0))
+    assert document.warnings == ()
