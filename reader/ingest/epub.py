@@ -65,16 +65,13 @@ class _Problems:
 
     parts: list[str] = field(default_factory=list)
     contents: dict[str, int] = field(default_factory=dict)
-    consequences: set[str] = field(default_factory=set)
-    """Contents problems that follow from a part's (not counted again)."""
+    """Problems of contents entries, each with how many entries have it."""
 
     def part(self, name: str, why: str) -> None:
         self.parts.append(f"{posixpath.basename(name) or name} ({why})")
 
-    def entry(self, why: str, *, consequence: bool = False) -> None:
+    def entry(self, why: str) -> None:
         self.contents[why] = self.contents.get(why, 0) + 1
-        if consequence:
-            self.consequences.add(why)
 
     def line(self) -> str | None:
         """`N parts could not be read: a.xhtml (missing from the file); contents: ...`, or
@@ -489,7 +486,7 @@ class _Contents:
         path, fragment = _resolve(base, href)
         block, exact = self.text.place(path, fragment)
         if block is None and path in self.text.unread:
-            self.problems.entry("left out with it", consequence=True)
+            self.problems.entry("left out with it")
             return
         if block is None:
             self.problems.entry("pointing outside the book's text")
@@ -575,7 +572,6 @@ def _contents(book: _Book, package: _Package, text: _Text) -> tuple[ContentsEntr
             read(attempt, root, path)
         if attempt.entries:
             book.problems.contents.update(attempt.problems.contents)
-            book.problems.consequences.update(attempt.problems.consequences)
             return tuple(attempt.entries)
     return ()
 

@@ -93,14 +93,6 @@ class GutenbergText:
     date: str | None = None
 
 
-_START_IN_BLOCK = re.compile(
-    r"\*+[ \t]*START[ \t]+OF[ \t]+(?:THE[ \t]+|THIS[ \t]+)?PROJECT[ \t]+GUTENBERG\b", re.IGNORECASE
-)
-_END_IN_BLOCK = re.compile(
-    r"^\W*END[ \t]+OF[ \t]+(?:THE[ \t]+|THIS[ \t]+)?PROJECT[ \t]+GUTENBERG(?:'S|’S)?\b|"
-    r"\*+[ \t]*END[ \t]+OF[ \t]+(?:THE[ \t]+|THIS[ \t]+)?PROJECT[ \t]+GUTENBERG\b",
-    re.IGNORECASE,
-)
 LICENCE_REACH = 12
 """How many blocks from either end of a book its licence header or footer may take."""
 
@@ -112,10 +104,10 @@ def text_between_markers(texts: Sequence[str]) -> tuple[int, int]:
     """
     first, end = 0, len(texts)
     for index, text in enumerate(texts[:LICENCE_REACH]):
-        if _START_IN_BLOCK.search(text):
+        if _START.search(text):
             first = index + 1
     for index in range(max(first, len(texts) - LICENCE_REACH), len(texts)):
-        if _END_IN_BLOCK.search(texts[index]):
+        if _END.search(texts[index]):
             end = index
             break
     return (first, end) if first < end else (0, len(texts))

@@ -18,9 +18,8 @@ from annotations.models import (
     HIGHLIGHT_COLORS,
     Annotation,
     Article,
+    ChapterIndex,
     ContentsEntry,
-    chapter_path,
-    chapters,
 )
 from reader.clipboard import copy_text
 from reader.debounce import Debounce
@@ -198,6 +197,8 @@ class ArticleScreen(ReaderScreen[None]):
         self.article: Article | None = None
         self.contents: list[ContentsEntry] = []
         """The article's table of contents (its own, else its headings), read on opening."""
+        self._chapters = ChapterIndex(())
+        """The chapters of `contents`, for the status line at every move."""
         self.progress = ReadingProgress((), 0)
         """Where each block is in the article, measured on opening."""
         self._position_save = Debounce(self, POSITION_SAVE_DELAY, self.save_position)
@@ -223,7 +224,7 @@ class ArticleScreen(ReaderScreen[None]):
         try:
             self.article = store.get_article(self.article_id)
             blocks = store.get_blocks(self.article_id)
-            self.contents = store.get_contents(self.article_id)
+            self._read_contents()
         except NotFoundError:
             blocks = []
         self.progress = ReadingProgress(blocks, self.article.words if self.article else 0)
@@ -285,11 +286,15 @@ class ArticleScreen(ReaderScreen[None]):
             details.append(Part.text(tags, "$text-accent", rank=1))
         return [Part.text(safe_text(article.title), "bold")], details
 
+    def _read_contents(self) -> None:
+        self.contents = self.app.store.get_contents(self.article_id)
+        self._chapters = ChapterIndex(self.contents)
+
     def _chapter_parts(self) -> list[Part]:
         """Where the cursor is in the contents: the innermost entry, with the entries it
         is in before it when the line has room for them. A lone heading (most often the
         text's own title) names no chapter, as in exports and search (`chapters`)."""
-        path = chapter_path(chapters(self.contents), self.view.cursor)
+        path = self._chapters.path(self.view.cursor)
         parts = []
         for depth, entry in enumerate(path):
             title = cut(Content(safe_text(" ".join(entry.title.split()))), CHAPTER_CELLS)
@@ -495,7 +500,7 @@ class ArticleScreen(ReaderScreen[None]):
         self.article = latest
         old = self._view
         blocks = store.get_blocks(self.article_id)
-        self.contents = store.get_contents(self.article_id)
+        self._read_contents()
         self.progress = ReadingProgress(blocks, latest.words)
         view = ParagraphView(
             blocks,
