@@ -474,7 +474,8 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
     bounds, start = [], 0
     for at, char in enumerate(text):
         if char == ".":
-            bounds.append((start, at + 1))
+            if at + 1 - start > 1:
+                bounds.append((start, at + 1))
             start = at + 2
     return bounds
 
@@ -527,6 +528,8 @@ def pick_quote(rng: random.Random, article: Article, shape: str) -> Truth | None
         end = rng.choice(sentence_bounds(end_text))[1]
         truth = Truth((pid, start), (end_pid, end))
     a, b = (index, truth.start[1]), (article.index(truth.end[0]), truth.end[1])
+    if not a < b:
+        return None
     for other in article.truths:
         c, d = (
             (article.index(other.start[0]), other.start[1]),
@@ -1086,9 +1089,7 @@ def targets(result: Run) -> list[tuple[str, float, bool]]:
 def table(results: dict[str, Run]) -> str:
     """Per edit kind and matcher: total, placed correctly, misplaced, orphaned, wrongly orphaned."""
     names = list(results)
-    head = f"{'edit':<28}{'n':>6}" + "".join(
-        f" | {name[:18]:<18}{'':>0}" + " " * 12 for name in names
-    )
+    head = f"{'edit':<28}{'n':>6}" + "".join(f" | {name:<26}" for name in names)
     sub = " " * 34 + "".join(" | placed  mispl  orph  wrong" for _ in names)
     lines = [head.rstrip(), sub, "-" * len(sub)]
     totals = {name: Counter[str]() for name in names}
@@ -1101,13 +1102,13 @@ def table(results: dict[str, Run]) -> str:
             totals[name].update(c)
             cells += (
                 f" | {c['placed']:>6} {c['misplaced']:>6} {c['orphaned']:>5}"
-                f" {c['wrongly orphaned']:>5}"
+                f" {c['wrongly orphaned']:>6}"
             )
         lines.append(f"{kind:<28}{n:>6}{cells}")
     lines.append("-" * len(sub))
     n = sum(totals[names[0]].values())
     cells = "".join(
-        f" | {c['placed']:>6} {c['misplaced']:>6} {c['orphaned']:>5} {c['wrongly orphaned']:>5}"
+        f" | {c['placed']:>6} {c['misplaced']:>6} {c['orphaned']:>5} {c['wrongly orphaned']:>6}"
         for c in totals.values()
     )
     lines.append(f"{'all':<28}{n:>6}{cells}")
