@@ -1,6 +1,6 @@
 """Benchmark re-anchoring: edited articles re-imported, each annotation checked against the truth.
 
-Run `python benchmarks/reanchor.py [--seed N] [--quick] [--texts DIR]`. Everything happens in a
+Run `python benchmarks/reanchor.py [--seed N] [--quick] [--texts DIR] [--exact-only]`. All in a
 temporary folder. Generated articles of 5-60 KB (English and Dutch prose with diacritics; with
 `--texts`, also the .txt and .md files of a folder) get highlights of every size (a few words,
 a sentence, two or three paragraphs). Each annotation is given one kind of edit:
