@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import re
+from bisect import bisect_left, bisect_right
 from collections import Counter, deque
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from math import log2
 from statistics import median
 
 from annotations.models import Anchor
@@ -124,6 +126,9 @@ CONTEXT_AGREES = 0.75
 CONTEXT_STRONG = 0.9
 """Similarity both sides of a short quote's context need."""
 
+CONTEXT_BESIDE = 0.5
+"""Similarity a side of an exact copy's context needs when its first characters match."""
+
 UNIQUE_SIMILARITY = 0.9
 """Similarity a long quote needs to be placed without agreeing context, if it is unique."""
 
@@ -153,6 +158,44 @@ TOUCH = 3
 
 SNAP = 24
 """How far a match's edge may move to reach the word boundary the quote had."""
+
+STRONG_SIDE = 16
+"""Characters right beside an exact copy, matching its context, that are enough on one side
+(the other side may have changed: the sentence after a quote rewritten or deleted)."""
+
+NEAR_EXPECTED = 128
+"""How near the expected place the one copy of a quote without agreeing context must be."""
+
+LONE_CLEAR = 400
+"""How far from the expected place any other copy of such a quote must be."""
+
+LONE_QUOTE = 8
+"""A quote shorter than this is never placed without agreeing context."""
+
+REMOTENESS = 4.0
+"""Evidence lost per doubling of a match's distance from the expected place (see `_remoteness`)."""
+
+BRACKET_PIECE = 12
+"""Characters of the end of the prefix and of the start of the suffix that bracket a passage."""
+
+MIN_BRACKET_PIECE = 8
+"""A prefix or suffix shorter than this (the passage was near an end) brackets nothing."""
+
+BRACKET_SLACK = 64
+"""Characters beyond twice the quote's length that the suffix may be from the prefix."""
+
+REWRITTEN_SIMILARITY = 0.5
+"""Similarity the text between the quote's prefix and suffix needs to be the passage."""
+
+ONE_SIDED_SIMILARITY = 0.6
+"""Similarity a passage found from one side of its context needs."""
+
+ONE_SIDED_QUOTE = 24
+"""A quote shorter than this is not found from one side of its context when rewritten."""
+
+MIN_ADDED = 12
+"""Characters added between a quote and its context for an edited copy at one side to be
+taken as the passage rather than all that lies between (a quarter of the quote at least)."""
 
 
 @dataclass(frozen=True)
@@ -197,7 +240,13 @@ def reanchor(
     if expected is None:
         expected = here if here is not None else old_start
     expected = min(max(0, expected), len(text))
-    sure = _with_context(anchor, text, here, expected)
+    sure = _with_context(anchor, text, here, expected, near=True)
+    if sure is None:
+        bracket = _bracket(anchor, text, expected)
+        if bracket is not None:
+            inside = _in_bracket(anchor, text, *bracket)
+            return None if inside is None else _placed(anchor, new, *inside)
+        sure = _with_context(anchor, text, here, expected, near=False)
     if sure is not None:
         return _placed(anchor, new, sure, sure + len(exact))
     old_place = here if here is not None else min(max(0, old_start), len(text))
@@ -206,6 +255,8 @@ def reanchor(
     choices.extend(_fuzzy(anchor, text, expected, lo, hi, whole=False) for lo, hi in windows)
     if not any(choices) and windows != [(0, len(text))]:
         choices.append(_fuzzy(anchor, text, expected, 0, len(text), whole=True))
+    if not any(choices):
+        choices.append(_one_sided(anchor, text, expected))
     copy = choices[0]
     found = [choice for choice in choices if choice is not None]
     if copy is not None:
@@ -214,7 +265,9 @@ def reanchor(
         found = [m for m in found if m is copy or m.end <= copy.start or m.start >= copy.end]
     if not found:
         return None
-    best = max(found, key=lambda match: (match.evidence, -match.distance))
+    best = max(
+        found, key=lambda match: (match.evidence - _remoteness(match.distance), -match.distance)
+    )
     return _placed(anchor, new, best.start, best.end)
 
 
@@ -270,22 +323,56 @@ def _old_start(old: TextMap, anchor: Anchor) -> int:
 def _landmarks(old: TextMap, new: TextMap) -> tuple[dict[int, int], list[tuple[int, int] | None]]:
     """Blocks unchanged in the new text, and for each old block the nearest such one before it.
 
+    Only unchanged blocks still in their order count as landmarks: a paragraph moved
+    elsewhere says nothing about where the text around its old place went.
+
     Returns:
         The new index of each old block whose text is unique in both texts; and per old
-        block index, (old index, new index) of the nearest such block at or before it, or None.
+        block index, (old index, new index) of the nearest landmark at or before it, or None.
     """
     old_counts = Counter(old.texts)
     new_counts = Counter(new.texts)
     new_index = {text: index for index, text in enumerate(new.texts) if new_counts[text] == 1}
-    moved: dict[int, int] = {}
+    moved = {
+        index: new_index[text]
+        for index, text in enumerate(old.texts)
+        if old_counts[text] == 1 and text in new_index
+    }
+    in_order = _in_order(list(moved.items()))
     landmarks: list[tuple[int, int] | None] = []
     last = None
-    for index, text in enumerate(old.texts):
-        if old_counts[text] == 1 and text in new_index:
-            moved[index] = new_index[text]
-            last = (index, new_index[text])
+    for index in range(len(old.texts)):
+        if index in in_order:
+            last = (index, moved[index])
         landmarks.append(last)
     return moved, landmarks
+
+
+def _in_order(pairs: Sequence[tuple[int, int]]) -> set[int]:
+    """The first items of the longest run of (old, new) pairs whose new indexes increase.
+
+    The pairs come sorted by their first item; the run is a longest increasing subsequence
+    of their second items (patience sorting, n log n).
+    """
+    tails: list[int] = []  # per run length, the index (in pairs) of the smallest last value
+    values: list[int] = []  # and that value
+    previous: list[int] = [-1] * len(pairs)
+    for position, (_, value) in enumerate(pairs):
+        length = bisect_left(values, value)
+        if length:
+            previous[position] = tails[length - 1]
+        if length == len(tails):
+            tails.append(position)
+            values.append(value)
+        else:
+            tails[length] = position
+            values[length] = value
+    chosen: set[int] = set()
+    position = tails[-1] if tails else -1
+    while position != -1:
+        chosen.add(pairs[position][0])
+        position = previous[position]
+    return chosen
 
 
 def _in_unchanged_blocks(
@@ -377,19 +464,255 @@ def _occurrences(
     return found
 
 
-def _with_context(anchor: Anchor, text: str, here: int | None, expected: int) -> int | None:
-    """Where the quote still stands with its whole prefix and suffix, nearest the expected place."""
+def _with_context(
+    anchor: Anchor, text: str, here: int | None, expected: int, *, near: bool
+) -> int | None:
+    """Where the quote still stands with its whole prefix and suffix, nearest the expected place.
+
+    Args:
+        anchor: The anchor.
+        text: The new text.
+        here: The anchor's old place in the new text, if it still exists.
+        expected: Where the passage probably starts.
+        near: Look only within `WINDOW` of the expected place (else in the whole text).
+    """
     whole = anchor.prefix + anchor.exact + anchor.suffix
     shift = len(anchor.prefix)
     if here is not None and here >= shift and text.startswith(whole, here - shift):
         return here
     lo = max(0, expected - shift - WINDOW)
     hi = min(len(text), expected + len(whole) + WINDOW)
-    near = _occurrences(text, whole, lo, hi)
-    found = near or _occurrences(text, whole)
+    found = _occurrences(text, whole, lo, hi) if near else _occurrences(text, whole)
     if not found:
         return None
     return min(found, key=lambda at: abs(at + shift - expected)) + shift
+
+
+def _bracket(anchor: Anchor, text: str, expected: int) -> tuple[int, int] | None:
+    """Where the quote's prefix ends and its suffix starts now, if they bracket one place.
+
+    The end of the prefix and the start of the suffix (`BRACKET_PIECE` characters of each,
+    with and without the spaces at the quote's side) are looked up exactly: the copy of each
+    nearest the expected place, and they bracket the passage if the suffix follows the
+    prefix, not much further than the quote was long. What lies between them is what the
+    passage became: the quote edited, or nothing when it was deleted (the two pieces then
+    touch or overlap). Where neither piece is near, the whole text is searched.
+    """
+    befores = {anchor.prefix[-BRACKET_PIECE:], anchor.prefix.rstrip()[-BRACKET_PIECE:]}
+    afters = {anchor.suffix[:BRACKET_PIECE], anchor.suffix.lstrip()[:BRACKET_PIECE]}
+    befores = {piece for piece in befores if len(piece) >= MIN_BRACKET_PIECE}
+    afters = {piece for piece in afters if len(piece) >= MIN_BRACKET_PIECE}
+    if not befores or not afters or any(piece in anchor.exact for piece in befores | afters):
+        return None  # a piece of context inside the passage brackets nothing
+    lo = max(0, expected - WINDOW)
+    hi = min(len(text), expected + len(anchor.exact) + WINDOW)
+    starts = [
+        at + len(piece) for piece in befores for at in _nearest(text, piece, expected, lo, hi)
+    ]
+    ends = [at for piece in afters for at in _nearest(text, piece, expected, lo, hi)]
+    if not starts and not ends:
+        starts = [at + len(piece) for piece in befores for at in _nearest(text, piece, expected)]
+        ends = [at for piece in afters for at in _nearest(text, piece, expected)]
+    reach = 2 * len(anchor.exact) + BRACKET_SLACK
+    pairs = [
+        (start, end)
+        for start in starts
+        for end in ends
+        if start - len(BLOCK_SEPARATOR) <= end <= start + reach
+    ]
+    if not pairs:
+        return None
+    return min(pairs, key=lambda pair: (abs(pair[0] - expected), pair[1]))
+
+
+def _nearest(
+    text: str, needle: str, expected: int, lo: int = 0, hi: int | None = None
+) -> list[int]:
+    """The occurrence of a needle in a range nearest an offset (none or one)."""
+    hi = len(text) if hi is None else hi
+    after = text.find(needle, max(lo, expected), hi)
+    before = text.rfind(needle, lo, min(hi, expected + len(needle) - 1))
+    found = [at for at in (before, after) if at != -1]
+    return [min(found, key=lambda at: abs(at - expected))] if found else []
+
+
+def _in_bracket(anchor: Anchor, text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The passage between the quote's prefix and suffix, or None when it is gone from there.
+
+    The quote itself (something was added beside it), else the whole text between the two
+    if it is still like the quote (edited, even rewritten: `REWRITTEN_SIMILARITY`), else an
+    approximate copy of the quote against one of the two edges. Anything else means the
+    passage was deleted or replaced at its place; a copy elsewhere is not it.
+    """
+    exact = anchor.exact
+    if end <= start:
+        return None
+    inner = [
+        at
+        for at in _occurrences(text, exact, start, end)
+        if _same_edges(anchor, text, at, at + len(exact))
+    ]
+    if inner:
+        # Two copies between the prefix and the suffix ("has they to they fisherman"):
+        # either could be the passage.
+        return (inner[0], inner[0] + len(exact)) if len(inner) == 1 else None
+    lo, hi = _snapped(anchor, text, *_trimmed(anchor, text, start, end))
+    alike = 0.0
+    if lo < hi and hi - lo <= 2 * len(exact):
+        alike = 1.0 - edit_distance(exact, text[lo:hi]) / len(exact)
+        if alike >= MIN_SIMILARITY:
+            return lo, hi
+    budget = _max_errors(len(exact))
+    if budget:
+        # An edited copy against one edge, with a sentence added at the other (put in
+        # between the quote and its context).
+        added = max(MIN_ADDED, len(exact) // 4)
+        for near_lo, near_hi in _aligned(exact, text, start, end, budget, every=True):
+            near_lo, near_hi = _snapped(anchor, text, near_lo, near_hi)
+            before, after = text[start:near_lo].strip(), text[near_hi:end].strip()
+            if near_lo >= near_hi or min(len(before), len(after)) > 0:
+                continue
+            if max(len(before), len(after)) < added:
+                continue
+            if not _SENTENCE_END.search(
+                text[near_lo:near_hi] if after else text[start:near_lo].rstrip()
+            ):
+                continue  # what is left is not a sentence of its own: the passage was rewritten
+            if similarity(exact, text[near_lo:near_hi]) >= MIN_SIMILARITY:
+                return near_lo, near_hi
+    enough = REWRITTEN_SIMILARITY if len(exact) >= SHORT_QUOTE else SHORT_SIMILARITY
+    return (lo, hi) if alike >= enough else None
+
+
+def _one_sided(anchor: Anchor, text: str, expected: int) -> _Match | None:
+    """A rewritten passage found from one side of its context, the other side being changed.
+
+    The end of the prefix nearest the expected place, with the text after it that best
+    matches the quote (or the start of the suffix, with the text before it), is the passage
+    when that text is still like the quote (`ONE_SIDED_SIMILARITY`, a looser bar than for a
+    passage found between both sides) and the whole side of the context agrees closely.
+    """
+    exact = anchor.exact
+    if len(exact) < ONE_SIDED_QUOTE:
+        return None
+    lo = max(0, expected - WINDOW)
+    hi = min(len(text), expected + len(exact) + WINDOW)
+    reach = len(exact) + len(exact) // 2 + 2
+    spans = []
+    for piece in {anchor.prefix[-BRACKET_PIECE:], anchor.prefix.rstrip()[-BRACKET_PIECE:]}:
+        if len(piece) >= MIN_BRACKET_PIECE and piece not in exact:
+            for at in _nearest(text, piece, expected, lo, hi):
+                start = at + len(piece)
+                scores = _distances(exact, text[start : start + reach], anchored=True)
+                if scores:
+                    spans.append((start, start + _best_length(scores, len(exact))))
+    for piece in {anchor.suffix[:BRACKET_PIECE], anchor.suffix.lstrip()[:BRACKET_PIECE]}:
+        if len(piece) >= MIN_BRACKET_PIECE and piece not in exact:
+            for end in _nearest(text, piece, expected, lo, hi):
+                before = text[max(0, end - reach) : end][::-1]
+                scores = _distances(exact[::-1], before, anchored=True)
+                if scores:
+                    spans.append((end - _best_length(scores, len(exact)), end))
+    matches = []
+    for start, end in spans:
+        start, end = _block_edges(anchor, text, start, end, reach)
+        start, end = _sentence_edges(anchor, text, start, end)
+        start, end = _snapped(anchor, text, *_trimmed(anchor, text, start, end))
+        if start >= end:
+            continue
+        alike = 1.0 - edit_distance(exact, text[start:end]) / len(exact)
+        sides = _side_agreement(anchor, text, start, end)
+        if alike >= ONE_SIDED_SIMILARITY and any(
+            share >= CONTEXT_STRONG and size >= STRONG_SIDE for share, size in sides
+        ):
+            evidence = alike * len(exact) + sum(share * size for share, size in sides)
+            matches.append(_Match(start, end, evidence, abs(start - expected)))
+    return max(matches, key=lambda match: match.evidence, default=None)
+
+
+def _block_edges(anchor: Anchor, text: str, start: int, end: int, reach: int) -> tuple[int, int]:
+    """A match stretched to the start (end) of its block if the quote started (ended) one."""
+    if anchor.prefix.endswith(BLOCK_SEPARATOR) or not anchor.prefix:
+        edge = text.rfind(BLOCK_SEPARATOR, max(0, end - reach), start)
+        edge = edge + len(BLOCK_SEPARATOR) if edge != -1 else (0 if end <= reach else -1)
+        if edge != -1 and BLOCK_SEPARATOR not in text[edge:end]:
+            start = edge
+    if anchor.suffix.startswith(BLOCK_SEPARATOR) or not anchor.suffix:
+        edge = text.find(BLOCK_SEPARATOR, end, start + reach)
+        if edge == -1 and len(text) - start <= reach:
+            edge = len(text)
+        if edge != -1 and BLOCK_SEPARATOR not in text[start:edge]:
+            end = edge
+    return start, end
+
+
+def _sentence_edges(anchor: Anchor, text: str, start: int, end: int) -> tuple[int, int]:
+    """A match moved to the nearest sentence edges where the quote began or ended a sentence.
+
+    An alignment from one side of a rewritten passage tends to stop short of its far edge
+    (the words changed there cost less dropped than matched); a quote that was a whole
+    sentence is a whole sentence now.
+    """
+    exact = anchor.exact
+    half = len(exact) // 2
+    if _SENTENCE_END.search(exact) and (not anchor.suffix or anchor.suffix[0].isspace()):
+        ends = [
+            match.end()
+            for match in _SENTENCE_END_AT.finditer(text, start + half, start + 2 * len(exact))
+        ]
+        if ends:
+            end = min(ends, key=lambda at: abs(at - end))
+    if _SENTENCE_START.search(anchor.prefix) and exact[0].isupper():
+        starts = [
+            match.end()
+            for match in _SENTENCE_GAP.finditer(text, max(0, end - 2 * len(exact)), end - half)
+        ]
+        if starts:
+            start = min(starts, key=lambda at: abs(at - start))
+    return start, end
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*$")
+"""A quote that ends a sentence."""
+
+_SENTENCE_END_AT = re.compile(r"[.!?…][\"”’)\]]*(?=\s|$)")
+"""The end of a sentence in a text."""
+
+_SENTENCE_START = re.compile(r"[.!?…][\"”’)\]]*\s+$")
+"""A prefix that ends a sentence (so the quote starts one)."""
+
+_SENTENCE_GAP = re.compile(r"[.!?…][\"”’)\]]*\s+")
+"""The space after the end of a sentence, up to where the next one starts."""
+
+
+def _best_length(scores: Sequence[int], length: int) -> int:
+    """The length of text that best matches a quote, from anchored distances per length."""
+    best = min(scores)
+    return min(
+        (index + 1 for index, score in enumerate(scores) if score == best),
+        key=lambda size: abs(size - length),
+    )
+
+
+def _trimmed(anchor: Anchor, text: str, start: int, end: int) -> tuple[int, int]:
+    """A range without the spaces at its edges that the quote did not have there."""
+    if not anchor.exact[0].isspace():
+        while start < end and text[start].isspace():
+            start += 1
+    if not anchor.exact[-1].isspace():
+        while end > start and text[end - 1].isspace():
+            end -= 1
+    return start, end
+
+
+def _remoteness(distance: int) -> float:
+    """Characters of evidence a match loses for being far from where the passage is expected.
+
+    Next to nothing nearby, more with every doubling of the distance: where the context of
+    a passage is repeated (a refrain, a template, a list of references), the copy near its
+    old place is the passage.
+    """
+    return REMOTENESS * log2(1 + abs(distance) / CONTEXT)
 
 
 def _context_score(text: str, start: int, end: int, anchor: Anchor) -> int:
@@ -443,21 +766,22 @@ def _exact_copy(
     if len(found) > MAX_EXACT_CANDIDATES:
         found = sorted(found, key=lambda at: abs(at - expected))[:MAX_EXACT_CANDIDATES]
     scored = [
-        (_context_score(text, at, at + len(exact), anchor), at == here, -abs(at - expected), at)
+        (context - _remoteness(at - expected), at == here, -abs(at - expected), at, context)
         for at in found
+        if _same_edges(anchor, text, at, at + len(exact))
+        for context in [_context_score(text, at, at + len(exact), anchor)]
     ]
-    scored = [item for item in scored if _same_edges(anchor, text, item[3], item[3] + len(exact))]
     if not scored:
         return None
     passing = []
-    for context, at_here, _, at in sorted(scored, reverse=True)[:EXACT_CHECKED]:
+    for _, at_here, _, at, context in sorted(scored, reverse=True)[:EXACT_CHECKED]:
         evidence = len(exact) + context + UNIQUE_BONUS * unique + HERE_BONUS * at_here
         if evidence < EXACT_EVIDENCE:
             continue
-        if len(exact) >= LONG_QUOTE or _sides_agree(anchor, text, at, at + len(exact)):
+        if (len(exact) >= LONG_QUOTE and unique) or _sides_agree(anchor, text, at, at + len(exact)):
             passing.append((context, at))
     if not passing:
-        return None
+        return _lone_copy(anchor, text, found, [item[3] for item in scored], expected)
     context, best = passing[0]
     if len(exact) < LONG_QUOTE and any(
         other_context >= context - MIN_SIDE and abs(other - best) < 2 * CONTEXT
@@ -470,6 +794,25 @@ def _exact_copy(
     return _Match(best, end, _evidence(anchor, text, best, end, 1.0), abs(best - expected))
 
 
+def _lone_copy(
+    anchor: Anchor, text: str, found: Sequence[int], fitting: Sequence[int], expected: int
+) -> _Match | None:
+    """The one copy of a quote right where it is expected, when its context has changed.
+
+    With no context to go by (the sentences on both sides rewritten or deleted), a copy of
+    a quote of a few words is still the passage when it is within `NEAR_EXPECTED` of where
+    the passage is expected and no other copy is anywhere near (within `WINDOW`).
+    """
+    exact = anchor.exact
+    if len(exact) < LONE_QUOTE:
+        return None
+    near = [at for at in fitting if abs(at - expected) <= NEAR_EXPECTED]
+    if len(near) != 1 or any(at != near[0] and abs(at - expected) <= LONE_CLEAR for at in found):
+        return None
+    start, end = near[0], near[0] + len(exact)
+    return _Match(start, end, _evidence(anchor, text, start, end, 1.0), abs(start - expected))
+
+
 def _sides_agree(anchor: Anchor, text: str, start: int, end: int) -> bool:
     """Whether the context agrees on each side of a copy that the anchor has context on.
 
@@ -477,12 +820,19 @@ def _sides_agree(anchor: Anchor, text: str, start: int, end: int) -> bool:
     when it is similar overall (a word beside the quote changed).
     """
     before, after = _contiguous(text, start, end, anchor)
+    if max(before, after) >= STRONG_SIDE:
+        return True
     shares = {name: share for name, share, _ in _sides(anchor, text, start, end)}
-    short_before = anchor.prefix and before < min(MIN_SIDE, len(anchor.prefix))
-    if short_before and shares.get("prefix", 0.0) < CONTEXT_AGREES:
-        return False
-    if anchor.suffix and after < min(MIN_SIDE, len(anchor.suffix)):
-        return shares.get("suffix", 0.0) >= CONTEXT_AGREES
+    for name, context, touching in (
+        ("prefix", anchor.prefix, before),
+        ("suffix", anchor.suffix, after),
+    ):
+        if not context:
+            continue
+        share = shares.get(name, 0.0)
+        beside = touching >= min(MIN_SIDE, len(context))
+        if share < CONTEXT_AGREES and not (beside and share >= CONTEXT_BESIDE):
+            return False
     return True
 
 
@@ -654,7 +1004,7 @@ def _acceptable(length: int, alike: float, sides: Sequence[float], unique: bool)
     agreeing = [side for side in sides if side >= CONTEXT_AGREES]
     if length < MEDIUM_QUOTE:
         return bool(sides) and len(agreeing) == len(sides)
-    return bool(agreeing) or (length >= LONG_QUOTE and unique and alike >= UNIQUE_SIMILARITY)
+    return bool(agreeing)
 
 
 def _fuzzy(

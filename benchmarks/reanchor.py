@@ -2,8 +2,9 @@
 
 Run `python benchmarks/reanchor.py [--seed N] [--quick] [--texts DIR] [--exact-only]`. All in a
 temporary folder. Generated articles of 5-60 KB (English and Dutch prose with diacritics; with
-`--texts`, also the .txt and .md files of a folder) get highlights of every size (a few words,
-a sentence, two or three paragraphs). Each annotation is given one kind of edit:
+`--texts`, also the documents of a folder: text, Markdown, HTML, EPUB) get highlights of every
+size (a few words, a sentence, two or three paragraphs). Each annotation is given one kind of
+edit:
 
 - unchanged, edits elsewhere: paragraphs inserted, deleted, moved or duplicated, the paragraph
   split or joined to the next (re-flowed), the same words inserted again earlier;
@@ -47,6 +48,9 @@ ARTICLES = 60
 QUICK_ARTICLES = 10
 TEXT_LIMIT = 200_000
 """Characters read from each `--texts` file (the Hypothesis-style search scans the whole text)."""
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".epub")
+"""Files `--texts` takes from its folder."""
 
 EDGE = 3
 """Placed correctly: at least 80% overlap with the truth and both edges within this many
@@ -946,12 +950,12 @@ def make_cases(seed: int, count: int) -> list[Case]:
 
 
 def text_cases(seed: int, folder: Path) -> list[Case]:
-    """Cases from the .txt and .md files of a folder (each cut to `TEXT_LIMIT` characters)."""
+    """Cases from the documents of a folder (each cut to `TEXT_LIMIT` characters)."""
     from reader.ingest.sources import ImportFailure, load_document
 
     rng = random.Random(seed)
     cases = []
-    paths = sorted(p for p in folder.iterdir() if p.suffix in (".txt", ".md", ".markdown"))
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in TEXT_SUFFIXES)
     for path in paths:
         try:
             blocks = load_document(path).blocks
@@ -1124,7 +1128,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=SEED, help="random seed (default %(default)s)")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_ARTICLES} articles only")
-    parser.add_argument("--texts", type=Path, help="also edit the .txt and .md files of a folder")
+    parser.add_argument(
+        "--texts",
+        type=Path,
+        help="also edit the documents (text, Markdown, HTML, EPUB) of a folder",
+    )
     parser.add_argument("--exact-only", action="store_true", help="also the exact-only baseline")
     args = parser.parse_args()
     if args.texts is not None and not args.texts.is_dir():
