@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from annotations import export
-from annotations.anchoring import TextMap, reanchor, reanchor_all
+from annotations.anchoring import TextMap, _landmarks, reanchor, reanchor_all
 from annotations.models import Anchor, Block, BlockKind, Document
 from annotations.store import AnnotationStore
 
@@ -273,3 +273,97 @@ def test_updated_at_changes_only_when_the_passage_text_or_state_changes(
     assert (after_moved.anchor.start_block, after_moved.updated_at) == (3, moved.updated_at)
     assert after_edited.anchor.exact == "keeper strolled along the pier every night"
     assert after_edited.updated_at > edited.updated_at
+
+
+# Rewritten passages, deletions beside look-alikes, repeated phrases ---------------------------
+
+HARBOUR = [
+    "The ferry left the harbour at six, as it had done for forty years.",
+    "On the quay the keeper counted the crates twice and wrote the number in a small notebook "
+    "with a green cover. Nobody ever asked to see it. The gulls waited on the crane.",
+    "In the evening the lamp was lit and the boats came back one by one.",
+]
+
+
+def quote_in(blocks: list[str], words: str) -> tuple[int, int, int]:
+    """(block, start, end) of some words in a list of blocks."""
+    for index, text in enumerate(blocks):
+        if words in text:
+            start = text.index(words)
+            return index, start, start + len(words)
+    raise AssertionError(words)
+
+
+def test_rewritten_sentence_between_its_context_is_placed() -> None:
+    """A sentence with a third of it rewritten stays highlighted: prefix and suffix agree."""
+    quote = "the keeper counted the crates twice and wrote the number in a small notebook"
+    rewritten = "the old keeper checked each crate again and noted the total in a notebook"
+    new = [HARBOUR[0], HARBOUR[1].replace(quote, rewritten), HARBOUR[2]]
+    block, start, end = quote_in(HARBOUR, quote)
+    assert placed_text(HARBOUR, new, block, start, end) == " quay " + rewritten
+
+
+def test_rewritten_sentence_found_from_its_prefix_alone() -> None:
+    """With its suffix also changed, a rewritten sentence is found after its intact prefix."""
+    quote = "Nobody ever asked to see it."
+    old = [HARBOUR[0], HARBOUR[1], "A new paragraph comes after it.", HARBOUR[2]]
+    block, start, end = quote_in(old, quote)
+    new = [HARBOUR[0], HARBOUR[1].replace(quote, "Nobody has ever wanted to see it."), HARBOUR[2]]
+    new[1] = new[1].replace(" The gulls waited on the crane.", " Rain fell.")
+    assert placed_text(old, new, block, start, end) == "over. Nobody has ever wanted to see it."
+
+
+def test_deleted_sentence_does_not_move_to_its_look_alike() -> None:
+    """A deleted sentence is orphaned though a near copy of it stays earlier in the text."""
+    filler = [f"Paragraph {n} is about the weather on the island." for n in range(16)]
+    quote = "Nobody in the village ever asked to see the notebook."
+    old = [
+        "The guide shows a map. Nobody in the village ever wanted to see the notebook. Fine.",
+        *filler,
+        f"Then the ferry timetable. {quote} Six boats a day.",
+    ]
+    block, start, end = quote_in(old[1:], quote)
+    new = [*old[:-1], "Then the ferry timetable. Six boats a day."]
+    assert placed_text(old, new, block + 1, start, end) is None
+    new = [*old[:-1], "Then the ferry timetable."]  # the context after it gone as well
+    assert placed_text(old, new, block + 1, start, end) is None
+
+
+def test_deleted_phrase_does_not_move_to_another_copy() -> None:
+    """A deleted short phrase is orphaned, not moved onto the same words elsewhere."""
+    old = [
+        "Here is what that looks like: a long pier with a lamp at the end of it.",
+        "The keeper wrote: Here is what that looks like: nothing but fog and water.",
+    ]
+    block, start, end = quote_in(old[1:], "Here is what that looks like:")
+    new = [old[0], "The keeper wrote: nothing but fog and water."]
+    assert placed_text(old, new, block + 1, start, end) is None
+
+
+def test_repeated_phrase_with_intact_prefix_is_placed() -> None:
+    """A phrase that occurs twice keeps its place when only the sentence after it is cut."""
+    phrase = "vervolgt De Bruijn."
+    old = [
+        f"De haven is te klein, {phrase} Er moet een nieuwe kade komen. Dat kost geld.",
+        f"Het geld is er niet, {phrase} Niemand wil betalen. De gemeente wacht af.",
+    ]
+    new = [old[0], f"Het geld is er niet, {phrase} De gemeente wacht af."]
+    start = old[1].index(phrase)
+    assert placed_text(old, new, 1, start, start + len(phrase)) == f"niet, {phrase}"
+
+
+def test_suffix_changed_keeps_the_quote() -> None:
+    """Quote and prefix intact, the words after it changed: the quote is placed."""
+    block, start, end = quote_in(HARBOUR, "The gulls waited")
+    new = [HARBOUR[0], HARBOUR[1].replace("on the crane.", "by the silos."), HARBOUR[2]]
+    assert placed_text(HARBOUR, new, block, start, end) == "e it. The gulls waited"
+
+
+def test_moved_paragraph_is_no_landmark() -> None:
+    """Unchanged paragraphs that moved out of order are not used to guess where others went."""
+    old = [f"Paragraph {n} of the story." for n in range(8)]
+    new = [old[0], old[1], old[5], old[2], old[3], old[4], old[6], old[7]]
+    moved, landmarks = _landmarks(TextMap(old), TextMap(new))
+    assert moved[5] == 2  # a passage inside it still follows it
+    assert landmarks[5] == (4, 5)  # but the passages after it measure from paragraph 4
+    assert landmarks[6] == (6, 6)
