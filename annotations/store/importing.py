@@ -199,7 +199,11 @@ class ImportingMixin(AnnotationsMixin):
             if placed == anchor and not annotation.orphaned:
                 continue
             values: dict[str, Any] = {**anchor_record(placed), "orphaned": 0}
-            if annotation.orphaned or _span(placed) != _span(anchor) or placed.exact != anchor.exact:
+            if (
+                annotation.orphaned
+                or _span(placed) != _span(anchor)
+                or placed.exact != anchor.exact
+            ):
                 values["anchored_at"] = now
             if placed.exact != anchor.exact:
                 original = kept_original(annotation.original, anchor.exact, placed.exact)

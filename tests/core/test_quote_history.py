@@ -119,13 +119,18 @@ def test_orphaned_on_reimport_keeps_updated_at(store: AnnotationStore) -> None:
 def test_a_move_by_the_reader_is_an_edit_and_keeps_the_history(store: AnnotationStore) -> None:
     """Re-attaching an orphan to its new passage changes updated_at and keeps the old text."""
     _, made = highlighted(store)
-    store.import_document(document("Intro.", "A lamp was lit by the keeper each night.", "The end."))
+    store.import_document(
+        document("Intro.", "A lamp was lit by the keeper each night.", "The end.")
+    )
     orphan = store.get_annotation(made.id)
     assert orphan.orphaned
 
     moved = store.move_annotation(made.id, (1, 0), (1, 40))
 
-    assert (moved.orphaned, moved.anchor.exact) == (False, "A lamp was lit by the keeper each night.")
+    assert (moved.orphaned, moved.anchor.exact) == (
+        False,
+        "A lamp was lit by the keeper each night.",
+    )
     assert moved.original == made.anchor.exact
     assert moved.updated_at > orphan.updated_at
     assert moved.anchored_at == orphan.anchored_at  # a move of the reader's is no re-anchor
@@ -204,7 +209,7 @@ def test_json_round_trip_reproduces_the_history() -> None:
 
 def test_an_export_from_before_the_history_still_restores() -> None:
     """An export without `original` nor `anchored_at` restores, with no history."""
-    store, article_id, changed = changed_library()
+    store, _, changed = changed_library()
     data = json.loads(export.export_json(store))
     for article in data["articles"]:
         for record in article["annotations"]:
@@ -280,9 +285,7 @@ def test_markdown_escapes_the_original_as_article_text() -> None:
     hostile = "# Not a heading\n\n---\n\n<script>x</script> *bold*"
     article_id = store.import_document(document("Intro.", "Plain words here.")).article.id
     made = store.add_highlight(article_id, (1, 0), (1, 5))
-    store.conn.execute(
-        "UPDATE annotations SET original_exact = ? WHERE id = ?", [hostile, made.id]
-    )
+    store.conn.execute("UPDATE annotations SET original_exact = ? WHERE id = ?", [hostile, made.id])
     markdown = export.article_markdown(store, store.get_article(article_id))
     old = markdown.split(CHANGED_LINE)[1].strip()
     assert old.startswith("> \\# Not a heading\n>\n> \\---\n>\n> \\<script\\>")
