@@ -33,9 +33,12 @@ def marked_texts(original: str, current: str) -> tuple[Text, Text]:
     old, new = Text(), Text()
     matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
     for tag, a1, a2, b1, b2 in matcher.get_opcodes():
-        style = "" if tag == "equal" else CHANGED_STYLE
-        old.append("".join(old_words[a1:a2]), style)
-        new.append("".join(new_words[b1:b2]), style)
+        for text, words in ((old, old_words[a1:a2]), (new, new_words[b1:b2])):
+            if tag == "equal":
+                text.append("".join(words))
+                continue
+            for word in words:  # the words marked, not the spaces between them
+                text.append(word, "" if word.isspace() else CHANGED_STYLE)
     return old, new
 
 

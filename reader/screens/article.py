@@ -75,7 +75,7 @@ class ArticleScreen(ReaderScreen[None]):
             "O",
             "original(True)",
             "Original",
-            tooltip="What this passage said when you highlighted it (its text changed since)",
+            tooltip="This passage as you highlighted it, before it changed",
             id="original",
         ),
         # The same key elsewhere, unlisted: it says there is nothing to show.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from annotations import export
+from annotations import export, trash
 from annotations.formats.backup import parse_backup
 from annotations.formats.markdown import CHANGED_LINE
 from annotations.models import Annotation, Block, BlockKind, Document, kept_original
@@ -259,6 +259,19 @@ def test_a_restore_into_changed_text_keeps_the_history() -> None:
     assert restored.original == made.anchor.exact
     assert restored.updated_at == made.updated_at
     assert restored.anchored_at.startswith("2026-02-09")
+
+
+def test_an_annotation_back_from_the_trash_onto_changed_text_keeps_its_history() -> None:
+    """Undeleting into a text re-imported meanwhile places it as a re-import does."""
+    store = new_store()
+    _, made = highlighted(store)
+    trash.delete_annotation(store, made.id)
+    store.import_document(document("Intro.", REWORDED, "The end."))
+    trash.undelete(store, made.id)
+    back = store.get_annotation(made.id)
+    assert back.anchor.exact == "keeper strolled along the pier every night"
+    assert (back.original, back.updated_at) == (made.anchor.exact, made.updated_at)
+    assert back.anchored_at > made.updated_at
 
 
 def test_markdown_shows_the_current_passage_and_the_text_it_was_made_on() -> None:
