@@ -91,13 +91,14 @@ def _widen(
 
     When a highlight grows in the source (Kindle writes the extended one as a new
     clipping), its block holds the longer text and the re-anchored annotation still
-    covers only the old part of it.
+    covers only the old part of it. The longer text is what was highlighted, so no
+    earlier text of it is kept (`Annotation.original`).
     """
     anchor = annotation.anchor
     whole = (index, 0), (index, len(highlight.text))
     if ((anchor.start_block, anchor.start_offset), (anchor.end_block, anchor.end_offset)) == whole:
         return False
-    store.move_annotation(annotation.id, *whole)
+    store.move_annotation(annotation.id, *whole, keep_history=False)
     return True
 
 

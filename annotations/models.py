@@ -334,7 +334,13 @@ class Annotation:
         tags: Tag names, sorted.
         orphaned: True when its text could no longer be found after a re-import.
         created_at: When it was made (ISO 8601, UTC).
-        updated_at: When it last changed (ISO 8601, UTC).
+        updated_at: When the reader last changed it (ISO 8601, UTC); placing it again in
+            a changed text (`anchored_at`) is not a change of the reader's.
+        original: The text it was made on, when its passage's text has changed since
+            (a re-import placed it on edited text, or it was moved); "" otherwise.
+        anchored_at: When a re-import or a restore last placed it again in a changed
+            text, moving it, changing its text or orphaning it (ISO 8601, UTC); "" if
+            never.
     """
 
     id: str
@@ -346,6 +352,28 @@ class Annotation:
     orphaned: bool = False
     created_at: str = ""
     updated_at: str = ""
+    original: str = ""
+    anchored_at: str = ""
+
+    @property
+    def changed(self) -> bool:
+        """Whether its passage's text is no longer the text it was made on (`original`)."""
+        return bool(self.original) and self.original != self.anchor.exact
+
+
+def kept_original(original: str, old_exact: str, new_exact: str) -> str:
+    """The `Annotation.original` of an annotation whose passage goes from one text to another.
+
+    The first text is kept through any number of changes; it is dropped ("") once the
+    passage holds it again.
+
+    Args:
+        original: Its `original` before ("" if its text had not changed).
+        old_exact: Its passage's text before.
+        new_exact: Its passage's text now.
+    """
+    first = original or old_exact
+    return "" if first == new_exact else first
 
 
 @dataclass(frozen=True)
@@ -468,6 +496,8 @@ class AnnotationEntry:
         orphaned: True when its text could no longer be found after a re-import.
         created_at: When it was made (ISO 8601, UTC).
         updated_at: When it last changed (ISO 8601, UTC).
+        changed: Whether its passage's text changed since it was made (see
+            `Annotation.changed`).
     """
 
     id: str
@@ -483,3 +513,4 @@ class AnnotationEntry:
     orphaned: bool = False
     created_at: str = ""
     updated_at: str = ""
+    changed: bool = False

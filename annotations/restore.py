@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from annotations.anchoring import TextMap, reanchor
 from annotations.formats.backup import Backup, BackupArticle, RestoreError
-from annotations.models import Anchor, Annotation, Article
+from annotations.models import Anchor, Annotation, Article, format_timestamp, kept_original
 from annotations.store import AnnotationStore
 
 
@@ -159,8 +159,9 @@ def _restore_annotations(
         return
     current = TextMap([block.text for block in store.get_blocks(target)])
     theirs = TextMap([block.text for block in item.blocks])
+    now = format_timestamp(store.clock())
     for annotation in item.annotations:
-        placed = place_annotation(annotation, theirs, current)
+        placed = place_annotation(annotation, theirs, current, now=now)
         if placed.orphaned and not annotation.orphaned:
             summary.orphaned += 1
         placed = replace(placed, article_id=target)
@@ -215,12 +216,17 @@ def _fits(anchor: Anchor, text: TextMap) -> bool:
     return start < end and text.text[start:end] == anchor.exact
 
 
-def place_annotation(annotation: Annotation, theirs: TextMap, current: TextMap) -> Annotation:
+def place_annotation(
+    annotation: Annotation, theirs: TextMap, current: TextMap, *, now: str = ""
+) -> Annotation:
     """An annotation from a backup, placed in the article's current text.
 
     Kept as it is when its position still holds its quote; otherwise re-anchored as on
     a re-import (its old position taken from the backup's text); marked orphaned, its
-    anchor kept, when it cannot be placed. An orphaned one stays orphaned.
+    anchor kept, when it cannot be placed. An orphaned one stays orphaned. As on a
+    re-import, placing it again is not a change of the reader's: its `updated_at`
+    stays, its `anchored_at` becomes `now`, and the text it was made on is kept
+    (`Annotation.original`) when its passage's text changes.
     """
     if annotation.orphaned:
         return annotation
@@ -232,8 +238,9 @@ def place_annotation(annotation: Annotation, theirs: TextMap, current: TextMap) 
         old_start = theirs.to_global(anchor.start_block, anchor.start_offset)
     placed = reanchor(anchor, old_start, current) if current.texts else None
     if placed is None:
-        return replace(annotation, orphaned=True)
-    return replace(annotation, anchor=placed)
+        return replace(annotation, orphaned=True, anchored_at=now)
+    original = kept_original(annotation.original, anchor.exact, placed.exact)
+    return replace(annotation, anchor=placed, original=original, anchored_at=now)
 
 
 __all__ = [

@@ -434,16 +434,21 @@ def _parse_annotation(item: object, article_id: str, where: str) -> Annotation:
     color = fields.text("color")
     if color not in HIGHLIGHT_COLORS:
         raise RestoreError(f"{where}: unknown colour {color!r}")
+    parsed_anchor = _parse_anchor(anchor)
+    # Exports made before the quote's history was kept have neither field.
+    original = fields.text("original", optional=True) if "original" in fields.value else None
     return Annotation(
         id=annotation_id,
         article_id=article_id,
-        anchor=_parse_anchor(anchor),
+        anchor=parsed_anchor,
         color=color,
         note=fields.text("note"),
         tags=fields.texts("tags"),
         orphaned=fields.boolean("orphaned"),
         created_at=fields.timestamp("created_at"),
         updated_at=fields.timestamp("updated_at"),
+        original="" if original in (None, parsed_anchor.exact) else original,
+        anchored_at=fields.timestamp("anchored_at", optional=True, missing=True) or "",
     )
 
 

@@ -90,6 +90,10 @@ def annotation_chapter(chapters: ChapterIndex, annotation: Annotation) -> str | 
 def annotation_record(annotation: Annotation, chapter: str | None = None) -> dict[str, object]:
     """One annotation as a JSON object of the export.
 
+    Its `anchor.exact` is the passage's text now; `original` is the text it was made
+    on when that has changed since (a re-import placed it on edited text), else "";
+    `anchored_at` is when it was last placed again in a changed text, else null.
+
     Args:
         annotation: The annotation.
         chapter: Its `annotation_chapter` (written for readers of the file; a restore
@@ -105,6 +109,8 @@ def annotation_record(annotation: Annotation, chapter: str | None = None) -> dic
         "orphaned": annotation.orphaned,
         "created_at": annotation.created_at,
         "updated_at": annotation.updated_at,
+        "original": annotation.original if annotation.changed else "",
+        "anchored_at": annotation.anchored_at or None,
     }
 
 

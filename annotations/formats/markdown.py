@@ -178,8 +178,10 @@ def render_article_markdown(
 
     Returns:
         The document: YAML front matter, `# Title`, then each annotation as a block
-        quote of its exact passage, its `#tags` and its note; in an article with
-        `chapters`, under the headings of its chapter (see `_chapter_headings`).
+        quote of its exact passage, its `#tags`, the text it was made on if that has
+        changed since (`CHANGED_LINE`, then that text quoted) and its note; in an
+        article with `chapters`, under the headings of its chapter (see
+        `_chapter_headings`).
     """
     # The same spelling as the inline #tags, which Obsidian and Logseq require.
     tags = sorted(
@@ -254,6 +256,10 @@ def block_id(annotation: Annotation) -> str:
     return _NOT_BLOCK_ID.sub("-", found).strip("-") or "annotation"
 
 
+CHANGED_LINE = "*Changed since highlighted; it was:*"
+"""The line before the text an annotation was made on, when its passage's text changed."""
+
+
 def _annotation_markdown(annotation: Annotation, blocks: Blocks) -> list[str]:
     # The block id goes on its own line after the quote, which Obsidian ties to the quote.
     parts = [_passage_markdown(passage_parts(annotation, blocks)), f"^{block_id(annotation)}"]
@@ -261,6 +267,10 @@ def _annotation_markdown(annotation: Annotation, blocks: Blocks) -> list[str]:
     marks = [tag_hashtag(tag) for tag in annotation.tags]
     marks.append(f"colour: {annotation.color}")
     parts.append(" · ".join([" ".join(marks[:-1]), marks[-1]] if annotation.tags else marks))
+    if annotation.changed:
+        # Article text too, so quoted and escaped as the passage is.
+        original = _passage_markdown([(BlockKind.PARAGRAPH, annotation.original)])
+        parts += [CHANGED_LINE, original]
     if annotation.note.strip():
         parts.append(_note_markdown(annotation.note))
     return parts

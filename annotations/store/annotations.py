@@ -9,7 +9,13 @@ from typing import Any
 
 from annotations.anchoring import TextMap
 from annotations.errors import NotFoundError
-from annotations.models import HIGHLIGHT_COLORS, Anchor, Annotation, anchor_record
+from annotations.models import (
+    HIGHLIGHT_COLORS,
+    Anchor,
+    Annotation,
+    anchor_record,
+    kept_original,
+)
 from annotations.store.articles import NO_BLOCK, ArticlesMixin
 from annotations.store.tags import TAG_NAMES, tag_names
 
@@ -22,7 +28,8 @@ class AnnotationsMixin(ArticlesMixin):
 
     _ANNOTATION_COLUMNS = (
         "n.id, n.article_id, n.start_block, n.start_offset, n.end_block, n.end_offset, "
-        "n.exact, n.prefix, n.suffix, n.color, n.note, n.orphaned, n.created_at, n.updated_at"
+        "n.exact, n.prefix, n.suffix, n.color, n.note, n.orphaned, n.created_at, n.updated_at, "
+        "n.original_exact, n.anchored_at"
     )
 
     def _annotations(self, where: str, params: Sequence[Any], order: str) -> list[Annotation]:
@@ -46,10 +53,13 @@ class AnnotationsMixin(ArticlesMixin):
                 orphaned=bool(orphaned),
                 created_at=created_at,
                 updated_at=updated_at,
+                original=original or "",
+                anchored_at=anchored_at or "",
             )
             for (
                 id_, article_id, start_block, start_offset, end_block, end_offset,
-                exact, prefix, suffix, color, note, orphaned, created_at, updated_at, names,
+                exact, prefix, suffix, color, note, orphaned, created_at, updated_at,
+                original, anchored_at, names,
             ) in cursor
         ]  # fmt: skip
 
@@ -179,14 +189,25 @@ class AnnotationsMixin(ArticlesMixin):
         return self.get_annotation(annotation_id)
 
     def move_annotation(
-        self, annotation_id: str, start: tuple[int, int], end: tuple[int, int]
+        self,
+        annotation_id: str,
+        start: tuple[int, int],
+        end: tuple[int, int],
+        *,
+        keep_history: bool = True,
     ) -> Annotation:
         """Put an annotation on another passage of its article, keeping its tags and note.
+
+        A change of the reader's (`updated_at` changes), as re-attaching an orphaned
+        annotation to the passage it belongs to now is.
 
         Args:
             annotation_id: The annotation.
             start: (block index, character offset) where the passage starts.
             end: (block index, character offset) where it ends, exclusive.
+            keep_history: Keep the text it was made on (`Annotation.original`) when the
+                new passage's text differs from it, as a re-import does; if False, the
+                new passage is what was highlighted and no earlier text is kept.
 
         Returns:
             The annotation as it is now (no longer orphaned).
@@ -198,7 +219,14 @@ class AnnotationsMixin(ArticlesMixin):
         with self._write():
             annotation = self.get_annotation(annotation_id)
             anchor = self._passage_anchor(annotation.article_id, start, end)
-            return self._touch(annotation_id, **anchor_record(anchor), orphaned=0)
+            original = (
+                kept_original(annotation.original, annotation.anchor.exact, anchor.exact)
+                if keep_history
+                else ""
+            )
+            return self._touch(
+                annotation_id, **anchor_record(anchor), orphaned=0, original_exact=original or None
+            )
 
     def set_color(self, annotation_id: str, color: str) -> Annotation:
         """Change an annotation's highlight colour."""

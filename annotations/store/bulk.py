@@ -91,7 +91,8 @@ class BulkMixin(ImportingMixin):
         for row in self.conn.execute(
             "SELECT n.id, n.article_id, n.start_block, n.start_offset, n.end_block, "
             "n.end_offset, n.exact, n.prefix, n.suffix, n.color, n.note, n.orphaned, "
-            f"n.created_at, n.updated_at FROM annotations n WHERE {chosen} "
+            "n.created_at, n.updated_at, n.original_exact, n.anchored_at "
+            f"FROM annotations n WHERE {chosen} "
             "ORDER BY n.article_id, n.start_block, n.start_offset, n.end_block, n.end_offset",
             [ids],
         ):
@@ -105,6 +106,8 @@ class BulkMixin(ImportingMixin):
                 orphaned=bool(row[11]),
                 created_at=row[12],
                 updated_at=row[13],
+                original=row[14] or "",
+                anchored_at=row[15] or "",
             )
             found.setdefault(annotation.article_id, []).append(annotation)
         blocks: dict[str, dict[int, Block]] = {}
@@ -245,6 +248,8 @@ class BulkMixin(ImportingMixin):
             "note": annotation.note,
             "orphaned": int(annotation.orphaned),
             "updated_at": annotation.updated_at,
+            "original_exact": annotation.original if annotation.changed else None,
+            "anchored_at": annotation.anchored_at or None,
         }
         with self._write():
             found = self.conn.execute(

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from annotations.models import (
+    Anchor,
     Article,
     Block,
     ContentsEntry,
@@ -17,6 +18,7 @@ from annotations.models import (
     ImportResult,
     anchor_record,
     content_hash,
+    kept_original,
 )
 from annotations.store.annotations import AnnotationsMixin
 from annotations.text import is_one_line
@@ -169,8 +171,10 @@ class ImportingMixin(AnnotationsMixin):
         """Replace an article's text and re-anchor its annotations; returns how many are orphaned.
 
         An annotation orphaned earlier is tried again, so it comes back when its text does;
-        one that cannot be placed keeps its old quote. `updated_at` changes only when an
-        annotation's passage text or its orphaned state changes, not when it merely moves.
+        one that cannot be placed keeps its old quote. Placing an annotation again is not
+        a change of the reader's: `updated_at` stays, and `anchored_at` is set when its
+        place, its text or its orphaned state changes. When its text changes, the text
+        it was made on is kept (`Annotation.original`, see `kept_original`).
         """
         # Re-anchoring is only needed when an article is imported again (not at start-up).
         from annotations.anchoring import TextMap, reanchor_all
@@ -188,15 +192,22 @@ class ImportingMixin(AnnotationsMixin):
                 orphaned += 1
                 if not annotation.orphaned:
                     self.conn.execute(
-                        "UPDATE annotations SET orphaned = 1, updated_at = ? WHERE id = ?",
+                        "UPDATE annotations SET orphaned = 1, anchored_at = ? WHERE id = ?",
                         [now, annotation.id],
                     )
                 continue
             if placed == anchor and not annotation.orphaned:
                 continue
             values: dict[str, Any] = {**anchor_record(placed), "orphaned": 0}
-            if annotation.orphaned or placed.exact != anchor.exact:
-                values["updated_at"] = now
+            if (
+                annotation.orphaned
+                or _span(placed) != _span(anchor)
+                or placed.exact != anchor.exact
+            ):
+                values["anchored_at"] = now
+            if placed.exact != anchor.exact:
+                original = kept_original(annotation.original, anchor.exact, placed.exact)
+                values["original_exact"] = original or None
             self._update("annotations", annotation.id, values)
         self.conn.execute("DELETE FROM blocks WHERE article_id = ?", [article.id])
         self._insert_blocks(article.id, document.blocks)
@@ -207,6 +218,11 @@ class ImportingMixin(AnnotationsMixin):
         self._write_article_tags(article.id, document.tags)
         self._drop_unused_tags()
         return orphaned
+
+
+def _span(anchor: Anchor) -> tuple[int, int, int, int]:
+    """Where an anchor is: its first and last blocks and offsets."""
+    return anchor.start_block, anchor.start_offset, anchor.end_block, anchor.end_offset
 
 
 def valid_contents(document: Document) -> list[ContentsEntry]:

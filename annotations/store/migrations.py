@@ -475,6 +475,18 @@ def m006_contents(db: Database) -> None:
     )
 
 
+def m007_quote_history(db: Database) -> None:
+    """The history of an annotation's quote, kept when its text is placed again.
+
+    `original_exact` is the text the annotation was made on while its passage holds
+    another (NULL while it holds that text); `anchored_at` is when a re-import or a
+    restore last placed it again (NULL if never), which is not a change of the reader's
+    and leaves `updated_at` alone.
+    """
+    db.execute("ALTER TABLE annotations ADD COLUMN original_exact TEXT")
+    db.execute("ALTER TABLE annotations ADD COLUMN anchored_at TEXT")
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     m001_initial,
     m002_settings,
@@ -482,6 +494,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     m004_article_orders,
     m005_library_shelves,
     m006_contents,
+    m007_quote_history,
 )
 """Every migration, in the order they apply; their names version the schema."""
 

@@ -211,7 +211,7 @@ class SearchMixin(ArticlesMixin):
         rows = self._query(
             f"""
             SELECT n.id, n.article_id, n.start_block, n.color, n.orphaned, n.created_at,
-                n.updated_at,
+                n.updated_at, n.original_exact IS NOT NULL AS changed,
                 substr(CAST(a.title AS BLOB), 1, {size}) AS article_title,
                 substr(CAST(n.exact AS BLOB), 1, {size}) AS quote,
                 length(CAST(n.exact AS BLOB)) AS quote_size,
@@ -254,6 +254,7 @@ class SearchMixin(ArticlesMixin):
             orphaned=bool(row["orphaned"]),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            changed=bool(row["changed"]),
         )
 
     def count_annotation_entries(self, *, tag: str | None = None, text: str | None = None) -> int:

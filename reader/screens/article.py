@@ -71,6 +71,15 @@ class ArticleScreen(ReaderScreen[None]):
             tooltip="Unarchive the article, at its end",
             id="unarchive",
         ),
+        Binding(
+            "O",
+            "original(True)",
+            "Original",
+            tooltip="This passage as you highlighted it, before it changed",
+            id="original",
+        ),
+        # The same key elsewhere, unlisted: it says there is nothing to show.
+        Binding("O", "original(False)", show=False, id="original-unchanged"),
         Binding("h", "highlight", "Highlight", tooltip="Highlight or unhighlight", id="highlight"),
         Binding(
             "s",
@@ -183,7 +192,9 @@ class ArticleScreen(ReaderScreen[None]):
     ]
     """Annotation keys; movement keys live on the ParagraphView. Escape closes the find
     field, else clears its matches, else cancels a selection, else goes back: the first
-    of these that applies is the one offered."""
+    of these that applies is the one offered. The keys offered only where they apply
+    (x at the end, O on a passage changed since it was highlighted) come first, so
+    the key bar shows them even when narrow."""
 
     status = getters.query_one(StatusLine)
 
@@ -217,6 +228,9 @@ class ArticleScreen(ReaderScreen[None]):
         """Whether the cursor is on the last block (x archives the article there)."""
         self._archive_offered = False
         """Whether reaching the end has offered to archive the article (once a reading)."""
+        self._changed_here = False
+        """Whether the annotation under the cursor is on text changed since it was
+        highlighted (O then shows how it was)."""
 
     def compose(self) -> ComposeResult:
         store = self.app.store
@@ -236,6 +250,8 @@ class ArticleScreen(ReaderScreen[None]):
             full_width=self.app.full_width,
         )
         yield self._view
+        # Known before the key bar is first drawn, which it then offers O by.
+        self._changed_here = self._on_changed_text()
         yield Input(placeholder="Find in this article", id="find")
         yield StatusLine(id="article-status")
         yield NoticeLine()
@@ -321,7 +337,8 @@ class ArticleScreen(ReaderScreen[None]):
             Part.text(plural(count, "annotation"), rank=3),
         ]
         if here:
-            parts.append(Part.text(f"here: {here[0].color}", rank=5))
+            changed = ", changed" if here[0].changed else ""
+            parts.append(Part.text(f"here: {here[0].color}{changed}", rank=5))
         if view.sentence_mode:
             parts.append(Part.text("sentences", rank=7))
         if view.selection is not None:
@@ -334,6 +351,19 @@ class ArticleScreen(ReaderScreen[None]):
             parts.append(Part.text(f"match {number}/{len(view.matches):,}", rank=8))
             parts.append(Part.text("]/[ next/previous", rank=2))
         self.status.show(parts)
+        self._update_keys()
+
+    def _on_changed_text(self) -> bool:
+        """Whether the annotation under the cursor is on text changed since it was highlighted."""
+        existing = self._annotation_here()
+        return existing is not None and existing.changed
+
+    def _update_keys(self) -> None:
+        """Offer O only on an annotation whose text changed since it was highlighted."""
+        changed = self._on_changed_text()
+        if changed != self._changed_here:
+            self._changed_here = changed
+            self.refresh_bindings()
 
     def on_screen_resume(self) -> None:
         if self.article is None or not self.view.blocks:
@@ -390,7 +420,8 @@ class ArticleScreen(ReaderScreen[None]):
         Escape offers the first of closing the find field, clearing its matches and
         cancelling a selection that applies (else it goes back); `v` starts a selection
         or cancels it; `s` switches to the other way of moving, `w` to the other width
-        of the text; at the last block, `x` archives the article or unarchives it.
+        of the text; at the last block, `x` archives the article or unarchives it; `O`
+        is offered on an annotation whose text changed since it was highlighted.
         """
         if action == "close_find":
             return self.query_one("#find", Input).has_focus
@@ -407,6 +438,8 @@ class ArticleScreen(ReaderScreen[None]):
         if action == "archive":
             archived = self.article is not None and self.article.archived
             return self._at_end and parameters[0] != archived
+        if action == "original" and parameters:
+            return parameters[0] == self._changed_here
         return True
 
     def action_close_find(self) -> None:
@@ -627,6 +660,24 @@ class ArticleScreen(ReaderScreen[None]):
             self.notify("Note saved" if text.strip() else "Note removed")
 
         self.app.ask(NoteDialog(note, passage, saved=saved), chosen)
+
+    def action_original(self, offered: bool = True) -> None:
+        """Show what the passage under the cursor said when it was highlighted, beside
+        what it says now; or say in a line that there is nothing to show.
+
+        Args:
+            offered: Whether the key bar offers it (the annotation under the cursor
+                decides what is shown either way).
+        """
+        existing = self._annotation_here()
+        if existing is None:
+            self.notify("No highlight here", severity="warning")
+        elif not existing.changed:
+            self.notify("Unchanged: this passage reads as when you highlighted it")
+        else:
+            from reader.dialogs.original import OriginalDialog
+
+            self.app.push_screen(OriginalDialog(existing.original, existing.anchor.exact))
 
     def action_jump(self, direction: int) -> None:
         """Next (1) or previous (-1) find match, or else annotated passage."""

@@ -188,12 +188,13 @@ class AnnotationList(PagedList[AnnotationEntry]):
         return strip.extend_cell_length(width, row_style).crop(0, width)
 
     def _details(self, entry: AnnotationEntry, room: int, row_style: Style) -> list[Segment]:
-        """Second line: article title, paragraph, tags and the note's first line.
+        """Second line: article title, paragraph (and whether its text changed since it
+        was highlighted), tags and the note's first line.
 
         The title has the room the rest leaves, and at least a third of the line; tags
         are shown whole, as many as fit (`+2` counts the others); the note is cut.
         """
-        where = f" · ¶{entry.start_block + 1}"
+        where = f" · ¶{entry.start_block + 1}" + (" · changed" if entry.changed else "")
         tags = [one_line(tag_hashtag(tag)) for tag in entry.tags]
         lines = entry.note.strip().splitlines()
         note = ""

@@ -38,6 +38,8 @@ HIGHLIGHT_MARKS = {"yellow": "●", "green": "▲", "blue": "◆", "pink": "■"
 colour, for readers who tell colours apart poorly and for terminals without colour."""
 NOTE_LINES = 4
 """A note shows at most this many lines under its passage."""
+CHANGED_NOTICE = "changed since you highlighted it · O shows how it was"
+"""The line under a passage whose text is no longer the text it was highlighted on."""
 _KEPT_LINES = (BlockKind.CODE, BlockKind.TABLE)
 """Blocks shown with their own line breaks (code, and tables one row per line)."""
 
@@ -78,6 +80,7 @@ class ParagraphView(ScrollView, can_focus=True):
         "paragraph-view--bullet",
         "paragraph-view--tags",
         "paragraph-view--note",
+        "paragraph-view--changed",
         "paragraph-view--marker",
         "paragraph-view--sentence",
         "paragraph-view--selection",
@@ -98,6 +101,7 @@ class ParagraphView(ScrollView, can_focus=True):
         & > .paragraph-view--bullet { color: $text-secondary; }
         & > .paragraph-view--tags { color: $text-accent; }
         & > .paragraph-view--note { color: $text-muted; text-style: italic; }
+        & > .paragraph-view--changed { color: $text-warning; text-style: italic; }
         & > .paragraph-view--marker { color: $text-accent; text-style: bold; }
         & > .paragraph-view--sentence { text-style: bold underline; }
         /* Passage colours are chosen per theme and colour depth: see reader.colours. */
@@ -191,8 +195,9 @@ class ParagraphView(ScrollView, can_focus=True):
     def set_annotations(self, annotations: Sequence[Annotation], relayout: bool = True) -> None:
         """Show a new set of annotations (after any change to them).
 
-        Only blocks whose tag or note lines changed are laid out again, so a change
-        costs the same in a short article and in a book.
+        Only blocks whose lines under a passage (tags, note, whether its text changed
+        since it was highlighted) changed are laid out again, so a change costs the
+        same in a short article and in a book.
         """
         last = len(self.blocks) - 1
         old_ending = self._ending
@@ -205,7 +210,7 @@ class ParagraphView(ScrollView, can_focus=True):
             anchor = annotation.anchor
             for block in range(anchor.start_block, anchor.end_block + 1):
                 self._by_block.setdefault(block, []).append(annotation)
-            if annotation.tags or annotation.note.strip():
+            if annotation.tags or annotation.note.strip() or annotation.changed:
                 self._ending.setdefault(anchor.end_block, []).append(annotation)
         if not relayout or not self._layouts:
             return
@@ -292,6 +297,11 @@ class ParagraphView(ScrollView, can_focus=True):
         meta: list[tuple[str, str, str]] = []
         for annotation in self._ending.get(index, ()):
             color = annotation.color
+            if annotation.changed:
+                meta.extend(
+                    ("changed", CHANGED_NOTICE[a:b], color)
+                    for a, b in wrap_offsets(CHANGED_NOTICE, width - 2)
+                )
             if annotation.tags:
                 # The same #tag spelling as the Markdown export (no spaces).
                 tags = safe_text("  ".join(tag_hashtag(tag) for tag in annotation.tags))
@@ -874,6 +884,8 @@ def _text_order(annotation: Annotation) -> tuple[int, int, int, int]:
     return anchor.start_block, anchor.start_offset, anchor.end_block, anchor.end_offset
 
 
-def _meta_key(annotations: Sequence[Annotation]) -> list[tuple[tuple[str, ...], str, str]]:
+def _meta_key(
+    annotations: Sequence[Annotation],
+) -> list[tuple[tuple[str, ...], str, str, bool]]:
     """What decides the lines shown under a passage (and the colour of their marks)."""
-    return [(a.tags, a.note.strip(), a.color) for a in annotations]
+    return [(a.tags, a.note.strip(), a.color, a.changed) for a in annotations]

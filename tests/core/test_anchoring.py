@@ -235,7 +235,7 @@ def test_deleted_quote_is_orphaned_kept_and_exported_in_its_own_section(
     assert result.orphaned == 1
     after = store.get_annotation(lost.id)
     assert (after.orphaned, after.anchor, after.note) == (True, lost.anchor, "Who was he?")
-    assert after.updated_at > lost.updated_at
+    assert after.updated_at == lost.updated_at < after.anchored_at
     assert store.get_annotation(kept.id).anchor.start_block == 1
     markdown = export.article_markdown(store, store.get_article(article_id))
     placed_part, orphaned_part = markdown.split("## Passages no longer found in the text")
@@ -256,13 +256,15 @@ def test_orphaned_annotation_comes_back_when_its_text_does(store: AnnotationStor
     back = store.get_annotation(made.id)
     assert not back.orphaned
     assert (back.anchor.start_block, back.anchor.exact) == (2, "keeper walked along")
-    assert back.updated_at > orphan.updated_at
+    assert back.updated_at == orphan.updated_at
+    assert back.anchored_at > orphan.anchored_at
 
 
-def test_updated_at_changes_only_when_the_passage_text_or_state_changes(
+def test_re_anchoring_never_changes_updated_at(
     store: AnnotationStore,
 ) -> None:
-    """A passage that only moved keeps its updated_at; one whose text was edited gets a new one."""
+    """A passage that moved or whose text was edited keeps its updated_at (no edit of the
+    reader's); when it was re-anchored is `anchored_at`."""
     article_id = store.import_document(document("Intro.", LAMP, "The end of it all.")).article.id
     moved = store.add_highlight(article_id, (2, 0), (2, 18))
     edited = store.add_highlight(article_id, (1, 4), (1, 44))
@@ -272,7 +274,8 @@ def test_updated_at_changes_only_when_the_passage_text_or_state_changes(
     after_moved, after_edited = store.get_annotation(moved.id), store.get_annotation(edited.id)
     assert (after_moved.anchor.start_block, after_moved.updated_at) == (3, moved.updated_at)
     assert after_edited.anchor.exact == "keeper strolled along the pier every night"
-    assert after_edited.updated_at > edited.updated_at
+    assert after_edited.updated_at == edited.updated_at
+    assert after_moved.anchored_at == after_edited.anchored_at > edited.updated_at
 
 
 # Rewritten passages, deletions beside look-alikes, repeated phrases ---------------------------
