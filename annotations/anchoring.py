@@ -574,9 +574,11 @@ def _in_bracket(anchor: Anchor, text: str, start: int, end: int) -> tuple[int, i
                 continue
             if max(len(before), len(after)) < added:
                 continue
-            if not _SENTENCE_END.search(
-                text[near_lo:near_hi] if after else text[start:near_lo].rstrip()
-            ):
+            if after:
+                boundary = _SENTENCE_END.search(text[near_lo:near_hi]) or after[0] in ".!?…"
+            else:
+                boundary = _SENTENCE_END.search(text[start:near_lo].rstrip())
+            if not boundary:
                 continue  # what is left is not a sentence of its own: the passage was rewritten
             if similarity(exact, text[near_lo:near_hi]) >= MIN_SIMILARITY:
                 return near_lo, near_hi
@@ -821,6 +823,10 @@ def _sides_agree(anchor: Anchor, text: str, start: int, end: int) -> bool:
     """
     before, after = _contiguous(text, start, end, anchor)
     if max(before, after) >= STRONG_SIDE:
+        return True
+    if anchor.prefix and before == len(anchor.prefix) == start:
+        return True  # all the text before it, as it was: near the start of the article
+    if anchor.suffix and after == len(anchor.suffix) == len(text) - end:
         return True
     shares = {name: share for name, share, _ in _sides(anchor, text, start, end)}
     for name, context, touching in (
