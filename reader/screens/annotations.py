@@ -38,11 +38,6 @@ class AnnotationsScreen(FilteredListScreen):
     FILTER_DELAY = 0.15
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("o", "toggle_order", "Order", tooltip="Newest first or in text order", id="order"),
-        Binding("slash", "focus_filter", "Filter", tooltip="Filter by text", id="filter-text"),
-        Binding("number_sign,f", "pick_tag", "Tag", tooltip="Filter by tag", id="filter-tag"),
-        Binding("n", "note", "Note", tooltip="Write or edit the annotation's note", id="note"),
-        Binding("t", "tag", "Tags", tooltip="Edit the annotation's tags", id="tag"),
         Binding(
             "r",
             "reattach",
@@ -50,6 +45,11 @@ class AnnotationsScreen(FilteredListScreen):
             tooltip="Re-attach an orphaned annotation: select the passage it belongs to now",
             id="reattach",
         ),
+        Binding("o", "toggle_order", "Order", tooltip="Newest first or in text order", id="order"),
+        Binding("slash", "focus_filter", "Filter", tooltip="Filter by text", id="filter-text"),
+        Binding("number_sign,f", "pick_tag", "Tag", tooltip="Filter by tag", id="filter-tag"),
+        Binding("n", "note", "Note", tooltip="Write or edit the annotation's note", id="note"),
+        Binding("t", "tag", "Tags", tooltip="Edit the annotation's tags", id="tag"),
         Binding(
             "d,delete", "delete", "Delete", tooltip="Delete the annotation (u undoes)", id="delete"
         ),
@@ -67,7 +67,8 @@ class AnnotationsScreen(FilteredListScreen):
         Binding("q", "back", "Back", tooltip="Go back", show=False, id="close"),
     ]
     """List keys; moving and enter live on the AnnotationList. Escape clears the filters
-    if any, else goes back; r is offered only on an orphaned annotation."""
+    if any, else goes back. r is offered only on an orphaned annotation, and first, so
+    the key bar has room for it."""
 
     listing = getters.query_one(AnnotationList)
     header = getters.query_one("#annotations-header", FittedLines)

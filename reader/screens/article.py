@@ -9,7 +9,7 @@ from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import Input, Static
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from annotations.errors import NotFoundError, StorageError
@@ -31,7 +31,7 @@ from reader.progress import ReadingProgress, time_left
 from reader.safe import safe_text
 from reader.screens.base import ReaderScreen, refusals_noticed
 from reader.widgets.annotation_list import one_line
-from reader.widgets.fitted import FittedLines, Part, cut
+from reader.widgets.fitted import ClampedText, FittedLines, Part, cut
 from reader.widgets.key_bar import KeyBar
 from reader.widgets.notices import NoticeLine
 from reader.widgets.paragraph_view import ParagraphView
@@ -47,6 +47,8 @@ FIND_AT_ONCE = 300_000
 the first match found in them at once, and its matches are counted by a worker."""
 REATTACH_QUOTE_CHARS = 400
 """The re-attach bar shows at most this much of the old quote (it is cut to its lines)."""
+REATTACH_QUOTE_LINES = 3
+"""Lines of the re-attach bar for the old quote, at most."""
 
 
 class ArticleScreen(ReaderScreen[None]):
@@ -321,8 +323,9 @@ class ArticleScreen(ReaderScreen[None]):
         quote = one_line(orphan.anchor.exact[:REATTACH_QUOTE_CHARS])
         if len(orphan.anchor.exact) > REATTACH_QUOTE_CHARS:
             quote += "…"
-        yield Static(
+        yield ClampedText(
             Content.assemble(("Re-attach ", "bold"), (f"“{quote}”", "italic")),
+            REATTACH_QUOTE_LINES,
             id="reattach-quote",
             classes="reattach",
         )

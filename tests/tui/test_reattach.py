@@ -223,8 +223,8 @@ async def test_a_library_that_refuses_the_write_is_one_line(
 async def test_the_orphan_row_at_80_columns(
     file_store: AnnotationStore, make_app: AppFactory
 ) -> None:
-    """At 80 columns the row still says orphaned with the start of the old quote, and the
-    re-attach bar keeps its instruction."""
+    """At 80 columns the row still says orphaned with the start of the old quote, r has
+    room in the key bar, and the re-attach bar keeps its instruction."""
     orphaned_library(file_store)
     app = make_app(file_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -234,8 +234,27 @@ async def test_the_orphan_row_at_80_columns(
         assert listing.selected is not None and listing.selected.orphaned
         row = next(line for line in screen_text(app).splitlines() if "██ orphaned " in line)
         assert "The keeper wrote every ship" in row
+        assert bar_keys(app)["r"] == ("Re-attach", True)  # it fits the key bar
         await pilot.press("r")
         await pilot.pause()
         shown = screen_text(app)
         assert "Re-attach “The keeper wrote" in shown
         assert "Select the passage it belongs to now: v, then move" in shown
+
+
+async def test_a_long_old_quote_takes_three_lines_and_says_it_goes_on(
+    file_store: AnnotationStore, make_app: AppFactory
+) -> None:
+    """The bar wraps a long old quote in at most three lines, the last ending in …"""
+    long = " ".join(f"Sentence {n} of the long paragraph goes on." for n in range(40))
+    article = file_store.import_document(harbour(long)).article
+    file_store.add_highlight(article.id, (1, 0), (1, len(long)))
+    assert file_store.import_document(harbour(NEW)).orphaned == 1
+    app = make_app(file_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a", "r")
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        first = next(n for n, line in enumerate(lines) if "Re-attach “Sentence 0" in line)
+        assert lines[first + 3].strip().startswith("Select the passage it belongs to now")
+        assert lines[first + 2].rstrip().endswith("…")
