@@ -521,7 +521,8 @@ class ArticleScreen(ReaderScreen[None]):
         self._focused = orphan.id
         self._end_reattach()
         self._reload_annotations()
-        self.notify("Re-attached: its tags and note are on this passage now")
+        kept = [what for what, has in (("tags", orphan.tags), ("note", orphan.note.strip())) if has]
+        self.notify(f"Re-attached, with its {' and '.join(kept)}" if kept else "Re-attached")
 
     def action_back(self) -> None:
         """Remember the position and go back to the library."""
@@ -618,8 +619,8 @@ class ArticleScreen(ReaderScreen[None]):
         self._view = view
         self._stop_counting()
         self._finder = None  # the matches were in the old text
+        self.mount(view, before=old)  # in its place, above the find field and any bar
         old.remove()
-        self.mount(view, before=self.status)
         view.focus()
         self.query_one("#article-header", FittedLines).update(*self._header())
         self._update_status()

@@ -258,3 +258,29 @@ async def test_a_long_old_quote_takes_three_lines_and_says_it_goes_on(
         first = next(n for n, line in enumerate(lines) if "Re-attach “Sentence 0" in line)
         assert lines[first + 3].strip().startswith("Select the passage it belongs to now")
         assert lines[first + 2].rstrip().endswith("…")
+
+
+async def test_a_text_changed_meanwhile_is_shown_again_before_attaching(
+    file_store: AnnotationStore, make_app: AppFactory
+) -> None:
+    """If an import changed the article since the mode began, the attach key shows the
+    new text (above the bar, still there) instead of attaching to the old one."""
+    orphan, _placed = orphaned_library(file_store)
+    app = make_app(file_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ArticleScreen)
+        file_store.import_document(harbour(NEW + " It is kept in the office."))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "updated by an import" in toasts(app)[-1]
+        assert file_store.get_annotation(orphan.id).orphaned
+        assert screen.reattaching is not None
+        order = [child.id or type(child).__name__ for child in screen.children]
+        assert order.index("ParagraphView") < order.index("reattach-quote")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert file_store.get_annotation(orphan.id).anchor.exact.endswith("in the office.")
+        assert toasts(app)[-1] == "Re-attached, with its tags and note"
