@@ -42,7 +42,7 @@ class AnnotationsScreen(FilteredListScreen):
             "r",
             "reattach",
             "Re-attach",
-            tooltip="Re-attach an orphaned annotation: select the passage it belongs to now",
+            tooltip="Re-attach an orphan to the passage it belongs to now",
             id="reattach",
         ),
         Binding("o", "toggle_order", "Order", tooltip="Newest first or in text order", id="order"),
