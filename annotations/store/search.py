@@ -138,10 +138,14 @@ class SearchMixin(ArticlesMixin):
     }
     """The orders of `list_annotation_entries`, by name."""
 
-    def _entry_filter(self, tag: str | None, text: str | None) -> tuple[str, list[Any]] | None:
+    def _entry_filter(
+        self, tag: str | None, text: str | None, orphaned: bool | None = None
+    ) -> tuple[str, list[Any]] | None:
         """The WHERE clause and parameters for the entry filters; None if nothing can match."""
         where = ["1"]
         params: list[Any] = []
+        if orphaned is not None:
+            where.append("n.orphaned" if orphaned else "NOT n.orphaned")
         if tag is not None and normalize_tags([tag]):
             tag_ids = self._tag_ids(normalize_tags([tag])[0])
             if not tag_ids:
@@ -257,17 +261,20 @@ class SearchMixin(ArticlesMixin):
             changed=bool(row["changed"]),
         )
 
-    def count_annotation_entries(self, *, tag: str | None = None, text: str | None = None) -> int:
+    def count_annotation_entries(
+        self, *, tag: str | None = None, text: str | None = None, orphaned: bool | None = None
+    ) -> int:
         """How many annotations `list_annotation_entries` gives with these filters (no paging).
 
         Args:
             tag: As for `list_annotation_entries`.
             text: As for `list_annotation_entries`.
+            orphaned: Only orphaned annotations (True), only placed ones (False), or both.
 
         Returns:
             The number of matching annotations.
         """
-        found = self._entry_filter(tag, text)
+        found = self._entry_filter(tag, text, orphaned)
         if found is None:
             return 0
         where, params = found

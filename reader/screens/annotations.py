@@ -38,6 +38,13 @@ class AnnotationsScreen(FilteredListScreen):
     FILTER_DELAY = 0.15
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "r",
+            "reattach",
+            "Re-attach",
+            tooltip="Re-attach an orphan to the passage it belongs to now",
+            id="reattach",
+        ),
         Binding("o", "toggle_order", "Order", tooltip="Newest first or in text order", id="order"),
         Binding("slash", "focus_filter", "Filter", tooltip="Filter by text", id="filter-text"),
         Binding("number_sign,f", "pick_tag", "Tag", tooltip="Filter by tag", id="filter-tag"),
@@ -60,7 +67,8 @@ class AnnotationsScreen(FilteredListScreen):
         Binding("q", "back", "Back", tooltip="Go back", show=False, id="close"),
     ]
     """List keys; moving and enter live on the AnnotationList. Escape clears the filters
-    if any, else goes back."""
+    if any, else goes back. r is offered only on an orphaned annotation, and first, so
+    the key bar has room for it."""
 
     listing = getters.query_one(AnnotationList)
     header = getters.query_one("#annotations-header", FittedLines)
@@ -93,6 +101,11 @@ class AnnotationsScreen(FilteredListScreen):
         saved = self.app.store.get_setting(ORDER_SETTING)
         self.order = saved if saved in ORDERS else "newest"
         self.listing.focus()
+        # Whether r re-attaches follows the annotation under the cursor.
+        self.watch(self.listing, "cursor", self._cursor_moved, init=False)
+
+    def _cursor_moved(self) -> None:
+        self.refresh_bindings()
 
     def on_screen_resume(self) -> None:
         # On first show, and after an article or a dialog: anything may have changed.
@@ -119,6 +132,7 @@ class AnnotationsScreen(FilteredListScreen):
         store = self.app.store
         tag, text, order = self.tag, self.text or None, self.order
         total = store.count_annotation_entries(tag=tag, text=text)
+        orphans = store.count_annotation_entries(tag=tag, text=text, orphaned=True) if total else 0
 
         def fetch(offset: int, limit: int) -> list[AnnotationEntry]:
             return store.list_annotation_entries(
@@ -127,13 +141,15 @@ class AnnotationsScreen(FilteredListScreen):
 
         cursor = self.listing.cursor if keep_cursor else 0
         self.listing.show(total, fetch, cursor=cursor)
-        self._show_header(total)
-        self.refresh_bindings()  # the filters may have changed
+        self._show_header(total, orphans)
+        self.refresh_bindings()  # the filters and the annotation under the cursor may have changed
 
-    def _show_header(self, total: int) -> None:
+    def _show_header(self, total: int, orphans: int) -> None:
         # When the line is too narrow, the words typed go first (the filter field
-        # shows them too), then the order; the count and the tag stay.
+        # shows them too), then the order; the counts and the tag stay.
         parts = [Part.text(plural(total, "annotation"), "bold", rank=9)]
+        if orphans:
+            parts.append(Part.text(f"{orphans:,} orphaned", "bold $text-error", rank=8))
         if self.tag:
             parts.append(Part.text(f"#{safe_text(self.tag)}", "$text-accent", rank=8))
         if self.text:
@@ -188,15 +204,32 @@ class AnnotationsScreen(FilteredListScreen):
 
     @on(AnnotationList.Selected)
     def _selected(self, event: AnnotationList.Selected) -> None:
+        """Open the article at the annotation; at an orphaned one's old place, to re-attach it."""
         event.stop()
         entry = event.entry
         if entry.orphaned:
-            self.notify(
-                "This passage could not be found after a re-import; showing where it was",
-                severity="warning",
-            )
+            self._reattach(entry.id)
+            return
         self.open_screen(
             ArticleScreen(entry.article_id, block=entry.start_block, annotation_id=entry.id)
+        )
+
+    def action_reattach(self) -> None:
+        """Re-attach the orphaned annotation under the cursor to a passage chosen in its article."""
+        entry = self.listing.selected
+        if entry is not None and entry.orphaned:
+            self._reattach(entry.id)
+
+    @refusals_noticed
+    def _reattach(self, annotation_id: str) -> None:
+        """Open the annotation's article at its old place, where the passage it belongs to
+        now is selected and attached (or escape leaves it orphaned)."""
+        orphan = self.app.store.get_annotation(annotation_id)
+        if not orphan.orphaned:  # re-attached or placed again meanwhile
+            self.reload(keep_cursor=True)
+            return
+        self.open_screen(
+            ArticleScreen(orphan.article_id, block=orphan.anchor.start_block, reattach=orphan)
         )
 
     def _selected_annotation(self, missing: str) -> Annotation | None:
@@ -307,13 +340,16 @@ class AnnotationsScreen(FilteredListScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer clearing the filters only while there are some; editing and deleting
         only an annotation shown (dimmed while the list is empty); undoing a delete only
-        while there is one to undo."""
+        while there is one to undo; re-attaching only an orphaned annotation."""
         if action == "clear_filters":
             return self.filtered
         if action == "undelete":
             return bool(self._deleted)
         if action in ("delete", "note", "tag"):
             return bool(self.listing.total) or None
+        if action == "reattach":
+            entry = self.listing.selected
+            return entry is not None and entry.orphaned
         return True
 
     @property

@@ -31,7 +31,7 @@ from reader.progress import ReadingProgress, time_left
 from reader.safe import safe_text
 from reader.screens.base import ReaderScreen, refusals_noticed
 from reader.widgets.annotation_list import one_line
-from reader.widgets.fitted import FittedLines, Part, cut
+from reader.widgets.fitted import ClampedText, FittedLines, Part, cut
 from reader.widgets.key_bar import KeyBar
 from reader.widgets.notices import NoticeLine
 from reader.widgets.paragraph_view import ParagraphView
@@ -45,6 +45,10 @@ CHAPTER_CELLS = 40
 FIND_AT_ONCE = 300_000
 """Characters searched on the UI thread when a find is submitted. A longer article shows
 the first match found in them at once, and its matches are counted by a worker."""
+REATTACH_QUOTE_CHARS = 400
+"""The re-attach bar shows at most this much of the old quote (it is cut to its lines)."""
+REATTACH_QUOTE_LINES = 3
+"""Lines of the re-attach bar for the old quote, at most."""
 
 
 class ArticleScreen(ReaderScreen[None]):
@@ -54,6 +58,9 @@ class ArticleScreen(ReaderScreen[None]):
         article_id: The article to show.
         block: A block to open at (e.g. a search result); else the reading position.
         annotation_id: An annotation to open at; h, c, t and n then act on it.
+        reattach: An orphaned annotation to re-attach: the screen opens in a mode where
+            the reader selects the passage it belongs to now and enter (or h) attaches
+            it there; escape leaves it orphaned.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -80,6 +87,13 @@ class ArticleScreen(ReaderScreen[None]):
         ),
         # The same key elsewhere, unlisted: it says there is nothing to show.
         Binding("O", "original(False)", show=False, id="original-unchanged"),
+        Binding(
+            "enter,h",
+            "reattach",
+            "Attach",
+            tooltip="Re-attach the orphaned annotation to this passage",
+            id="reattach",
+        ),
         Binding("h", "highlight", "Highlight", tooltip="Highlight or unhighlight", id="highlight"),
         Binding(
             "s",
@@ -187,24 +201,39 @@ class ArticleScreen(ReaderScreen[None]):
             tooltip="Cancel the selection",
             id="escape-selection",
         ),
+        Binding(
+            "escape",
+            "cancel_reattach",
+            "Cancel re-attach",
+            tooltip="Stop re-attaching: the annotation stays orphaned",
+            id="reattach-cancel",
+        ),
         Binding("escape", "back", "Back", tooltip="Back to the library", id="escape"),
         Binding("q", "back", "Back", show=False, tooltip="Back to the library", id="back"),
     ]
     """Annotation keys; movement keys live on the ParagraphView. Escape closes the find
-    field, else clears its matches, else cancels a selection, else goes back: the first
-    of these that applies is the one offered. The keys offered only where they apply
-    (x at the end, O on a passage changed since it was highlighted) come first, so
-    the key bar shows them even when narrow."""
+    field, else clears its matches, else cancels a selection, else stops re-attaching,
+    else goes back: the first of these that applies is the one offered. While an orphan
+    is re-attached, enter and h attach it (h, t, n and c make no highlight then). The keys
+    offered only where they apply (x at the end, O on a passage changed since it was
+    highlighted) come first, so the key bar shows them even when narrow."""
 
     status = getters.query_one(StatusLine)
 
     def __init__(
-        self, article_id: str, block: int | None = None, annotation_id: str | None = None
+        self,
+        article_id: str,
+        block: int | None = None,
+        annotation_id: str | None = None,
+        *,
+        reattach: Annotation | None = None,
     ) -> None:
         super().__init__()
         self.article_id = article_id
         self.start_block = block
         self._focused: str | None = annotation_id
+        self.reattaching = reattach
+        """The orphaned annotation being re-attached, until it is or escape stops it."""
         self.article: Article | None = None
         self.contents: list[ContentsEntry] = []
         """The article's table of contents (its own, else its headings), read on opening."""
@@ -253,6 +282,8 @@ class ArticleScreen(ReaderScreen[None]):
         # Known before the key bar is first drawn, which it then offers O by.
         self._changed_here = self._on_changed_text()
         yield Input(placeholder="Find in this article", id="find")
+        if self.reattaching is not None:
+            yield from self._reattach_bar(self.reattaching)
         yield StatusLine(id="article-status")
         yield NoticeLine()
         yield KeyBar()
@@ -302,6 +333,35 @@ class ArticleScreen(ReaderScreen[None]):
             details.append(Part.text(tags, "$text-accent", rank=1))
         return [Part.text(safe_text(article.title), "bold")], details
 
+    @staticmethod
+    def _reattach_bar(orphan: Annotation) -> ComposeResult:
+        """What is being re-attached (its old quote, as many lines as fit) and how."""
+        quote = one_line(orphan.anchor.exact[:REATTACH_QUOTE_CHARS])
+        if len(orphan.anchor.exact) > REATTACH_QUOTE_CHARS:
+            quote += "…"
+        yield ClampedText(
+            Content.assemble(("Re-attach ", "bold"), (f"“{quote}”", "italic")),
+            REATTACH_QUOTE_LINES,
+            id="reattach-quote",
+            classes="reattach",
+        )
+        yield FittedLines(
+            [
+                Part.text("Select the passage it belongs to now: v, then move", rank=9),
+                Part.text("enter or h attaches it", rank=7),
+                Part.text("escape cancels", rank=8),
+            ],
+            id="reattach-how",
+            classes="reattach",
+        )
+
+    def _end_reattach(self) -> None:
+        """Leave the re-attach mode: its bar goes, the keys are the usual ones again."""
+        self.reattaching = None
+        self.query(".reattach").remove()
+        self.refresh_bindings()
+        self._update_status()
+
     def _read_contents(self) -> None:
         self.contents = self.app.store.get_contents(self.article_id)
         self._chapters = ChapterIndex(self.contents)
@@ -343,7 +403,10 @@ class ArticleScreen(ReaderScreen[None]):
             parts.append(Part.text("sentences", rank=7))
         if view.selection is not None:
             parts.append(Part.text("selecting", rank=8))
-            parts.append(Part.text("h/t/n act on it, escape cancels", rank=6))
+            if self.reattaching is not None:
+                parts.append(Part.text("enter or h attaches it here, escape cancels", rank=6))
+            else:
+                parts.append(Part.text("h/t/n act on it, escape cancels", rank=6))
         if self._counting is not None:
             parts.append(Part.text("counting matches…", rank=8))
         elif view.matches:
@@ -421,7 +484,9 @@ class ArticleScreen(ReaderScreen[None]):
         cancelling a selection that applies (else it goes back); `v` starts a selection
         or cancels it; `s` switches to the other way of moving, `w` to the other width
         of the text; at the last block, `x` archives the article or unarchives it; `O`
-        is offered on an annotation whose text changed since it was highlighted.
+        is offered on an annotation whose text changed since it was highlighted. While
+        an orphan is re-attached, enter and h attach it and escape stops; no key makes a
+        new highlight or changes one.
         """
         if action == "close_find":
             return self.query_one("#find", Input).has_focus
@@ -440,6 +505,10 @@ class ArticleScreen(ReaderScreen[None]):
             return self._at_end and parameters[0] != archived
         if action == "original" and parameters:
             return parameters[0] == self._changed_here
+        if action in ("reattach", "cancel_reattach"):
+            return self.reattaching is not None
+        if action in ("highlight", "tag", "note", "color"):
+            return self.reattaching is None
         return True
 
     def action_close_find(self) -> None:
@@ -456,6 +525,37 @@ class ArticleScreen(ReaderScreen[None]):
     def action_cancel_selection(self) -> None:
         """Cancel the selection in progress."""
         self.view.cancel_selection()
+
+    def action_cancel_reattach(self) -> None:
+        """Stop re-attaching: the annotation stays orphaned, as it was."""
+        if self.reattaching is not None:
+            self._end_reattach()
+            self.notify("Not re-attached: the annotation is still orphaned")
+
+    def action_reattach(self) -> None:
+        """Re-attach the orphaned annotation to the passage (the selection, else the
+        sentence or paragraph under the cursor), with its colour, tags and note."""
+        orphan = self.reattaching
+        if orphan is None or not self._is_current() or not self._has_passage():
+            return
+        start_block, start, end_block, end = self.view.passage
+        store = self.app.store
+        try:
+            saved = self.app.save(
+                lambda: store.move_annotation(orphan.id, (start_block, start), (end_block, end))
+            )
+        except ValueError as error:
+            self.notify(f"Could not re-attach: {error}", severity="error", markup=False)
+            return
+        if not saved:
+            return
+        if self.view.selection_anchor is not None:
+            self.view.cancel_selection()
+        self._focused = orphan.id
+        self._end_reattach()
+        self._reload_annotations()
+        kept = [what for what, has in (("tags", orphan.tags), ("note", orphan.note.strip())) if has]
+        self.notify(f"Re-attached, with its {' and '.join(kept)}" if kept else "Re-attached")
 
     def action_back(self) -> None:
         """Remember the position and go back to the library."""
@@ -485,8 +585,16 @@ class ArticleScreen(ReaderScreen[None]):
     @refusals_noticed
     def _reload_annotations(self) -> None:
         self.library_read()
-        self.view.set_annotations(self.app.store.list_annotations(self.article_id))
+        annotations = self.app.store.list_annotations(self.article_id)
+        self.view.set_annotations(annotations)
         self._update_status()
+        orphan = self.reattaching
+        if orphan is not None and not any(a.id == orphan.id and a.orphaned for a in annotations):
+            self._end_reattach()
+            self.notify(
+                "The annotation being re-attached was placed or deleted elsewhere",
+                severity="warning",
+            )
 
     def _has_passage(self) -> bool:
         """Whether there is text to highlight under the cursor; if not, say so."""
@@ -544,8 +652,8 @@ class ArticleScreen(ReaderScreen[None]):
         self._view = view
         self._stop_counting()
         self._finder = None  # the matches were in the old text
+        self.mount(view, before=old)  # in its place, above the find field and any bar
         old.remove()
-        self.mount(view, before=self.status)
         view.focus()
         self.query_one("#article-header", FittedLines).update(*self._header())
         self._update_status()

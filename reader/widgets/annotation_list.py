@@ -105,7 +105,13 @@ class AnnotationList(PagedList[AnnotationEntry]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select", "Open", tooltip="Jump to the passage", id="open"),
+        Binding(
+            "enter",
+            "select",
+            "Open",
+            tooltip="Jump to the passage (an orphaned one: re-attach it)",
+            id="open",
+        ),
         *movement_bindings("annotation"),
     ]
     """Moving the cursor: by row, to the ends, by a screen; enter opens."""
@@ -188,13 +194,15 @@ class AnnotationList(PagedList[AnnotationEntry]):
         return strip.extend_cell_length(width, row_style).crop(0, width)
 
     def _details(self, entry: AnnotationEntry, room: int, row_style: Style) -> list[Segment]:
-        """Second line: article title, paragraph (and whether its text changed since it
-        was highlighted), tags and the note's first line.
+        """Second line: article title, paragraph (where an orphan was; whether its text
+        changed since it was highlighted), tags and the note's first line.
 
         The title has the room the rest leaves, and at least a third of the line; tags
         are shown whole, as many as fit (`+2` counts the others); the note is cut.
         """
-        where = f" · ¶{entry.start_block + 1}" + (" · changed" if entry.changed else "")
+        # An orphan's paragraph is where its passage was before the text changed.
+        where = f" · {'was ' if entry.orphaned else ''}¶{entry.start_block + 1}"
+        where += " · changed" if entry.changed else ""
         tags = [one_line(tag_hashtag(tag)) for tag in entry.tags]
         lines = entry.note.strip().splitlines()
         note = ""

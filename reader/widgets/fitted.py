@@ -1,4 +1,4 @@
-"""Lines made of parts that fit their width: whole parts are dropped, least important first."""
+"""Lines that fit their width (parts dropped whole, least important first); text cut to lines."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 from textual.content import Content
+from textual.geometry import Size
 from textual.widget import Widget
 
 SEPARATOR = " · "
@@ -118,3 +119,46 @@ class FittedLines(Widget):
         return Content("\n").join(
             fit_parts(line, width, self.separator, self.separator_style) for line in self._lines
         )
+
+
+class ClampedText(Widget):
+    """Text wrapped to the widget's width in at most a number of lines; when it goes on,
+    the last line shown ends in an ellipsis.
+
+    Args:
+        content: The text, with its styles (text, never markup).
+        lines: The most lines shown.
+    """
+
+    DEFAULT_CSS = """
+    ClampedText {
+        height: auto;
+    }
+    """
+
+    def __init__(
+        self,
+        content: Content,
+        lines: int,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.content = content
+        self.most_lines = max(1, lines)
+
+    def _lines(self, width: int) -> list[Content]:
+        wrapped = self.content.wrap(max(1, width))
+        if len(wrapped) <= self.most_lines:
+            return wrapped
+        shown = wrapped[: self.most_lines]
+        shown[-1] = cut(shown[-1].rstrip() + "…", width)
+        return shown
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines(width))
+
+    def render(self) -> Content:
+        return Content("\n").join(self._lines(self.size.width))

@@ -120,6 +120,17 @@ def test_orphaned_annotations_are_listed(store: AnnotationStore, library: dict[s
     assert entries[library["b"]].orphaned
 
 
+def test_orphaned_annotations_are_counted(store: AnnotationStore, library: dict[str, str]) -> None:
+    """The orphans are counted apart, with the other filters or without them."""
+    assert store.count_annotation_entries(orphaned=True) == 0
+    store.import_document(make_document("Something else entirely.", source="/docs/a.txt"))
+    assert store.count_annotation_entries(orphaned=True) == 3  # b, d and e were on apple
+    assert store.count_annotation_entries(orphaned=False) == 2
+    assert store.count_annotation_entries(orphaned=True, tag="drinks") == 1
+    assert store.count_annotation_entries(orphaned=True, text="plum") == 1
+    assert store.count_annotation_entries() == 5
+
+
 @pytest.mark.parametrize(
     ("tag", "expected"),
     [

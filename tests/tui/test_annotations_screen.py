@@ -233,7 +233,9 @@ async def test_orphaned_annotation_is_marked(store: AnnotationStore, make_app: A
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")
         await pilot.pause()
-        lines = [line for line in screen_text(app).splitlines() if "orphaned" in line]
+        shown = screen_text(app)
+        assert "3 annotations · 1 orphaned" in shown
+        lines = [line for line in shown.splitlines() if "██ orphaned" in line]
         assert len(lines) == 1 and "Tomatoes" in lines[0]
 
 
