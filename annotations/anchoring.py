@@ -77,11 +77,15 @@ class TextMap:
 
 # Re-anchoring ---------------------------------------------------------------------------------
 #
-# Order: the quote with all its context (at its old place first); else an exact copy of the
-# quote, the one whose context agrees best (then the one nearest the expected place); else an
-# approximate match of the quote, scored by how much of the quote and its context agree. Every
-# step is conservative: a passage that cannot be placed with confidence is orphaned, because
-# attaching a note to other text is worse than asking the reader to place it again.
+# Order: the quote with all its context near where it is expected (at its old place first);
+# else the place its prefix and suffix still bracket, which decides alone: what lies between
+# them is the passage (the quote, edited or rewritten) or shows it was deleted there; else the
+# quote with all its context anywhere; else an exact copy of the quote whose context agrees
+# best, an approximate match of it whose context agrees, each losing a little for its distance
+# from the expected place (where context repeats, the nearer copy is the passage); else a
+# rewritten passage found from one side of its context. Every step is conservative: a passage
+# that cannot be placed with confidence is orphaned, because attaching a note to other text is
+# worse than asking the reader to place it again.
 
 EXACT_EVIDENCE = 28
 """Characters of agreement (quote plus matching context) an exact copy of the quote needs when
@@ -109,7 +113,7 @@ MEDIUM_QUOTE = 24
 """A quote shorter than this needs agreeing context on every side it has context."""
 
 LONG_QUOTE = 32
-"""A quote at least this long may be placed without agreeing context (exact, or unique)."""
+"""A quote at least this long may be placed without agreeing context (exact and unique)."""
 
 MIN_SIDE = 4
 """Characters right beside an exact copy that must match its context for that side to agree."""
@@ -128,9 +132,6 @@ CONTEXT_STRONG = 0.9
 
 CONTEXT_BESIDE = 0.5
 """Similarity a side of an exact copy's context needs when its first characters match."""
-
-UNIQUE_SIMILARITY = 0.9
-"""Similarity a long quote needs to be placed without agreeing context, if it is unique."""
 
 WINDOW = 2000
 """Characters searched on each side of the expected place before the whole text."""
@@ -213,13 +214,17 @@ def reanchor(
 ) -> Anchor | None:
     """Place an anchor in a changed text, or return None when it cannot be placed safely.
 
-    In order: the quote with all its prefix and suffix (its old place first, then the copy
-    nearest the expected place); else an exact copy of the quote whose context agrees best,
-    the one nearest the expected place breaking ties, if quote and context together are
-    convincing; else an approximate match of the quote (edited inside: a typo fixed, a word
-    changed) near the expected place, then anywhere, accepted only when it is similar enough
-    and its context agrees. A match that is not convincing is not used: None is returned and
-    the caller orphans the annotation.
+    In order: the quote with all its prefix and suffix near the expected place (its old
+    place first); else, where the end of its prefix and the start of its suffix still
+    bracket one place, what lies between them (the quote, edited or rewritten by up to
+    `1 - REWRITTEN_SIMILARITY`), or nothing if the passage is gone from there (see
+    `_bracket`); else the quote with all its context anywhere; else an exact copy of the
+    quote whose context agrees best, or an approximate match of it (a typo fixed, a word
+    changed) near the expected place, then anywhere, if quote and context together are
+    convincing, a copy far from the expected place losing some of its evidence
+    (`_remoteness`); else a rewritten passage found from one side of its context
+    (`_one_sided`). A match that is not convincing is not used: None is returned and the
+    caller orphans the annotation.
 
     Args:
         anchor: The anchor in the old text.
@@ -575,9 +580,9 @@ def _in_bracket(anchor: Anchor, text: str, start: int, end: int) -> tuple[int, i
             if max(len(before), len(after)) < added:
                 continue
             if after:
-                boundary = _SENTENCE_END.search(text[near_lo:near_hi]) or after[0] in ".!?…"
+                boundary = bool(_SENTENCE_END.search(text[near_lo:near_hi])) or after[0] in ".!?…"
             else:
-                boundary = _SENTENCE_END.search(text[start:near_lo].rstrip())
+                boundary = bool(_SENTENCE_END.search(text[start:near_lo].rstrip()))
             if not boundary:
                 continue  # what is left is not a sentence of its own: the passage was rewritten
             if similarity(exact, text[near_lo:near_hi]) >= MIN_SIMILARITY:
@@ -748,9 +753,10 @@ def _exact_copy(
     """The exact copy of the quote whose context agrees best, if it is convincing.
 
     A copy needs enough evidence (its length plus the characters of context that match,
-    more if it is the only copy or still at its old place); one shorter than `LONG_QUOTE`
-    also needs its context to agree on both sides (see `_sides_agree`), since a few words
-    with context on one side only are just a longer phrase, which prose repeats.
+    more if it is the only copy or still at its old place), and its context to agree (see
+    `_sides_agree`): on both sides, or strongly on one, since a few words with a little
+    context on one side are just a longer phrase, which prose repeats. A long quote
+    (`LONG_QUOTE`) that occurs only once needs no context.
     """
     exact = anchor.exact
     first = text.find(exact)
@@ -994,14 +1000,16 @@ def _max_errors(length: int) -> int:
     return int(length * (1 - MIN_SIMILARITY) + 1e-9)
 
 
-def _acceptable(length: int, alike: float, sides: Sequence[float], unique: bool) -> bool:
+def _acceptable(length: int, alike: float, sides: Sequence[float]) -> bool:
     """Whether an approximate match is convincing enough to place a quote on it.
+
+    However alike, a match whose context agrees on no side is not the passage: a sentence
+    deleted while a look-alike of it stays elsewhere must not move onto the look-alike.
 
     Args:
         length: The quote's length.
         alike: Similarity of the matched text to the quote.
         sides: Similarity of each side's context that the anchor has.
-        unique: Whether this is the only similar match in the whole text.
     """
     if length < SHORT_QUOTE:
         return alike >= SHORT_SIMILARITY and len(sides) == 2 and min(sides) >= CONTEXT_STRONG
@@ -1024,7 +1032,7 @@ def _fuzzy(
         expected: Where the quote probably starts.
         lo: Start of the searched range.
         hi: End of the searched range.
-        whole: Whether the range is the whole text (so a single match is unique).
+        whole: Whether the range is the whole text (looked up more sparingly).
     """
     exact = anchor.exact
     budget = _max_errors(len(exact))
@@ -1053,11 +1061,7 @@ def _fuzzy(
         evidence = alike * len(exact) + sum(share * size for share, size in sides)
         match = _Match(start, end, evidence, abs(start - expected))
         matches.append((match, alike, [share for share, _ in sides]))
-    distinct = {(match.start, match.end) for match, alike, _ in matches if alike >= MIN_SIMILARITY}
-    unique = whole and len(distinct) == 1
-    good = [
-        match for match, alike, sides in matches if _acceptable(len(exact), alike, sides, unique)
-    ]
+    good = [match for match, alike, sides in matches if _acceptable(len(exact), alike, sides)]
     if not good:
         return None
     return max(good, key=lambda match: (match.evidence, -match.distance))
