@@ -307,6 +307,8 @@ def import_command(obj: Context, paths: Sequence[str]) -> None:
         # File names may hold escape sequences: shown, never obeyed by the terminal.
         click.echo(f"reader: {safe_text(path_text)}: {safe_text(reason)}", err=True)
     click.echo(summary.line())
+    if summary.orphaned:
+        click.echo(f"reader: {summary.orphans_line()}", err=True)
     if summary.failed:
         raise SystemExit(1)
 

@@ -19,6 +19,7 @@ from reader.ingest.sources import (
     load_document,
 )
 from reader.ingest.text import ImportFailure
+from reader.words import plural
 
 if TYPE_CHECKING:
     from annotations.models import Document, ImportResult
@@ -48,6 +49,8 @@ class ImportSummary:
     article_ids: list[str] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     """Files imported with a part that could not be read, and what (one line each)."""
+    orphaned: int = 0
+    """Annotations of updated articles that could not be placed in their changed text."""
 
     @property
     def failed(self) -> int:
@@ -59,12 +62,22 @@ class ImportSummary:
         setattr(self, result.status, getattr(self, result.status) + 1)
         self.article_ids.append(result.article.id)
         self.warnings.extend((str(item), warning) for warning in result.warnings)
+        self.orphaned += result.orphaned
 
     def line(self) -> str:
         """The summary line: `imported N, updated N, unchanged N, failed N`."""
         return (
             f"imported {self.imported}, updated {self.updated}, "
             f"unchanged {self.unchanged}, failed {self.failed}"
+        )
+
+    def orphans_line(self) -> str:
+        """What became of annotations whose text changed, if some could not be placed."""
+        if not self.orphaned:
+            return ""
+        return (
+            f"{plural(self.orphaned, 'annotation')} could not be placed in the changed text "
+            "and stay orphaned: the annotations list (a) shows them and re-attaches them (r)"
         )
 
 

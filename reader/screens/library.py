@@ -515,6 +515,8 @@ class LibraryScreen(FilteredListScreen):
             )
             if items
         ]
+        if summary.orphaned:
+            problems.append(summary.orphans_line())
         severity: SeverityLevel = (
             "error" if summary.failed else "warning" if problems else "information"
         )

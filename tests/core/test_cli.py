@@ -399,3 +399,32 @@ def test_export_to_a_folder_draws_a_progress_bar_on_a_terminal(tmp_path: Path) -
     assert piped.returncode == 0
     assert "Exporting" not in piped.stderr
     assert piped.stderr.startswith("exported 3 articles")
+
+
+def test_import_of_a_changed_file_says_how_many_annotations_are_orphaned(
+    db: Path, tmp_path: Path
+) -> None:
+    """A re-import that cannot place some annotations says so in one line, on stderr."""
+    source = tmp_path / "report.md"
+    kept = "The ferry left at six."
+    gone = "Several boats ran aground near the breakwater that week."
+    source.write_text(f"# Report\n\n{kept} {gone} Nobody was hurt.\n", encoding="utf-8")
+    assert summary(run("--db", db, "import", source)) == (1, 0, 0, 0)
+    store = AnnotationStore(db)
+    (article,) = store.list_articles()
+    texts = [block.text for block in store.get_blocks(article.id)]
+    (index,) = [i for i, text in enumerate(texts) if kept in text]
+    for words in (kept, gone):
+        at = texts[index].index(words)
+        store.add_highlight(article.id, (index, at), (index, at + len(words)))
+    store.close()
+
+    source.write_text(f"# Report\n\n{kept} Nobody was hurt.\n", encoding="utf-8")
+    result = run("--db", db, "import", source)
+
+    assert result.exit_code == 0, result.output
+    assert summary(result) == (0, 1, 0, 0)
+    assert result.stderr == (
+        "reader: 1 annotation could not be placed in the changed text and stay orphaned: "
+        "the annotations list (a) shows them and re-attaches them (r)\n"
+    )

@@ -314,3 +314,31 @@ async def test_in_memory_library_imports_on_the_ui_thread(
         assert "Import: imported 1, updated 0, unchanged 0, failed 0" in messages(app)
         assert app.screen.query_one(ArticleTable).row_count == 1
     assert titles(store) == {"A memo"}
+
+
+async def test_a_reimport_that_orphans_annotations_says_so(
+    library: AnnotationStore, make_app: AppFactory, tmp_path: Path
+) -> None:
+    """Importing a changed file again names how many annotations it could not place."""
+    path = tmp_path / "report.txt"
+    gone = "Several boats ran aground near the breakwater that week."
+    path.write_text(f"Harbour report\n\nThe ferry left at six. {gone}\n", encoding="utf-8")
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_path(app, pilot, path)
+        await app.workers.wait_for_complete()
+        (article,) = [a for a in library.list_articles() if a.title == "Harbour report"]
+        texts = [block.text for block in library.get_blocks(article.id)]
+        (index,) = [i for i, text in enumerate(texts) if gone in text]
+        at = texts[index].index(gone)
+        library.add_highlight(article.id, (index, at), (index, at + len(gone)))
+        path.write_text("Harbour report\n\nThe ferry left at six.\n", encoding="utf-8")
+        await type_path(app, pilot, path)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        notes = messages(app)
+    assert notes[-1] == (
+        "Import: imported 0, updated 1, unchanged 0, failed 0\n"
+        "1 annotation could not be placed in the changed text and stay orphaned: "
+        "the annotations list (a) shows them and re-attaches them (r)"
+    )
