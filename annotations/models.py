@@ -402,7 +402,8 @@ class ImportResult:
     Attributes:
         status: `imported`, `updated` or `unchanged`.
         article: The stored article.
-        orphaned: Annotations that could not be re-anchored on an update.
+        orphaned: Annotations an update could not re-anchor (orphaned by it; ones orphaned
+            before and still not found are not counted).
         warnings: The document's warnings (see `Document.warnings`), to tell the user.
     """
 

@@ -168,7 +168,7 @@ class ImportingMixin(AnnotationsMixin):
             self._write_contents(article_id, valid_contents(document))
 
     def _replace_article(self, article: Article, document: Document, digest: str) -> int:
-        """Replace an article's text and re-anchor its annotations; returns how many are orphaned.
+        """Replace an article's text and re-anchor its annotations; returns how many it orphaned.
 
         An annotation orphaned earlier is tried again, so it comes back when its text does;
         one that cannot be placed keeps its old quote. Placing an annotation again is not
@@ -189,8 +189,8 @@ class ImportingMixin(AnnotationsMixin):
         for annotation, placed in zip(annotations, placements, strict=True):
             anchor = annotation.anchor
             if placed is None:
-                orphaned += 1
                 if not annotation.orphaned:
+                    orphaned += 1
                     self.conn.execute(
                         "UPDATE annotations SET orphaned = 1, anchored_at = ? WHERE id = ?",
                         [now, annotation.id],
