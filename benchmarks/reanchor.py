@@ -39,7 +39,7 @@ from pathlib import Path
 from time import perf_counter
 
 from annotations import anchoring
-from annotations.anchoring import TextMap
+from annotations.anchoring import TextMap, _distances
 from annotations.models import Anchor, Block, BlockKind, Document
 from annotations.store import AnnotationStore
 
@@ -106,37 +106,6 @@ QUOTE_WEIGHT, PREFIX_WEIGHT, SUFFIX_WEIGHT, POSITION_WEIGHT = 50, 20, 20, 2
 MAX_ERRORS = 256
 
 
-def _myers(pattern: str, text: str, *, anchored: bool) -> list[int]:
-    """Edit distance of the pattern to the text ending at each character (Myers' bit vectors).
-
-    Anchored: to `text[: i + 1]`; else to the best substring of the text ending at i.
-    """
-    peq: dict[str, int] = {}
-    for bit, char in enumerate(pattern):
-        peq[char] = peq.get(char, 0) | 1 << bit
-    ones = (1 << len(pattern)) - 1
-    high = 1 << (len(pattern) - 1)
-    carry = int(anchored)
-    pv, mv, score = ones, 0, len(pattern)
-    scores = []
-    for char in text:
-        eq = peq.get(char, 0)
-        xv = eq | mv
-        xh = (((eq & pv) + pv) ^ pv) | eq
-        ph = mv | (ones & ~(xh | pv))
-        mh = pv & xh
-        if ph & high:
-            score += 1
-        elif mh & high:
-            score -= 1
-        ph = ((ph << 1) | carry) & ones
-        mh = (mh << 1) & ones
-        pv = mh | (ones & ~(xv | ph))
-        mv = ph & xv
-        scores.append(score)
-    return scores
-
-
 def _best_ends(pattern: str, text: str, max_errors: int) -> tuple[int, list[int]]:
     """The lowest error count (at most `max_errors`) of the pattern in the text, and where
     those matches end (exclusive); (-1, []) when none is within `max_errors`."""
@@ -149,7 +118,7 @@ def _best_ends(pattern: str, text: str, max_errors: int) -> tuple[int, list[int]
             ends.append(found + len(pattern))
             found = text.find(pattern, found + 1)
         return 0, ends
-    scores = _myers(pattern, text, anchored=False)
+    scores = _distances(pattern, text, anchored=False)
     best = min(scores)
     if best > max_errors:
         return -1, []
@@ -162,7 +131,7 @@ def _start_of(pattern: str, text: str, end: int, errors: int) -> int:
     search library does)."""
     reach = len(pattern) + errors
     window = text[max(0, end - reach) : end][::-1]
-    scores = _myers(pattern[::-1], window, anchored=True)
+    scores = _distances(pattern[::-1], window, anchored=True)
     fewest = min(scores, default=errors + 1)
     if fewest > errors:
         return max(0, end - len(pattern))
@@ -173,7 +142,7 @@ def _text_match_score(text: str, part: str) -> float:
     """1 - the fewest errors of `part` anywhere in `text`, over its length (0 if text empty)."""
     if not text:
         return 0.0
-    return 1.0 - min(_myers(part, text, anchored=False)) / len(part)
+    return 1.0 - min(_distances(part, text, anchored=False)) / len(part)
 
 
 def hypothesis_match(
@@ -573,7 +542,7 @@ def distance(a: str, b: str) -> int:
     """Levenshtein distance."""
     if not a or not b:
         return len(a) + len(b)
-    return _myers(a, b, anchored=True)[-1]
+    return _distances(a, b, anchored=True)[-1]
 
 
 def single(truth: Truth) -> bool:

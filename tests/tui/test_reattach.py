@@ -48,6 +48,15 @@ def orphaned_library(store: AnnotationStore) -> tuple[Annotation, Annotation]:
     return orphan, placed
 
 
+async def start_reattaching(app, pilot) -> ArticleScreen:  # type: ignore[no-untyped-def]
+    """Open the annotations list and press r on its first row, an orphan."""
+    await pilot.press("a", "r")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, ArticleScreen)
+    return screen
+
+
 async def test_an_orphan_is_listed_with_its_old_quote_and_offers_reattaching(
     file_store: AnnotationStore, make_app: AppFactory
 ) -> None:
@@ -186,10 +195,7 @@ async def test_an_orphan_placed_meanwhile_ends_the_mode(
     orphan, _placed = orphaned_library(file_store)
     app = make_app(file_store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("a", "r")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ArticleScreen)
+        screen = await start_reattaching(app, pilot)
         file_store.move_annotation(orphan.id, (2, 0), (2, 6))
         screen.reload_from_library()
         await pilot.pause()
@@ -268,10 +274,7 @@ async def test_a_text_changed_meanwhile_is_shown_again_before_attaching(
     orphan, _placed = orphaned_library(file_store)
     app = make_app(file_store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("a", "r")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ArticleScreen)
+        screen = await start_reattaching(app, pilot)
         file_store.import_document(harbour(NEW + " It is kept in the office."))
         await pilot.press("enter")
         await pilot.pause()
