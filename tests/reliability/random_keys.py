@@ -100,7 +100,7 @@ SINGLE_KEYS: dict[str, int] = {
     "f": 2, "a": 3, "i": 2, "q": 1, "left_square_bracket": 2, "right_square_bracket": 3,
     "slash": 3, "number_sign": 2, "question_mark": 2, "ctrl+p": 1, "ctrl+s": 2,
     "tab": 2, "backspace": 2, "delete": 1, "colon": 1, "w": 1, "x": 1, "u": 1, "E": 1,
-    "R": 1, "ctrl+q": 1, "ctrl+c": 1, "left": 1, "right": 1,
+    "R": 1, "ctrl+q": 1, "ctrl+c": 1, "left": 1, "right": 1, "r": 1, "O": 1,
 }  # fmt: skip
 """Keys pressed on their own, with their weights: every key of every screen, a few
 keys the SPEC names that may not exist yet, and Textual's own ctrl+q (quit) and ctrl+c
@@ -203,6 +203,9 @@ def _gestures() -> dict[str, tuple[int, float, Gesture]]:
                 ["slash", *_typed(rng), "enter"],
                 ["o"],
                 ["escape"],
+                ["r", *_moves(rng, 2), "enter"],  # re-attach, when the row is an orphan
+                ["r", "v", *_moves(rng, 2), "h"],
+                ["r", "escape", "escape"],
             ]
         )
 
