@@ -194,6 +194,9 @@ ONE_SIDED_SIMILARITY = 0.6
 ONE_SIDED_QUOTE = 24
 """A quote shorter than this is not found from one side of its context when rewritten."""
 
+STRAY = 2
+"""Characters an alignment may leave out at a passage's edge (a mark), taken back in."""
+
 MIN_ADDED = 12
 """Characters added between a quote and its context for an edited copy at one side to be
 taken as the passage rather than all that lies between (a quarter of the quote at least)."""
@@ -575,6 +578,11 @@ def _in_bracket(anchor: Anchor, text: str, start: int, end: int) -> tuple[int, i
         for near_lo, near_hi in _aligned(exact, text, start, end, budget, every=True):
             near_lo, near_hi = _snapped(anchor, text, near_lo, near_hi)
             before, after = text[start:near_lo].strip(), text[near_hi:end].strip()
+            # A mark the alignment left out at an edge ("six" for "six!") is the passage's.
+            if 0 < len(after) <= STRAY and len(before) >= added:
+                near_hi, after = _trimmed(anchor, text, near_hi, end)[1], ""
+            if 0 < len(before) <= STRAY and len(after) >= added:
+                near_lo, before = _trimmed(anchor, text, start, near_lo)[0], ""
             if near_lo >= near_hi or min(len(before), len(after)) > 0:
                 continue
             if max(len(before), len(after)) < added:
@@ -723,8 +731,17 @@ def _remoteness(distance: int) -> float:
 
 
 def _context_score(text: str, start: int, end: int, anchor: Anchor) -> int:
-    """How many characters of the anchor's prefix and suffix match around a range."""
-    return sum(_contiguous(text, start, end, anchor))
+    """How many characters of the anchor's prefix and suffix match around a range.
+
+    A side that was shorter than `CONTEXT` because the passage was near an end of the text,
+    and still is, all of it matching, counts in full.
+    """
+    before, after = _contiguous(text, start, end, anchor)
+    if len(anchor.prefix) < CONTEXT and before == len(anchor.prefix) == start:
+        before = CONTEXT
+    if len(anchor.suffix) < CONTEXT and after == len(anchor.suffix) == len(text) - end:
+        after = CONTEXT
+    return before + after
 
 
 def _contiguous(text: str, start: int, end: int, anchor: Anchor) -> tuple[int, int]:
@@ -1000,7 +1017,7 @@ def _max_errors(length: int) -> int:
     return int(length * (1 - MIN_SIMILARITY) + 1e-9)
 
 
-def _acceptable(length: int, alike: float, sides: Sequence[float]) -> bool:
+def _acceptable(length: int, alike: float, sides: Sequence[tuple[float, int]]) -> bool:
     """Whether an approximate match is convincing enough to place a quote on it.
 
     However alike, a match whose context agrees on no side is not the passage: a sentence
@@ -1009,15 +1026,17 @@ def _acceptable(length: int, alike: float, sides: Sequence[float]) -> bool:
     Args:
         length: The quote's length.
         alike: Similarity of the matched text to the quote.
-        sides: Similarity of each side's context that the anchor has.
+        sides: (similarity, characters compared) of each side's context that the anchor has.
     """
+    shares = [share for share, _ in sides]
     if length < SHORT_QUOTE:
-        return alike >= SHORT_SIMILARITY and len(sides) == 2 and min(sides) >= CONTEXT_STRONG
+        return alike >= SHORT_SIMILARITY and len(shares) == 2 and min(shares) >= CONTEXT_STRONG
     if alike < MIN_SIMILARITY:
         return False
-    agreeing = [side for side in sides if side >= CONTEXT_AGREES]
+    agreeing = [share for share in shares if share >= CONTEXT_AGREES]
     if length < MEDIUM_QUOTE:
-        return bool(sides) and len(agreeing) == len(sides)
+        strong = any(share >= CONTEXT_STRONG and size >= STRONG_SIDE for share, size in sides)
+        return bool(shares) and (len(agreeing) == len(shares) or strong)
     return bool(agreeing)
 
 
@@ -1049,7 +1068,7 @@ def _fuzzy(
         spans = []
         for region in _seeded_regions(exact, text, lo, hi, budget, expected, whole=whole):
             spans.extend(_aligned(exact, text, *region, budget, every=False))
-    matches: list[tuple[_Match, float, list[float]]] = []
+    matches: list[tuple[_Match, float, list[tuple[float, int]]]] = []
     for start, end in dict.fromkeys(spans):
         start, end = _snapped(anchor, text, *_pinned(anchor, text, start, end, budget))
         if start >= end or (len(exact) < SHORT_QUOTE and not _touches(anchor, text, start, end)):
@@ -1060,7 +1079,7 @@ def _fuzzy(
         sides = _side_agreement(anchor, text, start, end)
         evidence = alike * len(exact) + sum(share * size for share, size in sides)
         match = _Match(start, end, evidence, abs(start - expected))
-        matches.append((match, alike, [share for share, _ in sides]))
+        matches.append((match, alike, sides))
     good = [match for match, alike, sides in matches if _acceptable(len(exact), alike, sides)]
     if not good:
         return None

@@ -370,3 +370,18 @@ def test_moved_paragraph_is_no_landmark() -> None:
     assert moved[5] == 2  # a passage inside it still follows it
     assert landmarks[5] == (4, 5)  # but the passages after it measure from paragraph 4
     assert landmarks[6] == (6, 6)
+
+
+def test_short_edited_quote_with_one_side_intact_is_placed() -> None:
+    """A few edited words keep their place when the whole text after them is unchanged,
+    though a paragraph was put in before them."""
+    old = ["Did the ferry leave?", "—Yes, sir, at six.", "—Until tomorrow then.", "It left."]
+    new = [old[0], "A line put in.", "—Yes, sir, at six!", *old[2:]]
+    assert placed_text(old, new, 1, 0, 18) == " in.\n\n—Yes, sir, at six!"
+
+
+def test_words_at_the_start_of_the_text_keep_their_place() -> None:
+    """All of the text before a quote, though shorter than a context, is its whole prefix."""
+    old = ["The Adventures of Sherlock Holmes", "By a doctor."]
+    new = ["The Adventures of Mr. Holmes", "By a doctor."]
+    assert placed_text(old, new, 0, 15, 17) == "tures of"
