@@ -1051,7 +1051,7 @@ def targets(result: Run) -> list[tuple[str, float, bool]]:
             placed_rewrite >= 0.8,
         ),
         (
-            f"{100 * placed_kept:.1f}% of unchanged and <=10% placed (>= 99%)",
+            f"{100 * placed_kept:.2f}% of unchanged and <=10% placed (>= 99%)",
             placed_kept,
             placed_kept >= 0.99,
         ),
