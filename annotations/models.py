@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from annotations.text import one_line
+
 
 class BlockKind(StrEnum):
     """The kind of a navigable block of an article."""
@@ -83,7 +85,7 @@ def chapter_path(contents: Sequence[ContentsEntry], block: int) -> tuple[Content
 
 def heading_entry(text: str, block: int, level: int) -> ContentsEntry:
     """The contents entry of a heading block: its text on one line, its level (at least 1)."""
-    return ContentsEntry(" ".join(text.split()), block, max(1, level))
+    return ContentsEntry(one_line(text), block, max(1, level))
 
 
 def heading_contents(blocks: Sequence[Block]) -> list[ContentsEntry]:

@@ -3,6 +3,12 @@ that are one line of single-spaced words."""
 
 from __future__ import annotations
 
+import re
+
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters other than tab and line ends (C0 and C1, NEL too): dropped where text
+is written out or shown on one line."""
+
 
 def normalize_newlines(text: str, *, keep_lone_cr: bool = False) -> str:
     """Text with CRLF and lone CR line ends as LF.
@@ -26,3 +32,8 @@ def is_one_line(text: str) -> bool:
     """
     # A printable text holds no whitespace but the plain space (U+0020).
     return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
+
+
+def one_line(text: str) -> str:
+    """A text as one line: controls dropped (`CONTROLS`), whitespace runs one space."""
+    return " ".join(CONTROLS.sub("", text).split())

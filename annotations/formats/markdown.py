@@ -19,7 +19,7 @@ from annotations.models import (
     ContentsEntry,
     format_timestamp,
 )
-from annotations.text import normalize_newlines
+from annotations.text import CONTROLS, normalize_newlines, one_line
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -35,7 +35,6 @@ _BLOCK_OPENERS = ("-", "+", ":")
 _MARKUP = re.compile(r"[\\`*_\[\]<>#|~$&=%]|^[-+:]|^\d+[.)]", re.MULTILINE)
 """Anything the escaping steps of `escape_markdown` would escape."""
 _TAG_CHARS = re.compile(r"[^\w/-]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NOT_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 """Characters YAML forbids raw, or reads as line breaks, in a double-quoted scalar."""
 _NOT_BLOCK_ID = re.compile(r"[^A-Za-z0-9-]+")
@@ -66,7 +65,7 @@ def _opens_or_pads(line: str) -> bool:
 
 def _escape_markdown_fully(text: str) -> str:
     """`escape_markdown` without its quick test: every step, whatever the text."""
-    lines = _CONTROL.sub("", normalize_newlines(text)).split("\n")
+    lines = CONTROLS.sub("", normalize_newlines(text)).split("\n")
     text = "\n".join(line.strip() for line in lines)
     if _MARKUP.search(text) is None:
         return text  # most prose: nothing to escape
@@ -149,7 +148,7 @@ def _passage_markdown(parts: Sequence[tuple[BlockKind, str]]) -> str:
             quoted.append("")
         if kind in _VERBATIM:
             # Control characters would reach a terminal showing the file: never useful code.
-            text = _CONTROL.sub("", normalize_newlines(text))
+            text = CONTROLS.sub("", normalize_newlines(text))
             fence = _fence(text)
             quoted.extend([fence, *text.split("\n"), fence])
         else:
@@ -239,7 +238,7 @@ def _chapter_headings(above: Sequence[ContentsEntry], path: Sequence[ContentsEnt
     while shared < min(len(above), len(path)) and above[shared] == path[shared]:
         shared += 1
     return [
-        f"{'#' * min(6, depth + 2)} {escape_markdown(' '.join(path[depth].title.split()))}"
+        f"{'#' * min(6, depth + 2)} {escape_markdown(one_line(path[depth].title))}"
         for depth in range(shared, len(path))
     ]
 
@@ -317,7 +316,7 @@ def _note_markdown(note: str) -> str:
 
 def _note_lines(note: str) -> list[str]:
     """A note's lines, without control characters nor blank lines at either end."""
-    lines = _CONTROL.sub("", normalize_newlines(note)).split("\n")
+    lines = CONTROLS.sub("", normalize_newlines(note)).split("\n")
     while lines and not lines[-1].strip():
         lines.pop()
     while lines and not lines[0].strip():

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -758,6 +758,9 @@ def top_level(tokens: list[Token]) -> list[tuple[str, list[Token]]]:
         max_size=4,
     ),
     markdownish,
+)
+@example(  # a chapter title with a NEL (U+0085): dropped, as in the quote
+    [("---", "---", BlockKind.HEADING), ("---\x85---", "---", BlockKind.HEADING)], "---"
 )
 def test_markdown_export_keeps_one_quote_per_annotation(
     items: list[tuple[str, str, BlockKind]], title: str
