@@ -7,6 +7,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, deque
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from itertools import accumulate
 from math import log2
 from statistics import median
@@ -194,6 +195,11 @@ ONE_SIDED_SIMILARITY = 0.6
 ONE_SIDED_QUOTE = 24
 """A quote shorter than this is not found from one side of its context when rewritten."""
 
+ALIGN_LIMIT = 4_000
+"""Longest text aligned character by character with a quote (the cost grows with the square
+of its length): a longer quote is placed exactly, or between its context, compared with what
+is there paragraph by paragraph (`_changed_characters`)."""
+
 STRAY = 2
 """Characters an alignment may leave out at a passage's edge (a mark), taken back in."""
 
@@ -285,7 +291,9 @@ def reanchor_all(
     """Place the anchors of one article in its changed text (each as `reanchor` does).
 
     A block whose text is unchanged (and unique in both texts) is found in the new text by
-    its text: a passage in such blocks keeps its offsets there, whatever its context became.
+    its text: a passage in such blocks keeps its offsets there, whatever its context became;
+    so does a passage that begins and ends in such blocks, if what lies between them is
+    still like it (a long passage with a paragraph edited inside).
     Any other passage is expected as far from the nearest unchanged block before it as it
     was; without such a block, shifted like the passages just before it (the median of their
     last `SHIFT_SAMPLES` shifts). Good guesses keep nearly every search near.
@@ -308,7 +316,11 @@ def reanchor_all(
     shifts: deque[int] = deque(maxlen=SHIFT_SAMPLES)
     for index in sorted(range(len(anchors)), key=starts.__getitem__):
         anchor, old_start = anchors[index], starts[index]
-        result = None if index in stale else _in_unchanged_blocks(anchor, old, new, moved)
+        result = None
+        if index not in stale:
+            result = _in_unchanged_blocks(anchor, old, new, moved) or _between_unchanged_blocks(
+                anchor, old, new, moved
+            )
         if result is None:
             expected = _landmark_guess(old, new, landmarks, anchor, old_start)
             if expected is None:
@@ -397,6 +409,27 @@ def _in_unchanged_blocks(
         return None
     placed = new.anchor(target, anchor.start_offset, target + last - first, anchor.end_offset)
     return placed if placed.exact == anchor.exact else None
+
+
+def _between_unchanged_blocks(
+    anchor: Anchor, old: TextMap, new: TextMap, moved: dict[int, int]
+) -> Anchor | None:
+    """A passage over several blocks whose first and last blocks are unchanged and in order,
+    though blocks between them changed: from the same offset in the first to the same
+    offset in the last, if what lies between is still like the quote."""
+    first, last = anchor.start_block, anchor.end_block
+    if first == last or first not in moved or last not in moved:
+        return None
+    if anchor.start_offset > len(old.texts[first]) or anchor.end_offset > len(old.texts[last]):
+        return None
+    start, end = moved[first], moved[last]
+    if end <= start:
+        return None
+    placed = new.anchor(start, anchor.start_offset, end, anchor.end_offset)
+    if len(placed.exact) > 2 * len(anchor.exact):
+        return None
+    alike = 1.0 - _changed_characters(anchor.exact, placed.exact) / len(anchor.exact)
+    return placed if alike >= REWRITTEN_SIMILARITY else None
 
 
 def _landmark_guess(
@@ -506,12 +539,11 @@ def _bracket(anchor: Anchor, text: str, expected: int) -> tuple[int, int] | None
     passage became: the quote edited, or nothing when it was deleted (the two pieces then
     touch or overlap). Where neither piece is near, the whole text is searched.
     """
-    befores = {anchor.prefix[-BRACKET_PIECE:], anchor.prefix.rstrip()[-BRACKET_PIECE:]}
-    afters = {anchor.suffix[:BRACKET_PIECE], anchor.suffix.lstrip()[:BRACKET_PIECE]}
-    befores = {piece for piece in befores if len(piece) >= MIN_BRACKET_PIECE}
-    afters = {piece for piece in afters if len(piece) >= MIN_BRACKET_PIECE}
-    if not befores or not afters or any(piece in anchor.exact for piece in befores | afters):
-        return None  # a piece of context inside the passage brackets nothing
+    exact = anchor.exact
+    befores = {_outside(exact, context, end=True) for context in _prefixes(anchor)} - {""}
+    afters = {_outside(exact, context) for context in _suffixes(anchor)} - {""}
+    if not befores or not afters:
+        return None
     lo = max(0, expected - WINDOW)
     hi = min(len(text), expected + len(anchor.exact) + WINDOW)
     starts = [
@@ -531,6 +563,32 @@ def _bracket(anchor: Anchor, text: str, expected: int) -> tuple[int, int] | None
     if not pairs:
         return None
     return min(pairs, key=lambda pair: (abs(pair[0] - expected), pair[1]))
+
+
+def _prefixes(anchor: Anchor) -> set[str]:
+    """The anchor's prefix, and without the spaces at its end (they may have gone)."""
+    return {anchor.prefix, anchor.prefix.rstrip()}
+
+
+def _suffixes(anchor: Anchor) -> set[str]:
+    """The anchor's suffix, and without the spaces at its start."""
+    return {anchor.suffix, anchor.suffix.lstrip()}
+
+
+def _outside(exact: str, context: str, *, end: bool = False) -> str:
+    """The shortest start (or end) of a context, from `BRACKET_PIECE` characters, that the
+    quote does not contain ("" if there is none): a piece inside the passage brackets
+    nothing."""
+    size = BRACKET_PIECE
+    while True:
+        piece = context[-size:] if end else context[:size]
+        if len(piece) < MIN_BRACKET_PIECE:
+            return ""
+        if piece not in exact:
+            return piece
+        if size >= len(context):
+            return ""
+        size += BRACKET_PIECE
 
 
 def _nearest(
@@ -567,11 +625,11 @@ def _in_bracket(anchor: Anchor, text: str, start: int, end: int) -> tuple[int, i
     lo, hi = _snapped(anchor, text, *_trimmed(anchor, text, start, end))
     alike = 0.0
     if lo < hi and hi - lo <= 2 * len(exact):
-        alike = 1.0 - edit_distance(exact, text[lo:hi]) / len(exact)
+        alike = 1.0 - _changed_characters(exact, text[lo:hi]) / len(exact)
         if alike >= MIN_SIMILARITY:
             return lo, hi
     budget = _max_errors(len(exact))
-    if budget:
+    if budget and len(exact) <= ALIGN_LIMIT:
         # An edited copy against one edge, with a sentence added at the other (put in
         # between the quote and its context).
         added = max(MIN_ADDED, len(exact) // 4)
@@ -608,7 +666,7 @@ def _one_sided(anchor: Anchor, text: str, expected: int) -> _Match | None:
     passage found between both sides) and the whole side of the context agrees closely.
     """
     exact = anchor.exact
-    if len(exact) < ONE_SIDED_QUOTE:
+    if not ONE_SIDED_QUOTE <= len(exact) <= ALIGN_LIMIT:
         return None
     lo = max(0, expected - WINDOW)
     hi = min(len(text), expected + len(exact) + WINDOW)
@@ -961,6 +1019,28 @@ def edit_distance(a: str, b: str) -> int:
     return _distances(a, b, anchored=True)[-1]
 
 
+def _changed_characters(a: str, b: str) -> int:
+    """The edit distance of two texts; for long ones (`ALIGN_LIMIT`), an upper bound of it.
+
+    Long texts are compared paragraph by paragraph first (difflib's matching of whole
+    paragraphs), and only the paragraphs that differ character by character, so a passage
+    of a whole chapter costs about what its changes do, not the square of its length.
+    """
+    if len(a) <= ALIGN_LIMIT and len(b) <= ALIGN_LIMIT:
+        return edit_distance(a, b)
+    old, new = a.split(BLOCK_SEPARATOR), b.split(BLOCK_SEPARATOR)
+    total = 0
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag != "equal":
+            before = BLOCK_SEPARATOR.join(old[i1:i2])
+            after = BLOCK_SEPARATOR.join(new[j1:j2])
+            if len(before) <= ALIGN_LIMIT and len(after) <= ALIGN_LIMIT:
+                total += edit_distance(before, after) + len(BLOCK_SEPARATOR)
+            else:
+                total += max(len(before), len(after)) + len(BLOCK_SEPARATOR)
+    return total
+
+
 def similarity(a: str, b: str) -> float:
     """How alike two strings are: 1 - edit distance / the longer length (1.0 if both empty)."""
     longest = max(len(a), len(b))
@@ -1055,7 +1135,7 @@ def _fuzzy(
     """
     exact = anchor.exact
     budget = _max_errors(len(exact))
-    if budget == 0:
+    if budget == 0 or len(exact) > ALIGN_LIMIT:
         return None
     if len(exact) < MEDIUM_QUOTE:
         if not whole:

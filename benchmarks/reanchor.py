@@ -1093,6 +1093,35 @@ def table(results: dict[str, Run]) -> str:
     return "\n".join(lines)
 
 
+def long_passage(seed: int, size: int = 2_000_000) -> str:
+    """One highlight over a whole book of generated prose (all but its first and last
+    paragraph), one paragraph edited and one added: how long placing it again takes, beside
+    an exact search for the quote in the new text (the least any check costs), same run."""
+    rng = random.Random(seed)
+    prose = Prose(rng, ENGLISH)
+    texts: list[str] = []
+    while sum(len(text) + 2 for text in texts) < size:
+        texts.append(prose.paragraph())
+    old = TextMap(texts)
+    last = len(texts) - 2
+    anchor = old.anchor(1, 0, last, len(texts[last]))
+    middle = len(texts) // 2
+    edited = [*texts[:middle], prose.paragraph(), texts[middle].replace(" the ", " a ", 2)]
+    new = TextMap([*edited, *texts[middle + 1 :]])
+    started = perf_counter()
+    placed = anchoring.reanchor_all([anchor], old, new)[0]
+    seconds = perf_counter() - started
+    started = perf_counter()
+    new.text.find(anchor.exact)
+    floor = perf_counter() - started
+    covered = "placed" if placed is not None else "orphaned"
+    return (
+        f"One passage of {len(anchor.exact) / 1e6:.1f} MB (a whole generated book), a paragraph "
+        f"edited and one added: {covered} in {seconds * 1000:.0f} ms, "
+        f"{seconds / floor:.0f}x an exact search for it in the new text ({floor * 1000:.1f} ms)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=SEED, help="random seed (default %(default)s)")
@@ -1129,6 +1158,7 @@ def main() -> None:
             for kind, lines in result.misplaced.items():
                 for line in lines:
                     print(f"  {kind}: {line}")
+    print("\n" + long_passage(args.seed))
     print(f"\nTotal {perf_counter() - started:.1f} s")
 
 

@@ -385,3 +385,16 @@ def test_words_at_the_start_of_the_text_keep_their_place() -> None:
     old = ["The Adventures of Sherlock Holmes", "By a doctor."]
     new = ["The Adventures of Mr. Holmes", "By a doctor."]
     assert placed_text(old, new, 0, 15, 17) == "tures of"
+
+
+def test_a_passage_of_many_paragraphs_follows_an_edit_inside_it() -> None:
+    """A highlight over a long text (far beyond what is aligned character by character)
+    stays on it when a paragraph inside is edited and one is added."""
+    old = [f"Paragraph {n} tells of the harbour, the ferry and the keeper." for n in range(600)]
+    new = [*old[:300], "A paragraph added.", old[300].replace("ferry", "boat"), *old[301:]]
+    before, after = TextMap(old), TextMap(new)
+    anchor = before.anchor(1, 0, 598, len(old[598]))
+    (placed,) = reanchor_all([anchor], before, after)
+    assert placed is not None
+    assert (placed.start_block, placed.start_offset) == (1, 0)
+    assert (placed.end_block, placed.end_offset) == (599, len(old[598]))
