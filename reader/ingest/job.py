@@ -75,9 +75,11 @@ class ImportSummary:
         """What became of annotations whose text changed, if some could not be placed."""
         if not self.orphaned:
             return ""
+        stays, them = ("stays", "it") if self.orphaned == 1 else ("stay", "them")
         return (
             f"{plural(self.orphaned, 'annotation')} could not be placed in the changed text "
-            "and stay orphaned: the annotations list (a) shows them and re-attaches them (r)"
+            f"and {stays} orphaned: the annotations list (a) shows {them} and re-attaches "
+            f"{them} (r)"
         )
 
 

@@ -425,6 +425,6 @@ def test_import_of_a_changed_file_says_how_many_annotations_are_orphaned(
     assert result.exit_code == 0, result.output
     assert summary(result) == (0, 1, 0, 0)
     assert result.stderr == (
-        "reader: 1 annotation could not be placed in the changed text and stay orphaned: "
-        "the annotations list (a) shows them and re-attaches them (r)\n"
+        "reader: 1 annotation could not be placed in the changed text and stays orphaned: "
+        "the annotations list (a) shows it and re-attaches it (r)\n"
     )

@@ -339,6 +339,6 @@ async def test_a_reimport_that_orphans_annotations_says_so(
         notes = messages(app)
     assert notes[-1] == (
         "Import: imported 0, updated 1, unchanged 0, failed 0\n"
-        "1 annotation could not be placed in the changed text and stay orphaned: "
-        "the annotations list (a) shows them and re-attaches them (r)"
+        "1 annotation could not be placed in the changed text and stays orphaned: "
+        "the annotations list (a) shows it and re-attaches it (r)"
     )
