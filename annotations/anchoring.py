@@ -539,9 +539,7 @@ def _bracket(anchor: Anchor, text: str, expected: int) -> tuple[int, int] | None
     passage became: the quote edited, or nothing when it was deleted (the two pieces then
     touch or overlap). Where neither piece is near, the whole text is searched.
     """
-    exact = anchor.exact
-    befores = {_outside(exact, context, end=True) for context in _prefixes(anchor)} - {""}
-    afters = {_outside(exact, context) for context in _suffixes(anchor)} - {""}
+    befores, afters = _pieces(anchor)
     if not befores or not afters:
         return None
     lo = max(0, expected - WINDOW)
@@ -563,6 +561,15 @@ def _bracket(anchor: Anchor, text: str, expected: int) -> tuple[int, int] | None
     if not pairs:
         return None
     return min(pairs, key=lambda pair: (abs(pair[0] - expected), pair[1]))
+
+
+def _pieces(anchor: Anchor) -> tuple[set[str], set[str]]:
+    """The pieces of context looked up beside a passage: the end of its prefix and the start
+    of its suffix, each with and without the spaces at the quote's side, none inside it."""
+    exact = anchor.exact
+    befores = {_outside(exact, context, end=True) for context in _prefixes(anchor)} - {""}
+    afters = {_outside(exact, context) for context in _suffixes(anchor)} - {""}
+    return befores, afters
 
 
 def _prefixes(anchor: Anchor) -> set[str]:
@@ -622,7 +629,7 @@ def _in_bracket(anchor: Anchor, text: str, start: int, end: int) -> tuple[int, i
         # Two copies between the prefix and the suffix ("has they to they fisherman"):
         # either could be the passage.
         return (inner[0], inner[0] + len(exact)) if len(inner) == 1 else None
-    lo, hi = _snapped(anchor, text, *_trimmed(anchor, text, start, end))
+    lo, hi = _snapped(anchor, text, start, end)
     alike = 0.0
     if lo < hi and hi - lo <= 2 * len(exact):
         alike = 1.0 - _changed_characters(exact, text[lo:hi]) / len(exact)
@@ -672,25 +679,24 @@ def _one_sided(anchor: Anchor, text: str, expected: int) -> _Match | None:
     hi = min(len(text), expected + len(exact) + WINDOW)
     reach = len(exact) + len(exact) // 2 + 2
     spans = []
-    for piece in {anchor.prefix[-BRACKET_PIECE:], anchor.prefix.rstrip()[-BRACKET_PIECE:]}:
-        if len(piece) >= MIN_BRACKET_PIECE and piece not in exact:
-            for at in _nearest(text, piece, expected, lo, hi):
-                start = at + len(piece)
-                scores = _distances(exact, text[start : start + reach], anchored=True)
-                if scores:
-                    spans.append((start, start + _best_length(scores, len(exact))))
-    for piece in {anchor.suffix[:BRACKET_PIECE], anchor.suffix.lstrip()[:BRACKET_PIECE]}:
-        if len(piece) >= MIN_BRACKET_PIECE and piece not in exact:
-            for end in _nearest(text, piece, expected, lo, hi):
-                before = text[max(0, end - reach) : end][::-1]
-                scores = _distances(exact[::-1], before, anchored=True)
-                if scores:
-                    spans.append((end - _best_length(scores, len(exact)), end))
+    befores, afters = _pieces(anchor)
+    for piece in befores:
+        for at in _nearest(text, piece, expected, lo, hi):
+            start = at + len(piece)
+            scores = _distances(exact, text[start : start + reach], anchored=True)
+            if scores:
+                spans.append((start, start + _best_length(scores, len(exact))))
+    for piece in afters:
+        for end in _nearest(text, piece, expected, lo, hi):
+            before = text[max(0, end - reach) : end][::-1]
+            scores = _distances(exact[::-1], before, anchored=True)
+            if scores:
+                spans.append((end - _best_length(scores, len(exact)), end))
     matches = []
     for start, end in spans:
         start, end = _block_edges(anchor, text, start, end, reach)
         start, end = _sentence_edges(anchor, text, start, end)
-        start, end = _snapped(anchor, text, *_trimmed(anchor, text, start, end))
+        start, end = _snapped(anchor, text, start, end)
         if start >= end:
             continue
         alike = 1.0 - edit_distance(exact, text[start:end]) / len(exact)
@@ -1318,13 +1324,7 @@ def _word(char: str) -> bool:
 
 def _snapped(anchor: Anchor, text: str, start: int, end: int) -> tuple[int, int]:
     """A match with its edges moved to word boundaries where the quote's edges were ones."""
-    exact = anchor.exact
-    if not exact[0].isspace():
-        while start < end and text[start].isspace():
-            start += 1
-    if not exact[-1].isspace():
-        while end > start and text[end - 1].isspace():
-            end -= 1
+    start, end = _trimmed(anchor, text, start, end)
     if start >= end:
         return start, end
     if _starts_word(anchor) and _word(text[start]):
